@@ -1,0 +1,105 @@
+/**
+ * What a store keeps: credentials, and pending authorizations (short-lived, consumed once).
+ */
+export type RecordKind = 'credentials' | 'pending';
+
+/**
+ * Address of one record. For credentials: (provider id, subject). For pending authorizations the
+ * provider is `'*'` and the subject is the SHA-256 of the `state`, so a dump of the store reveals no
+ * usable state.
+ */
+export interface RecordKey {
+  readonly kind: RecordKind;
+  readonly provider: string;
+  readonly subject: string;
+}
+
+/** A stored value with its version. Versions start at 1 and grow by 1 with every write of the key. */
+export interface StoredRecord {
+  /** The encoded record (opaque to the store). */
+  readonly value: string;
+  /** Version for compare-and-set: 1 for the first write, +1 per write. */
+  readonly version: number;
+}
+
+/** Options for {@link CredentialStore.set}. */
+export interface SetOptions {
+  /**
+   * Compare-and-set: `undefined` writes unconditionally; `null` writes only if the key does not
+   * exist; a number writes only if the stored version equals it. A mismatch throws
+   * `STORE_CONFLICT` and writes nothing.
+   */
+  readonly ifVersion?: number | null;
+  /** Delete the record after this many milliseconds (used for pending authorizations). */
+  readonly ttlMs?: number;
+}
+
+/** Options for {@link CredentialStore.delete}. */
+export interface DeleteOptions {
+  /** Delete only if the stored version equals this; otherwise `STORE_CONFLICT`. */
+  readonly ifVersion?: number;
+}
+
+/** Filter for {@link CredentialStore.list}. */
+export interface ListFilter {
+  readonly kind: RecordKind;
+  /** Only this provider. */
+  readonly provider?: string;
+  /** Only this subject. */
+  readonly subject?: string;
+}
+
+/** Options for {@link CredentialStore.lock}. */
+export interface LockOptions {
+  /** The lock expires by itself after this many milliseconds, so a crashed owner delays others at most this long. */
+  readonly ttlMs: number;
+  /** Give up with `LOCK_TIMEOUT` after waiting this many milliseconds. */
+  readonly waitMs: number;
+}
+
+/** A held lock. Only its owner can release it (compare-and-delete on the owner token). */
+export interface StoreLock {
+  /** Random owner token. */
+  readonly token: string;
+  /** Release if still owned; a no-op when it already expired or was taken over. */
+  release(): Promise<void>;
+}
+
+/**
+ * The storage port. Every store in this repository passes the conformance suite in
+ * `@authmanager/testing` (`describeCredentialStore`).
+ *
+ * Errors: `STORE_CONFLICT` on a lost compare-and-set, `STORE_UNAVAILABLE` when the backend fails
+ * (with the cause), `LOCK_TIMEOUT` from {@link CredentialStore.lock}.
+ */
+export interface CredentialStore {
+  /** The record, or `undefined` if absent or expired. */
+  get(key: RecordKey): Promise<StoredRecord | undefined>;
+  /**
+   * Write a record; returns it with its new version.
+   * @throws AuthManagerError `STORE_CONFLICT` when `options.ifVersion` does not match
+   */
+  set(key: RecordKey, value: string, options?: SetOptions): Promise<StoredRecord>;
+  /**
+   * Delete a record. @returns whether it existed
+   * @throws AuthManagerError `STORE_CONFLICT` when `options.ifVersion` does not match
+   */
+  delete(key: RecordKey, options?: DeleteOptions): Promise<boolean>;
+  /** Atomically read and delete a record: of two concurrent `take`s of one key, one gets it. */
+  take(key: RecordKey): Promise<StoredRecord | undefined>;
+  /** Keys of live records matching the filter, in no particular order. */
+  list(filter: ListFilter): AsyncIterable<RecordKey>;
+  /**
+   * Optional cross-process lock used to coordinate refreshes. Stores shared by several processes
+   * implement it; the in-memory store does not need to (the manager is single-flight in-process).
+   * @throws AuthManagerError `LOCK_TIMEOUT` after `options.waitMs`
+   */
+  lock?(key: RecordKey, options: LockOptions): Promise<StoreLock>;
+  /** Release connections/resources held by the store. */
+  close?(): Promise<void>;
+}
+
+/** A string that identifies `key` uniquely (kind, provider and subject joined by NUL). */
+export function recordKeyId(key: RecordKey): string {
+  return `${key.kind}\u0000${key.provider}\u0000${key.subject}`;
+}
