@@ -15,3 +15,17 @@ export type {
   AppCredentialsOf, AuthorizationServer, ClientAuthenticationMethod, ClientContext, ExtrasOf, OAuth2Hooks, OAuth2Spec,
   OAuthHttpRequest, ProviderContext, ProviderDefinition, RevokeHook,
 } from './ProviderDefinition.js';
+export { AuthManager, type AuthManagerOptions, type ProviderHandle, type ProviderHandles, type TypedSession } from './AuthManager.js';
+export { Session, type SessionOptions, type SessionProvider, type SessionHost } from './Session.js';
+export {
+  OAuth2Flow, type AuthorizeOptions, type AuthorizationRequest, type ExchangeInput, type ExchangeResult, type IntrospectionResult, type FlowHost,
+} from './OAuth2Flow.js';
+export { defineProvider, type ProviderFactory, type ProviderRegistration } from './defineProvider.js';
+export { ProviderRuntime, type MissingAppCredential } from './ProviderRuntime.js';
+export { PROVIDER_RUNTIME, ENV_SOURCE, HTTP_FETCH } from './ServiceIdentifiers.js';
+export { mapProviderError, type ProviderOperation } from './mapProviderError.js';
+export { CredentialRepository, type LoadedCredentials } from './CredentialRepository.js';
+export { RefreshCoordinator, type RefreshGrant } from './RefreshCoordinator.js';
+export { pendingKey, type PendingAuthorization } from './PendingAuthorization.js';
+/** The zod instance app-credential schemas are written with (providers need no zod dependency of their own). */
+export { z } from 'zod';

@@ -1,0 +1,310 @@
+import 'reflect-metadata';
+import { Container } from 'inversify';
+import { AuthManagerError } from './AuthManagerError.js';
+import { Credentials, type CredentialsInit } from './Credentials.js';
+import { jsonCredentialCodec, type CredentialCodec } from './CredentialCodec.js';
+import { CredentialRepository } from './CredentialRepository.js';
+import type { CredentialStore, LockOptions } from './CredentialStore.js';
+import type { ProviderRegistration } from './defineProvider.js';
+import { processEnv, type EnvSource } from './EnvSource.js';
+import { ErrorCode } from './ErrorCode.js';
+import { MemoryCredentialStore } from './MemoryCredentialStore.js';
+import { OAuth2Flow, type ExchangeResult } from './OAuth2Flow.js';
+import type { AccountInfo, AnyProviderDefinition, AppCredentialsOf, ExtrasOf } from './ProviderDefinition.js';
+import type { MissingAppCredential, ProviderRuntime } from './ProviderRuntime.js';
+import { RefreshCoordinator } from './RefreshCoordinator.js';
+import { ENV_SOURCE, HTTP_FETCH, PROVIDER_RUNTIME } from './ServiceIdentifiers.js';
+import { Session, type SessionHost, type SessionOptions, type SessionProvider } from './Session.js';
+
+/** Options of {@link AuthManager}. */
+export interface AuthManagerOptions<P extends readonly ProviderRegistration[]> {
+  /** Providers to register (each from its package's factory, e.g. `notion({ clientId })`). */
+  readonly providers: P;
+  /** Where credentials and pending authorizations live. @default new MemoryCredentialStore() */
+  readonly store?: CredentialStore;
+  /** Where app credentials' env keys are read. @default process.env */
+  readonly env?: EnvSource;
+  /** `fetch` for every provider request. @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** Record format. @default jsonCredentialCodec */
+  readonly codec?: CredentialCodec;
+  /** Refresh this many seconds before `expiresAt`. @default 60 */
+  readonly refreshSkewSeconds?: number;
+  /** How long an authorization `state` stays valid, seconds. @default 600 */
+  readonly pendingAuthorizationTtlSeconds?: number;
+  /** Timeout of each request to a provider's OAuth endpoints, milliseconds. @default 10000 */
+  readonly requestTimeoutMs?: number;
+  /** The store's refresh lock (stores that have one). @default { ttlMs: 15000, waitMs: 20000 } */
+  readonly refreshLock?: LockOptions;
+  /**
+   * Storing a credential for a subject already connected to a *different* upstream account:
+   * `'error'` throws `ACCOUNT_MISMATCH`, `'replace'` overwrites. @default 'error'
+   */
+  readonly onAccountMismatch?: 'error' | 'replace';
+  /** Clock, epoch milliseconds (tests). @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Dispatches to a handle's flows by definition. */
+type OAuth2FlowOf<D> = D extends { oauth2: infer O }
+  ? Omit<OAuth2Flow<ExtrasOf<D>>, 'revoke' | 'introspect'>
+    & (O extends { revocation: unknown } ? Pick<OAuth2Flow<ExtrasOf<D>>, 'revoke'> : unknown)
+    & (O extends { introspection: unknown } ? Pick<OAuth2Flow<ExtrasOf<D>>, 'introspect'> : unknown)
+  : never;
+
+type FlowsOf<D> = D extends { flows: infer F } ? { readonly [K in keyof F]: F[K] extends (...args: never[]) => infer R ? R : never } : unknown;
+
+/** A registered provider, as `auth.<id>` or `auth.provider(id)` returns it. */
+export type ProviderHandle<D extends AnyProviderDefinition = AnyProviderDefinition> = {
+  readonly id: D['id'];
+  readonly displayName: string;
+  readonly definition: D;
+  /**
+   * The validated app credentials.
+   * @throws AuthManagerError `CONFIGURATION` naming the bad field and its env keys
+   */
+  app(): AppCredentialsOf<D['appCredentials']>;
+  /** OAuth app-credential fields not set yet (clientId/clientSecret), with their env keys. */
+  missingForOAuth(): MissingAppCredential[];
+} & (D extends { oauth2: unknown } ? { readonly oauth2: OAuth2FlowOf<D> } : unknown) & FlowsOf<D>;
+
+type RegisteredIds<P extends readonly ProviderRegistration[]> = P[number]['id'];
+type DefinitionOf<P extends readonly ProviderRegistration[], Id> = Extract<P[number], { id: Id }>['definition'];
+
+/** `auth.<id>` for every registered provider. */
+export type ProviderHandles<P extends readonly ProviderRegistration[]> = {
+  readonly [Id in RegisteredIds<P>]: ProviderHandle<DefinitionOf<P, Id>>;
+};
+
+type ClientOf<D> = D extends { client: (...args: never[]) => Promise<infer C> } ? C : never;
+
+/** A session typed by the registered providers: `session.<id>` views. */
+export type TypedSession<P extends readonly ProviderRegistration[]> = Session & {
+  readonly [Id in RegisteredIds<P>]: SessionProvider<ExtrasOf<DefinitionOf<P, Id>>, ClientOf<DefinitionOf<P, Id>>>;
+};
+
+/**
+ * Wires providers, runs OAuth flows, stores credentials and opens per-subject sessions.
+ *
+ * @example
+ * ```ts
+ * const auth = new AuthManager({ providers: [sandbox({ issuer, redirectUri })] });
+ * const { url } = await auth.sandbox.oauth2.authorize({ subject: 'user-123', scopes: ['openid', 'offline_access'] });
+ * // … the user comes back to the redirect URI …
+ * const { credentials } = await auth.sandbox.oauth2.exchange({ callbackUrl });
+ * await auth.storeCredentials('sandbox', 'user-123', credentials);
+ * await using session = await auth.session('user-123');
+ * const res = await session.fetch('sandbox', '/api/me');
+ * ```
+ */
+class AuthManagerImpl<P extends readonly ProviderRegistration[]> {
+  /** The credential store in use. */
+  readonly store: CredentialStore;
+  /** The inversify container holding the provider registry. */
+  readonly container: Container;
+  readonly #runtimes = new Map<string, ProviderRuntime>();
+  readonly #handles = new Map<string, ProviderHandle>();
+  readonly #flows = new Map<string, OAuth2Flow<object>>();
+  readonly #repository: CredentialRepository;
+  readonly #coordinator: RefreshCoordinator;
+  readonly #sessionHost: SessionHost;
+  readonly #onAccountMismatch: 'error' | 'replace';
+  readonly #now: () => number;
+  readonly #pendingTtlMs: number;
+  readonly #SessionClass: new (host: SessionHost, subject: string, options?: SessionOptions) => Session;
+
+  constructor(options: AuthManagerOptions<P>) {
+    this.store = options.store ?? new MemoryCredentialStore();
+    this.#now = options.now ?? Date.now;
+    this.#pendingTtlMs = (options.pendingAuthorizationTtlSeconds ?? 600) * 1000;
+    this.#onAccountMismatch = options.onAccountMismatch ?? 'error';
+    const skewMs = (options.refreshSkewSeconds ?? 60) * 1000;
+    this.#repository = new CredentialRepository(this.store, options.codec ?? jsonCredentialCodec);
+    this.#coordinator = new RefreshCoordinator(this.#repository, {
+      lock: options.refreshLock ?? { ttlMs: 15_000, waitMs: 20_000 }, skewMs, now: this.#now,
+    });
+
+    this.container = new Container();
+    this.container.bind(ENV_SOURCE).toConstantValue(options.env ?? processEnv);
+    this.container.bind(HTTP_FETCH).toConstantValue(options.fetch ?? ((input, init) => globalThis.fetch(input, init)));
+    const seen = new Set<string>();
+    for (const registration of options.providers) {
+      if (seen.has(registration.id)) {
+        throw new AuthManagerError(ErrorCode.CONFIGURATION, `Provider "${registration.id}" is registered twice`, { provider: registration.id });
+      }
+      seen.add(registration.id);
+      this.container.load(registration.module);
+    }
+    const timeoutSeconds = (options.requestTimeoutMs ?? 10_000) / 1000;
+    for (const runtime of this.container.getAll(PROVIDER_RUNTIME)) {
+      runtime.timeoutSeconds = timeoutSeconds;
+      this.#runtimes.set(runtime.id, runtime);
+    }
+
+    const manager = this;
+    this.#sessionHost = {
+      runtime: (id) => this.#runtime(id),
+      flow: (id) => this.#flow(id),
+      repository: this.#repository,
+      coordinator: this.#coordinator,
+      skewMs,
+      now: this.#now,
+    };
+    // One Session subclass per manager, with a `session.<id>` getter per provider on its
+    // prototype, so opening a session costs no per-provider work.
+    const SessionClass = class extends Session {};
+    for (const id of this.#runtimes.keys()) {
+      if (id in this || id in Session.prototype) {
+        throw new AuthManagerError(ErrorCode.CONFIGURATION, `Provider id "${id}" collides with an AuthManager or Session member; choose another id`, { provider: id });
+      }
+      Object.defineProperty(this, id, { get: () => manager.provider(id), enumerable: true });
+      Object.defineProperty(SessionClass.prototype, id, { get(this: Session) { return this.for(id); } });
+    }
+    this.#SessionClass = SessionClass;
+  }
+
+  /** Ids of the registered providers. */
+  get providerIds(): string[] {
+    return [...this.#runtimes.keys()];
+  }
+
+  /**
+   * A registered provider by id (for ids known only at run time).
+   * @throws AuthManagerError `PROVIDER_NOT_REGISTERED`
+   */
+  provider(id: string): ProviderHandle {
+    let handle = this.#handles.get(id);
+    if (!handle) {
+      const rt = this.#runtime(id);
+      const host = this;
+      handle = {
+        id: rt.id,
+        displayName: rt.definition.displayName,
+        definition: rt.definition,
+        app: () => rt.app as never,
+        missingForOAuth: () => rt.missingForOAuth(),
+        get oauth2() { return host.#flow(id); },
+      } as ProviderHandle;
+      for (const [name, make] of Object.entries(rt.definition.flows ?? {})) {
+        let flow: unknown;
+        Object.defineProperty(handle, name, { get: () => (flow ??= (make as (ctx: unknown) => unknown)(rt.context)), enumerable: true });
+      }
+      this.#handles.set(id, handle);
+    }
+    return handle;
+  }
+
+  /**
+   * Stores credentials for (provider, subject), replacing any. When the provider can tell the
+   * upstream account and the subject is already connected to a different one, throws
+   * `ACCOUNT_MISMATCH` (unless `onAccountMismatch: 'replace'`). Accepts an `exchange` result as is.
+   * @throws AuthManagerError `PROVIDER_NOT_REGISTERED` | `ACCOUNT_MISMATCH` | `STORE_UNAVAILABLE`
+   */
+  async storeCredentials(provider: string, subject: string, credentials: Credentials<object> | CredentialsInit<object> | ExchangeResult<object>): Promise<void> {
+    const rt = this.#runtime(provider);
+    const creds = credentials instanceof Credentials ? credentials
+      : 'credentials' in credentials ? credentials.credentials : new Credentials(credentials);
+    const account = rt.definition.account;
+    if (account && this.#onAccountMismatch === 'error') {
+      const existing = await this.#repository.load(provider, subject).catch(() => undefined);
+      const before = existing ? account(existing.credentials, rt.app) : undefined;
+      const after = account(creds, rt.app);
+      if (before && after && before.id !== after.id) {
+        throw new AuthManagerError(ErrorCode.ACCOUNT_MISMATCH,
+          `${provider}: this subject is connected to another ${rt.definition.displayName} account; disconnect it first (or set onAccountMismatch: 'replace')`,
+          { provider });
+      }
+    }
+    await this.#repository.save(provider, subject, creds);
+  }
+
+  /**
+   * The stored credentials of (provider, subject), as stored (not refreshed).
+   * @throws AuthManagerError `PROVIDER_NOT_REGISTERED` | `INVALID_STORED_CREDENTIALS` | `STORE_UNAVAILABLE`
+   */
+  async loadCredentials(provider: string, subject: string): Promise<Credentials<object> | undefined> {
+    this.#runtime(provider);
+    return (await this.#repository.load(provider, subject))?.credentials;
+  }
+
+  /**
+   * Deletes stored credentials (nothing is revoked; see `oauth2.revoke`).
+   * @returns whether they existed
+   */
+  async deleteCredentials(provider: string, subject: string): Promise<boolean> {
+    this.#runtime(provider);
+    return this.#repository.delete(provider, subject);
+  }
+
+  /**
+   * Who a stored credential belongs to upstream, when the provider says.
+   */
+  async account(provider: string, subject: string): Promise<AccountInfo | undefined> {
+    const rt = this.#runtime(provider);
+    const creds = await this.loadCredentials(provider, subject);
+    return creds ? rt.definition.account?.(creds, rt.app) : undefined;
+  }
+
+  /**
+   * Opens a session for `subject`. Use with `await using` so it is disposed.
+   * @example
+   * ```ts
+   * await using session = await auth.session('user-123');
+   * const token = await session.accessToken('notion');
+   * ```
+   */
+  async session(subject: string, options?: SessionOptions): Promise<TypedSession<P>> {
+    return new this.#SessionClass(this.#sessionHost, subject, options) as TypedSession<P>;
+  }
+
+  /**
+   * Runs `fn` with a session and disposes it afterwards, whatever happens.
+   * @returns what `fn` returns
+   */
+  async withSession<T>(subject: string, fn: (session: TypedSession<P>) => Promise<T>, options?: SessionOptions): Promise<T> {
+    const session = await this.session(subject, options);
+    try {
+      return await fn(session);
+    } finally {
+      await session[Symbol.asyncDispose]();
+    }
+  }
+
+  /** Closes the store (connections). */
+  async close(): Promise<void> {
+    await this.store.close?.();
+  }
+
+  #runtime(id: string): ProviderRuntime {
+    const rt = this.#runtimes.get(id);
+    if (!rt) throw new AuthManagerError(ErrorCode.PROVIDER_NOT_REGISTERED, `Provider "${id}" is not registered`, { provider: id });
+    return rt;
+  }
+
+  #flow(id: string): OAuth2Flow<object> {
+    let flow = this.#flows.get(id);
+    if (!flow) {
+      const rt = this.#runtime(id);
+      void rt.oauth2; // UNSUPPORTED_FLOW for providers without one
+      flow = new OAuth2Flow(rt, {
+        store: this.store,
+        now: this.#now,
+        pendingTtlMs: this.#pendingTtlMs,
+        storeCredentials: (p, s, c) => this.storeCredentials(p, s, c),
+        loadCredentials: (p, s) => this.loadCredentials(p, s),
+        deleteCredentials: (p, s) => this.deleteCredentials(p, s),
+      });
+      this.#flows.set(id, flow);
+    }
+    return flow;
+  }
+}
+
+/** An {@link AuthManagerImpl} with `auth.<id>` for each registered provider. */
+export type AuthManager<P extends readonly ProviderRegistration[] = readonly ProviderRegistration[]> = AuthManagerImpl<P> & ProviderHandles<P>;
+
+/**
+ * Wires providers, runs OAuth flows, stores credentials and opens per-subject sessions.
+ * @throws AuthManagerError `CONFIGURATION` when a provider id is registered twice or collides with a member
+ */
+export const AuthManager = AuthManagerImpl as new <const P extends readonly ProviderRegistration[]>(options: AuthManagerOptions<P>) => AuthManager<P>;

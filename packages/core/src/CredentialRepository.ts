@@ -1,0 +1,76 @@
+import type { Credentials } from './Credentials.js';
+import type { CredentialCodec } from './CredentialCodec.js';
+import { recordKeyId, type CredentialStore, type RecordKey, type StoredRecord } from './CredentialStore.js';
+
+/** Credentials read from the store with the version they were read at (for compare-and-set). */
+export interface LoadedCredentials {
+  readonly credentials: Credentials<object>;
+  readonly version: number;
+}
+
+const DECODED_CACHE_LIMIT = 10_000;
+
+/**
+ * Reads and writes credentials through a store and a codec. Remembers the last decoded record per
+ * key so that reading an unchanged record does not decode it again (the record string is compared,
+ * so a change by any writer, in any process, is always seen).
+ */
+export class CredentialRepository {
+  readonly store: CredentialStore;
+  readonly codec: CredentialCodec;
+  readonly #decoded = new Map<string, { record: StoredRecord; credentials: Credentials<object> }>();
+
+  constructor(store: CredentialStore, codec: CredentialCodec) {
+    this.store = store;
+    this.codec = codec;
+  }
+
+  /** The store key of (provider, subject)'s credentials. */
+  key(provider: string, subject: string): RecordKey {
+    return { kind: 'credentials', provider, subject };
+  }
+
+  /**
+   * @throws AuthManagerError `INVALID_STORED_CREDENTIALS` | `STORE_UNAVAILABLE` | `DECRYPTION_FAILED`
+   */
+  async load(provider: string, subject: string): Promise<LoadedCredentials | undefined> {
+    const key = this.key(provider, subject);
+    const record = await this.store.get(key);
+    if (record === undefined) return undefined;
+    const id = recordKeyId(key);
+    const hit = this.#decoded.get(id);
+    if (hit !== undefined && (hit.record === record || (hit.record.version === record.version && hit.record.value === record.value))) {
+      return { credentials: hit.credentials, version: record.version };
+    }
+    const credentials = this.codec.decode(record.value);
+    this.#remember(id, record, credentials);
+    return { credentials, version: record.version };
+  }
+
+  /**
+   * Writes credentials; `ifVersion` as in `CredentialStore.set`.
+   * @returns the new version
+   * @throws AuthManagerError `STORE_CONFLICT` | `STORE_UNAVAILABLE`
+   */
+  async save(provider: string, subject: string, credentials: Credentials<object>, ifVersion?: number | null): Promise<number> {
+    const key = this.key(provider, subject);
+    const record = await this.store.set(key, this.codec.encode(credentials), ifVersion === undefined ? {} : { ifVersion });
+    this.#remember(recordKeyId(key), record, credentials);
+    return record.version;
+  }
+
+  /** @returns whether a record existed */
+  async delete(provider: string, subject: string): Promise<boolean> {
+    const key = this.key(provider, subject);
+    this.#decoded.delete(recordKeyId(key));
+    return this.store.delete(key);
+  }
+
+  #remember(id: string, record: StoredRecord, credentials: Credentials<object>): void {
+    if (this.#decoded.size >= DECODED_CACHE_LIMIT && !this.#decoded.has(id)) {
+      const oldest = this.#decoded.keys().next().value;
+      if (oldest !== undefined) this.#decoded.delete(oldest);
+    }
+    this.#decoded.set(id, { record, credentials });
+  }
+}

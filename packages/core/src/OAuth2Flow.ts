@@ -1,0 +1,262 @@
+import * as oauth from 'openid-client';
+import { requireAppField } from './AppCredentials.js';
+import { AuthManagerError } from './AuthManagerError.js';
+import type { Credentials } from './Credentials.js';
+import type { CredentialStore } from './CredentialStore.js';
+import { ErrorCode } from './ErrorCode.js';
+import { mapProviderError } from './mapProviderError.js';
+import { decodePending, encodePending, pendingKey, type PendingAuthorization } from './PendingAuthorization.js';
+import type { ProviderRuntime } from './ProviderRuntime.js';
+
+/** Options of {@link OAuth2Flow.authorize}. */
+export interface AuthorizeOptions {
+  /** Who is connecting (your user or tenant id). The credential will be stored under it. */
+  readonly subject: string;
+  /** Scopes to request (RFC 6749 §3.3). @default the provider's default scopes */
+  readonly scopes?: readonly string[];
+  /** Overrides the configured `redirectUri`. */
+  readonly redirectUri?: string;
+  /**
+   * Extra authorization request parameters (`login_hint`, `prompt`…). `state`, `nonce`,
+   * `code_challenge`, `client_id`, `redirect_uri` and `response_type` are ours and cannot be overridden.
+   */
+  readonly params?: Readonly<Record<string, string>>;
+}
+
+/** Result of {@link OAuth2Flow.authorize}. */
+export interface AuthorizationRequest {
+  /** Where to send the user's browser (RFC 6749 §4.1.1). */
+  readonly url: URL;
+  /** The `state` value (≥128 bits from a CSPRNG). Already saved; no need to keep it. */
+  readonly state: string;
+  /** When the state stops being accepted. */
+  readonly expiresAt: Date;
+}
+
+/** Input of {@link OAuth2Flow.exchange}: the full callback URL, or its `code` and `state`. */
+export type ExchangeInput =
+  | { readonly callbackUrl: string | URL }
+  | { readonly code: string; readonly state: string; readonly iss?: string };
+
+/** Credentials returned by {@link OAuth2Flow.exchange}, with who they were requested for. */
+export interface ExchangeResult<X extends object = Record<string, unknown>> {
+  readonly provider: string;
+  /** The subject given to `authorize`. */
+  readonly subject: string;
+  readonly credentials: Credentials<X>;
+}
+
+/** Introspection result (RFC 7662 §2.2), wire names. */
+export interface IntrospectionResult {
+  readonly active: boolean;
+  readonly scope?: string;
+  readonly exp?: number;
+  readonly sub?: string;
+  readonly client_id?: string;
+  readonly [claim: string]: unknown;
+}
+
+/** What a flow needs from its manager. */
+export interface FlowHost {
+  readonly store: CredentialStore;
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Pending-authorization lifetime, milliseconds. */
+  readonly pendingTtlMs: number;
+  /** Stores exchanged credentials (with the account-mismatch check) and returns them. */
+  storeCredentials(provider: string, subject: string, credentials: Credentials<object>): Promise<void>;
+  /** Loads stored credentials. */
+  loadCredentials(provider: string, subject: string): Promise<Credentials<object> | undefined>;
+  /** Deletes stored credentials. */
+  deleteCredentials(provider: string, subject: string): Promise<boolean>;
+}
+
+const RESERVED_PARAMS = new Set(['state', 'nonce', 'code_challenge', 'code_challenge_method', 'client_id', 'redirect_uri', 'response_type']);
+
+/**
+ * The OAuth 2.0 authorization code flow with PKCE (RFC 6749 §4.1, RFC 7636) for one provider, on
+ * openid-client. Get it as `auth.<provider>.oauth2` or `auth.provider(id).oauth2`.
+ *
+ * @typeParam X - the provider's credential extras
+ */
+export class OAuth2Flow<X extends object = Record<string, unknown>> {
+  readonly #runtime: ProviderRuntime;
+  readonly #host: FlowHost;
+
+  constructor(runtime: ProviderRuntime, host: FlowHost) {
+    this.#runtime = runtime;
+    this.#host = host;
+  }
+
+  /**
+   * Starts an authorization: makes `state` (CSPRNG, 256 bits), a PKCE S256 `code_verifier` and, for
+   * OpenID Connect, a `nonce`; saves them in the store for `pendingAuthorizationTtlSeconds`; returns
+   * the URL to redirect the user to.
+   * @throws AuthManagerError `CONFIGURATION` (no client id / redirect URI) | `PROVIDER_UNAVAILABLE` (discovery failed)
+   * @see RFC 6749 §4.1.1, RFC 7636 §4.2, OpenID Connect Core §3.1.2.1
+   */
+  async authorize(options: AuthorizeOptions): Promise<AuthorizationRequest> {
+    const rt = this.#runtime;
+    const spec = rt.oauth2;
+    const config = await rt.config();
+    const redirectUri = requireAppField(rt.id, rt.definition.appCredentials, 'redirectUri', options.redirectUri ?? (rt.app.redirectUri as string | undefined));
+    const defaults = typeof spec.defaultScopes === 'function' ? spec.defaultScopes(rt.app) : spec.defaultScopes;
+    const scopes = [...(options.scopes ?? defaults ?? [])];
+    const state = oauth.randomState();
+    const pkce = spec.pkce !== false;
+    const codeVerifier = pkce ? oauth.randomPKCECodeVerifier() : undefined;
+    const nonce = spec.openid ? oauth.randomNonce() : undefined;
+    const extra = typeof spec.authorizationParams === 'function' ? spec.authorizationParams(rt.app) : (spec.authorizationParams ?? {});
+    const params: Record<string, string> = { redirect_uri: redirectUri, response_type: 'code', ...extra };
+    for (const [k, v] of Object.entries(options.params ?? {})) if (!RESERVED_PARAMS.has(k)) params[k] = v;
+    if (scopes.length > 0) params.scope = scopes.join(spec.scopeSeparator ?? ' ');
+    params.state = state;
+    if (codeVerifier) {
+      params.code_challenge = await oauth.calculatePKCECodeChallenge(codeVerifier);
+      params.code_challenge_method = 'S256';
+    }
+    if (nonce) params.nonce = nonce;
+    const url = oauth.buildAuthorizationUrl(config, params);
+    const expiresAtMs = this.#host.now() + this.#host.pendingTtlMs;
+    const pending: PendingAuthorization = {
+      provider: rt.id, subject: options.subject, redirectUri, scopes, expiresAtMs,
+      ...(codeVerifier ? { codeVerifier } : {}), ...(nonce ? { nonce } : {}),
+    };
+    await this.#host.store.set(pendingKey(state), encodePending(pending), { ifVersion: null, ttlMs: this.#host.pendingTtlMs });
+    return { url, state, expiresAt: new Date(expiresAtMs) };
+  }
+
+  /**
+   * Completes an authorization: consumes the pending record for `state` (once, unexpired, same
+   * provider), exchanges the code at the token endpoint and validates the ID token if there is one.
+   * Stores nothing: call `auth.storeCredentials` (or use {@link OAuth2Flow.complete}).
+   * @throws AuthManagerError `INVALID_STATE` | `AUTHORIZATION_DENIED` (the callback carries `error`,
+   *   e.g. `access_denied`) | `TOKEN_EXCHANGE_FAILED` (RFC 6749 §5.2 fields set) |
+   *   `INVALID_TOKEN_RESPONSE` | `PROVIDER_UNAVAILABLE`
+   * @see RFC 6749 §4.1.2–4.1.4, §10.12 (state); OpenID Connect Core §3.1.3.7 (ID token validation)
+   */
+  async exchange(input: ExchangeInput): Promise<ExchangeResult<X>> {
+    const rt = this.#runtime;
+    const params = 'callbackUrl' in input ? new URL(input.callbackUrl).searchParams : new URLSearchParams({ code: input.code, state: input.state, ...(input.iss ? { iss: input.iss } : {}) });
+    const state = params.get('state');
+    if (!state) throw new AuthManagerError(ErrorCode.INVALID_STATE, `${rt.id}: the callback has no state parameter`, { provider: rt.id });
+    const record = await this.#host.store.take(pendingKey(state));
+    const pending = record ? decodePending(record.value) : undefined;
+    if (!pending || pending.expiresAtMs <= this.#host.now()) {
+      throw new AuthManagerError(ErrorCode.INVALID_STATE, `${rt.id}: unknown, expired or already used state; start the authorization again`, { provider: rt.id });
+    }
+    if (pending.provider !== rt.id) {
+      throw new AuthManagerError(ErrorCode.INVALID_STATE, `${rt.id}: the state was issued for another provider`, { provider: rt.id });
+    }
+    const error = params.get('error');
+    if (error) {
+      const description = params.get('error_description');
+      throw new AuthManagerError(ErrorCode.AUTHORIZATION_DENIED, `${rt.id}: authorization failed: ${error}${description ? ` (${description})` : ''}`, {
+        provider: rt.id, oauth: { error, ...(description ? { error_description: description } : {}) },
+      });
+    }
+    const config = await rt.config();
+    // The token request must carry the redirect_uri of the authorization request (RFC 6749 §4.1.3);
+    // openid-client takes it from the URL it is given, so rebuild the callback on that URI.
+    const currentUrl = new URL(pending.redirectUri);
+    currentUrl.search = '';
+    for (const [k, v] of params) currentUrl.searchParams.append(k, v);
+    if (!('callbackUrl' in input) && !params.has('iss') && config.serverMetadata().authorization_response_iss_parameter_supported) {
+      currentUrl.searchParams.set('iss', config.serverMetadata().issuer);
+    }
+    let response: Record<string, unknown>;
+    try {
+      response = await oauth.authorizationCodeGrant(config, currentUrl, {
+        expectedState: state,
+        ...(pending.codeVerifier ? { pkceCodeVerifier: pending.codeVerifier } : {}),
+        ...(pending.nonce ? { expectedNonce: pending.nonce, idTokenExpected: true } : {}),
+      }) as unknown as Record<string, unknown>;
+    } catch (err) {
+      throw mapProviderError(err, rt.id, 'exchange');
+    }
+    const credentials = rt.credentialsFromResponse(response, this.#host.now()) as Credentials<X>;
+    return { provider: rt.id, subject: pending.subject, credentials };
+  }
+
+  /**
+   * {@link OAuth2Flow.exchange}, then stores the credentials under the subject given to `authorize`
+   * (with the account-mismatch check).
+   * @throws the errors of `exchange`, and `ACCOUNT_MISMATCH` | `STORE_UNAVAILABLE`
+   */
+  async complete(input: ExchangeInput): Promise<ExchangeResult<X>> {
+    const result = await this.exchange(input);
+    await this.#host.storeCredentials(result.provider, result.subject, result.credentials);
+    return result;
+  }
+
+  /**
+   * One refresh token grant (RFC 6749 §6). Stores nothing: sessions call this through the
+   * manager's single-flight refresh, which also writes the store. Keeps the old refresh token,
+   * scopes, ID token and extras when the response omits them.
+   * @throws AuthManagerError `REAUTHORIZATION_REQUIRED` (no refresh token, or `invalid_grant`) |
+   *   `TOKEN_REFRESH_FAILED` | `PROVIDER_UNAVAILABLE` | `INVALID_TOKEN_RESPONSE`
+   */
+  async refresh(credentials: Credentials<X>): Promise<Credentials<X>> {
+    const rt = this.#runtime;
+    const refreshToken = credentials.refreshToken;
+    if (!refreshToken) {
+      throw new AuthManagerError(ErrorCode.REAUTHORIZATION_REQUIRED, `${rt.id}: the access token expired and there is no refresh token; the user must connect again`, { provider: rt.id });
+    }
+    const config = await rt.config();
+    let response: Record<string, unknown>;
+    try {
+      response = await oauth.refreshTokenGrant(config, refreshToken) as unknown as Record<string, unknown>;
+    } catch (err) {
+      throw mapProviderError(err, rt.id, 'refresh');
+    }
+    return rt.credentialsFromResponse(response, this.#host.now(), credentials as Credentials<object>) as Credentials<X>;
+  }
+
+  /**
+   * Revokes the subject's grant at the provider (RFC 7009: the refresh token, which revokes the
+   * grant, then the access token; or the provider's own revocation hook) and deletes the stored
+   * credential. A credential already gone at the provider still gets deleted here.
+   * @returns whether a stored credential existed
+   * @throws AuthManagerError `REVOCATION_FAILED` | `PROVIDER_UNAVAILABLE` (then nothing is deleted)
+   * @see RFC 7009 §2
+   */
+  async revoke(options: { readonly subject: string }): Promise<boolean> {
+    const rt = this.#runtime;
+    const spec = rt.oauth2;
+    if (!spec.revocation) throw new AuthManagerError(ErrorCode.UNSUPPORTED_FLOW, `Provider "${rt.id}" has no token revocation`, { provider: rt.id });
+    const credentials = await this.#host.loadCredentials(rt.id, options.subject);
+    if (!credentials) return false;
+    if (spec.revocation === 'rfc7009') {
+      const config = await rt.config();
+      try {
+        if (credentials.refreshToken) await oauth.tokenRevocation(config, credentials.refreshToken, { token_type_hint: 'refresh_token' });
+        await oauth.tokenRevocation(config, credentials.accessToken, { token_type_hint: 'access_token' });
+      } catch (err) {
+        throw mapProviderError(err, rt.id, 'revoke');
+      }
+    } else {
+      try {
+        await spec.revocation({ ...rt.context, credentials });
+      } catch (err) {
+        throw mapProviderError(err, rt.id, 'revoke');
+      }
+    }
+    return this.#host.deleteCredentials(rt.id, options.subject);
+  }
+
+  /**
+   * RFC 7662 token introspection.
+   * @param token - an access or refresh token
+   * @throws AuthManagerError `UNSUPPORTED_FLOW` | `PROVIDER_UNAVAILABLE`
+   */
+  async introspect(token: string): Promise<IntrospectionResult> {
+    const rt = this.#runtime;
+    if (!rt.oauth2.introspection) throw new AuthManagerError(ErrorCode.UNSUPPORTED_FLOW, `Provider "${rt.id}" has no token introspection`, { provider: rt.id });
+    const config = await rt.config();
+    try {
+      return await oauth.tokenIntrospection(config, token) as IntrospectionResult;
+    } catch (err) {
+      throw mapProviderError(err, rt.id, 'introspect');
+    }
+  }
+}

@@ -1,0 +1,241 @@
+import { AuthManagerError } from './AuthManagerError.js';
+import { Credentials, type CredentialsInit } from './Credentials.js';
+import type { CredentialRepository } from './CredentialRepository.js';
+import { ErrorCode } from './ErrorCode.js';
+import type { OAuth2Flow } from './OAuth2Flow.js';
+import type { AccountInfo } from './ProviderDefinition.js';
+import type { ProviderRuntime } from './ProviderRuntime.js';
+import type { RefreshCoordinator } from './RefreshCoordinator.js';
+
+/** Options of `auth.session(subject, options)`. */
+export interface SessionOptions {
+  /** Only these providers can be used in the session (others throw `PROVIDER_NOT_IN_SESSION`). */
+  readonly providers?: readonly string[];
+  /**
+   * Credentials to use instead of stored ones, by provider id (refreshed in memory only, never
+   * stored), as the Python original's `with_credentials`.
+   */
+  readonly withCredentials?: Readonly<Record<string, Credentials<object> | CredentialsInit<object>>>;
+}
+
+/** What a session needs from its manager. */
+export interface SessionHost {
+  runtime(provider: string): ProviderRuntime;
+  flow(provider: string): OAuth2Flow<object>;
+  readonly repository: CredentialRepository;
+  readonly coordinator: RefreshCoordinator;
+  /** Refresh this many milliseconds before `expiresAt`. */
+  readonly skewMs: number;
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+type Source = 'store' | 'session' | 'static';
+
+interface Entry {
+  credentials: Credentials<object>;
+  readonly source: Source;
+}
+
+/**
+ * One provider, seen from a session: what `session.<id>` returns.
+ * @typeParam X - the provider's credential extras
+ * @typeParam C - the provider's SDK client type (`never` when it has none)
+ */
+export interface SessionProvider<X extends object = Record<string, unknown>, C = unknown> {
+  /** {@link Session.accessToken} for this provider. */
+  accessToken(): Promise<string>;
+  /** {@link Session.credentials} for this provider. */
+  credentials(): Promise<Credentials<X>>;
+  /** {@link Session.fetch} for this provider. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** {@link Session.refresh} for this provider. */
+  refresh(): Promise<Credentials<X>>;
+  /** {@link Session.account} for this provider. */
+  account(): Promise<AccountInfo | undefined>;
+  /** The provider's official SDK client, authenticated, refresh handled (loaded on first call). */
+  client(): Promise<C>;
+}
+
+/**
+ * A subject's credentials for the length of a request or job: always-valid access tokens and
+ * authorized requests. Open with `await using session = await auth.session(subject)` (or
+ * `auth.withSession(subject, fn)`).
+ *
+ * Credentials are read from the store on first use of each provider and kept for the session;
+ * they are refreshed when `expiresAt` minus the skew (default 60 s) has passed, once per
+ * (provider, subject) however many callers ask at once. One provider's missing credential does not
+ * break the others: it throws `CREDENTIALS_NOT_FOUND` when that provider is used.
+ */
+export class Session implements AsyncDisposable {
+  /** The subject whose credentials this session uses. */
+  readonly subject: string;
+  readonly #host: SessionHost;
+  readonly #filter: ReadonlySet<string> | undefined;
+  readonly #override: SessionOptions['withCredentials'];
+  readonly #entries = new Map<string, Entry>();
+  readonly #memoryRefresh = new Map<string, Promise<Credentials<object>>>();
+  #closed = false;
+
+  constructor(host: SessionHost, subject: string, options?: SessionOptions) {
+    this.#host = host;
+    this.subject = subject;
+    this.#filter = options?.providers ? new Set(options.providers) : undefined;
+    this.#override = options?.withCredentials;
+  }
+
+  /**
+   * A valid access token for `provider`: refreshed first when it expires within the skew.
+   * @throws AuthManagerError `CREDENTIALS_NOT_FOUND` | `REAUTHORIZATION_REQUIRED` |
+   *   `PROVIDER_UNAVAILABLE` | `TOKEN_REFRESH_FAILED` | `PROVIDER_NOT_REGISTERED` | `PROVIDER_NOT_IN_SESSION`
+   */
+  async accessToken(provider: string): Promise<string> {
+    const entry = this.#entries.get(provider);
+    if (entry !== undefined) {
+      const exp = entry.credentials.expiresAtMs;
+      if (exp === undefined || exp - this.#host.skewMs > this.#host.now()) return entry.credentials.accessToken;
+    }
+    return (await this.credentials(provider)).accessToken;
+  }
+
+  /**
+   * Valid credentials for `provider` (refreshed when within the skew of expiry).
+   * @throws as {@link Session.accessToken}
+   */
+  async credentials(provider: string): Promise<Credentials<object>> {
+    const entry = this.#entries.get(provider) ?? await this.#load(provider);
+    if (entry.credentials.expiresWithin(this.#host.skewMs, this.#host.now())) await this.#refresh(provider, entry);
+    return entry.credentials;
+  }
+
+  /**
+   * Forces a refresh now (the "Refresh now" button; an SDK that saw a 401).
+   * @throws as {@link Session.accessToken}, and `REAUTHORIZATION_REQUIRED` for static tokens
+   */
+  async refresh(provider: string): Promise<Credentials<object>> {
+    const entry = this.#entries.get(provider) ?? await this.#load(provider);
+    await this.#refresh(provider, entry);
+    return entry.credentials;
+  }
+
+  /**
+   * An authorized request to the provider's API: `path` is resolved against the provider's base URL
+   * (absolute URLs must be on the same origin), the binding's headers and `Authorization` are set.
+   * On HTTP 401 the credential is refreshed once and the request retried once (so bodies must be
+   * replayable: strings, buffers, `URLSearchParams`, not streams).
+   * @throws as {@link Session.accessToken}; `PROVIDER_UNAVAILABLE` on network failure
+   */
+  async fetch(provider: string, path: string, init: RequestInit = {}): Promise<Response> {
+    const rt = this.#host.runtime(provider);
+    const first = await this.credentials(provider);
+    const response = await this.#send(rt, first, path, init);
+    const entry = this.#entries.get(provider);
+    if (response.status !== 401 || entry === undefined || entry.source === 'static') return response;
+    await response.body?.cancel();
+    if (entry.credentials === first) await this.#refresh(provider, entry);
+    return this.#send(rt, entry.credentials, path, init);
+  }
+
+  /**
+   * Who the credential belongs to at the provider, when the provider says.
+   */
+  async account(provider: string): Promise<AccountInfo | undefined> {
+    const rt = this.#host.runtime(provider);
+    const credentials = await this.credentials(provider);
+    return rt.definition.account?.(credentials, rt.app);
+  }
+
+  /** The per-provider view (`session.notion` is `session.for('notion')`). */
+  for(provider: string): SessionProvider<object, unknown> {
+    return {
+      accessToken: () => this.accessToken(provider),
+      credentials: () => this.credentials(provider),
+      fetch: (path, init) => this.fetch(provider, path, init),
+      refresh: () => this.refresh(provider),
+      account: () => this.account(provider),
+      client: async () => {
+        const rt = this.#host.runtime(provider);
+        if (!rt.definition.client) throw new AuthManagerError(ErrorCode.UNSUPPORTED_FLOW, `Provider "${provider}" has no SDK client`, { provider });
+        return rt.definition.client({
+          app: rt.app,
+          accessToken: () => this.accessToken(provider),
+          credentials: () => this.credentials(provider),
+          fetch: (path: string, init?: RequestInit) => this.fetch(provider, path, init),
+          refresh: () => this.refresh(provider),
+        });
+      },
+    };
+  }
+
+  /** Ends the session: forgets its credentials. Called by `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#closed = true;
+    this.#entries.clear();
+  }
+
+  /** Same as `[Symbol.asyncDispose]`, for code without `await using`. */
+  close(): Promise<void> {
+    return this[Symbol.asyncDispose]();
+  }
+
+  async #send(rt: ProviderRuntime, credentials: Credentials<object>, path: string, init: RequestInit): Promise<Response> {
+    const url = rt.apiUrl(path, credentials);
+    const headers = new Headers(rt.apiHeaders(credentials));
+    new Headers(init.headers).forEach((value, name) => headers.set(name, value));
+    headers.set('authorization', `${credentials.tokenType} ${credentials.accessToken}`);
+    try {
+      return await rt.fetch(url, { ...init, headers });
+    } catch (cause) {
+      throw new AuthManagerError(ErrorCode.PROVIDER_UNAVAILABLE, `${rt.id} API request to ${url.origin}${url.pathname} failed`, { cause, provider: rt.id });
+    }
+  }
+
+  async #load(provider: string): Promise<Entry> {
+    if (this.#closed) throw new Error('Session is closed');
+    if (this.#filter && !this.#filter.has(provider)) {
+      throw new AuthManagerError(ErrorCode.PROVIDER_NOT_IN_SESSION, `Provider "${provider}" is not in this session's providers`, { provider });
+    }
+    const rt = this.#host.runtime(provider);
+    let entry: Entry | undefined;
+    const given = this.#override?.[provider];
+    if (given !== undefined) {
+      entry = { credentials: given instanceof Credentials ? given : new Credentials(given), source: 'session' };
+    } else {
+      const loaded = await this.#host.repository.load(provider, this.subject);
+      if (loaded) entry = { credentials: loaded.credentials, source: 'store' };
+      else {
+        const fixed = rt.staticCredentials();
+        if (fixed) entry = { credentials: fixed, source: 'static' };
+      }
+    }
+    if (!entry) {
+      throw new AuthManagerError(ErrorCode.CREDENTIALS_NOT_FOUND, `No ${provider} credentials for this subject: connect the account first`, { provider });
+    }
+    // Another concurrent load may have won; keep the first so all callers share one entry.
+    const existing = this.#entries.get(provider);
+    if (existing) return existing;
+    this.#entries.set(provider, entry);
+    return entry;
+  }
+
+  async #refresh(provider: string, entry: Entry): Promise<void> {
+    const stale = entry.credentials;
+    if (entry.source === 'static') {
+      throw new AuthManagerError(ErrorCode.REAUTHORIZATION_REQUIRED, `${provider}: the configured static token cannot be refreshed`, { provider });
+    }
+    const flow = this.#host.flow(provider);
+    const grant = (c: Credentials<object>) => flow.refresh(c);
+    let fresh: Credentials<object>;
+    if (entry.source === 'store') {
+      fresh = await this.#host.coordinator.refresh(provider, this.subject, stale, grant);
+    } else {
+      let flight = this.#memoryRefresh.get(provider);
+      if (!flight) {
+        flight = grant(stale).finally(() => this.#memoryRefresh.delete(provider));
+        this.#memoryRefresh.set(provider, flight);
+      }
+      fresh = await flight;
+    }
+    if (entry.credentials === stale) entry.credentials = fresh;
+  }
+}
