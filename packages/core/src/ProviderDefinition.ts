@@ -132,6 +132,11 @@ export interface AccountInfo {
 export interface ApiBinding<A, X extends object> {
   /** Base URL (no trailing slash needed), or one derived from the credentials (Salesforce `instance_url`). */
   readonly baseUrl: string | ((ctx: { readonly app: A; readonly credentials: Credentials<X> }) => string);
+  /**
+   * Further origins an absolute URL may point at and still get the token (Google: one credential
+   * serves gmail.googleapis.com, sheets.googleapis.com…). The base URL's origin is always allowed.
+   */
+  readonly allowedOrigins?: readonly string[] | ((ctx: { readonly app: A }) => readonly string[]);
   /** Headers sent with every call besides `Authorization` (Notion-Version, GitHub Accept). */
   readonly headers?: Readonly<Record<string, string>> | ((ctx: { readonly app: A; readonly credentials: Credentials<X> }) => Readonly<Record<string, string>>);
 }

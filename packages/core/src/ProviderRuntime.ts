@@ -208,7 +208,8 @@ export class ProviderRuntime {
     const baseUrl = new URL(base.endsWith('/') ? base : `${base}/`);
     if (/^[a-z][a-z0-9+.-]*:/i.test(path)) {
       const url = new URL(path);
-      if (url.origin !== baseUrl.origin) {
+      const extra = typeof binding.allowedOrigins === 'function' ? binding.allowedOrigins({ app: this.app as never }) : (binding.allowedOrigins ?? []);
+      if (url.origin !== baseUrl.origin && !extra.some((o) => new URL(o).origin === url.origin)) {
         throw new AuthManagerError(ErrorCode.CONFIGURATION, `${this.id}: refusing to send the access token to ${url.origin}, outside the provider's API (${baseUrl.origin})`, { provider: this.id });
       }
       return url;

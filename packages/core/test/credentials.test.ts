@@ -1,0 +1,86 @@
+import { describe, expect, it } from '@jest/globals';
+import { inspect } from 'node:util';
+import { AuthManagerError, Credentials, jsonCredentialCodec, redactToken } from '../src/index.js';
+
+const ACCESS = 'at_SECRET_access_0123456789';
+const REFRESH = 'rt_SECRET_refresh_0123456789';
+const ID = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1c2VyLTEifQ.';
+
+function sample(): Credentials<{ workspace_id: string }> {
+  return new Credentials({
+    accessToken: ACCESS, refreshToken: REFRESH, idToken: ID, scopes: ['a', 'b'],
+    expiresAt: new Date(1_800_000_000_000), obtainedAt: new Date(1_700_000_000_000),
+    extras: { workspace_id: 'ws-1' }, raw: { request_id: 'r-1' },
+  });
+}
+
+describe('Credentials redaction', () => {
+  const creds = sample();
+  const outputs = {
+    json: JSON.stringify(creds),
+    inspect: inspect(creds, { depth: 10, showHidden: true }),
+    string: String(creds),
+    spread: JSON.stringify({ ...creds }),
+    keys: Object.keys(creds).join(','),
+    nested: inspect({ wrapper: { creds } }, { depth: 10 }),
+  };
+  for (const [name, text] of Object.entries(outputs)) {
+    it(`${name} output shows no token`, () => {
+      expect(text).not.toContain(ACCESS);
+      expect(text).not.toContain(REFRESH);
+      expect(text).not.toContain(ID);
+    });
+  }
+  it('still shows non-secret fields', () => {
+    expect(outputs.json).toContain('ws-1');
+    expect(outputs.inspect).toContain('[redacted]');
+  });
+  it('getters return the secrets to code', () => {
+    expect(creds.accessToken).toBe(ACCESS);
+    expect(creds.refreshToken).toBe(REFRESH);
+  });
+  it('redactToken keeps only the kind prefix and length', () => {
+    expect(redactToken('gho_abcdefghijklmnop')).toBe('gho_…(20 chars)');
+    expect(redactToken('plainsecretvalue')).toBe('…(16 chars)');
+  });
+});
+
+describe('Credentials expiry', () => {
+  it('expiresWithin compares expiresAt minus skew with now (ms)', () => {
+    const c = new Credentials({ accessToken: 'x', expiresAt: new Date(10_000) });
+    expect(c.expiresWithin(1_000, 8_999)).toBe(false);
+    expect(c.expiresWithin(1_000, 9_000)).toBe(true);
+  });
+  it('tokens without expiresAt never expire', () => {
+    expect(new Credentials({ accessToken: 'x' }).expiresWithin(1e12, Date.now())).toBe(false);
+  });
+  it('idTokenClaims decodes the payload', () => {
+    expect(sample().idTokenClaims()).toEqual({ sub: 'user-1' });
+  });
+  it('rejects an empty access token', () => {
+    expect(() => new Credentials({ accessToken: '' })).toThrow(TypeError);
+  });
+});
+
+describe('jsonCredentialCodec', () => {
+  it('round-trips every field', () => {
+    const back = jsonCredentialCodec.decode(jsonCredentialCodec.encode(sample()));
+    expect(back.toInit()).toEqual(sample().toInit());
+  });
+  it('stores each token exactly once', () => {
+    const encoded = jsonCredentialCodec.encode(sample());
+    expect(encoded.split(ACCESS).length - 1).toBe(1);
+    expect(encoded.split(REFRESH).length - 1).toBe(1);
+  });
+  it.each([
+    ['not JSON', `{"v":1,"at":"${ACCESS}"`],
+    ['unknown version', `{"v":99,"at":"${ACCESS}","tt":"Bearer"}`],
+    ['wrong field type', `{"v":1,"at":"${ACCESS}","tt":"Bearer","exp":"soon"}`],
+  ])('rejects %s with INVALID_STORED_CREDENTIALS and no token in the error', (_name, value) => {
+    let caught: unknown;
+    try { jsonCredentialCodec.decode(value); } catch (err) { caught = err; }
+    expect(AuthManagerError.is(caught, 'INVALID_STORED_CREDENTIALS')).toBe(true);
+    expect(inspect(caught, { depth: 10 })).not.toContain(ACCESS);
+    expect(JSON.stringify(caught)).not.toContain(ACCESS);
+  });
+});
