@@ -44,15 +44,15 @@ export class AuthManagerError extends Error {
   /** Stable machine-readable code. */
   readonly code: ErrorCode;
   /** Provider id involved, if any. */
-  readonly provider?: string;
+  declare readonly provider?: string;
   /** HTTP status the provider answered with, if any. */
-  readonly status?: number;
+  declare readonly status?: number;
   /** RFC 6749 §5.2 `error` sent by the provider, if any. */
-  readonly error?: string;
+  declare readonly error?: string;
   /** RFC 6749 §5.2 `error_description` sent by the provider, if any. */
-  readonly error_description?: string;
+  declare readonly error_description?: string;
   /** RFC 6749 §5.2 `error_uri` sent by the provider, if any. */
-  readonly error_uri?: string;
+  declare readonly error_uri?: string;
 
   constructor(code: ErrorCode, message: string, options: AuthManagerErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
