@@ -10,6 +10,11 @@ export interface LoadedCredentials {
 
 const DECODED_CACHE_LIMIT = 10_000;
 
+interface Decoded {
+  readonly record: StoredRecord;
+  readonly loaded: LoadedCredentials;
+}
+
 /**
  * Reads and writes credentials through a store and a codec. Remembers the last decoded record per
  * key so that reading an unchanged record does not decode it again (the record string is compared,
@@ -18,7 +23,7 @@ const DECODED_CACHE_LIMIT = 10_000;
 export class CredentialRepository {
   readonly store: CredentialStore;
   readonly codec: CredentialCodec;
-  readonly #decoded = new Map<string, { record: StoredRecord; credentials: Credentials<object> }>();
+  readonly #decoded = new Map<string, Decoded>();
 
   constructor(store: CredentialStore, codec: CredentialCodec) {
     this.store = store;
@@ -40,11 +45,10 @@ export class CredentialRepository {
     const id = recordKeyId(key);
     const hit = this.#decoded.get(id);
     if (hit !== undefined && (hit.record === record || (hit.record.version === record.version && hit.record.value === record.value))) {
-      return { credentials: hit.credentials, version: record.version };
+      return hit.loaded;
     }
     const credentials = this.codec.decode(record.value);
-    this.#remember(id, record, credentials);
-    return { credentials, version: record.version };
+    return this.#remember(id, record, credentials).loaded;
   }
 
   /**
@@ -66,11 +70,13 @@ export class CredentialRepository {
     return this.store.delete(key);
   }
 
-  #remember(id: string, record: StoredRecord, credentials: Credentials<object>): void {
+  #remember(id: string, record: StoredRecord, credentials: Credentials<object>): Decoded {
     if (this.#decoded.size >= DECODED_CACHE_LIMIT && !this.#decoded.has(id)) {
       const oldest = this.#decoded.keys().next().value;
       if (oldest !== undefined) this.#decoded.delete(oldest);
     }
-    this.#decoded.set(id, { record, credentials });
+    const entry = { record, loaded: { credentials, version: record.version } };
+    this.#decoded.set(id, entry);
+    return entry;
   }
 }

@@ -1,7 +1,6 @@
 import { AuthManagerError } from './AuthManagerError.js';
 import { ErrorCode } from './ErrorCode.js';
 import {
-  recordKeyId,
   type CredentialStore, type DeleteOptions, type ListFilter, type RecordKey, type SetOptions, type StoredRecord,
 } from './CredentialStore.js';
 
@@ -26,7 +25,8 @@ export interface MemoryCredentialStoreOptions {
  * more than one process. Implements no `lock` (the manager's in-process single-flight suffices).
  */
 export class MemoryCredentialStore implements CredentialStore {
-  readonly #entries = new Map<string, Entry>();
+  // kind → provider → subject → entry: nested maps, so the hot path builds no key strings.
+  readonly #entries = new Map<string, Map<string, Map<string, Entry>>>();
   readonly #now: () => number;
   #writesSinceSweep = 0;
 
@@ -34,60 +34,78 @@ export class MemoryCredentialStore implements CredentialStore {
     this.#now = options.now ?? Date.now;
   }
 
-  #live(id: string): Entry | undefined {
-    const entry = this.#entries.get(id);
+  #bucket(key: RecordKey, create: true): Map<string, Entry>;
+  #bucket(key: RecordKey, create: false): Map<string, Entry> | undefined;
+  #bucket(key: RecordKey, create: boolean): Map<string, Entry> | undefined {
+    let byProvider = this.#entries.get(key.kind);
+    if (byProvider === undefined) {
+      if (!create) return undefined;
+      this.#entries.set(key.kind, (byProvider = new Map()));
+    }
+    let bySubject = byProvider.get(key.provider);
+    if (bySubject === undefined && create) byProvider.set(key.provider, (bySubject = new Map()));
+    return bySubject;
+  }
+
+  #live(key: RecordKey): Entry | undefined {
+    const bucket = this.#bucket(key, false);
+    const entry = bucket?.get(key.subject);
     if (entry === undefined) return undefined;
     if (entry.expiresAtMs !== undefined && entry.expiresAtMs <= this.#now()) {
-      this.#entries.delete(id);
+      bucket!.delete(key.subject);
       return undefined;
     }
     return entry;
   }
 
   async get(key: RecordKey): Promise<StoredRecord | undefined> {
-    return this.#live(recordKeyId(key))?.record;
+    return this.#live(key)?.record;
   }
 
   async set(key: RecordKey, value: string, options: SetOptions = {}): Promise<StoredRecord> {
-    const id = recordKeyId(key);
-    const current = this.#live(id);
+    const current = this.#live(key);
     checkVersion(key, current?.record.version, options.ifVersion);
     const record: StoredRecord = { value, version: (current?.record.version ?? 0) + 1 };
     const expiresAtMs = options.ttlMs === undefined ? undefined : this.#now() + options.ttlMs;
-    this.#entries.set(id, { key: { kind: key.kind, provider: key.provider, subject: key.subject }, record, expiresAtMs });
+    this.#bucket(key, true).set(key.subject, { key: { kind: key.kind, provider: key.provider, subject: key.subject }, record, expiresAtMs });
     if (++this.#writesSinceSweep >= 1024) this.#sweep();
     return record;
   }
 
   async delete(key: RecordKey, options: DeleteOptions = {}): Promise<boolean> {
-    const id = recordKeyId(key);
-    const current = this.#live(id);
+    const current = this.#live(key);
     if (options.ifVersion !== undefined) checkVersion(key, current?.record.version, options.ifVersion);
-    return current !== undefined && this.#entries.delete(id);
+    return current !== undefined && this.#bucket(key, false)!.delete(key.subject);
   }
 
   async take(key: RecordKey): Promise<StoredRecord | undefined> {
-    const id = recordKeyId(key);
-    const current = this.#live(id);
-    if (current) this.#entries.delete(id);
+    const current = this.#live(key);
+    if (current) this.#bucket(key, false)!.delete(key.subject);
     return current?.record;
   }
 
   async *list(filter: ListFilter): AsyncIterable<RecordKey> {
-    for (const [id, entry] of [...this.#entries]) {
-      const { key } = entry;
-      if (key.kind !== filter.kind) continue;
-      if (filter.provider !== undefined && key.provider !== filter.provider) continue;
-      if (filter.subject !== undefined && key.subject !== filter.subject) continue;
-      if (this.#live(id)) yield key;
+    const byProvider = this.#entries.get(filter.kind);
+    if (!byProvider) return;
+    const matches: RecordKey[] = [];
+    for (const [provider, bySubject] of byProvider) {
+      if (filter.provider !== undefined && provider !== filter.provider) continue;
+      for (const entry of bySubject.values()) {
+        if (filter.subject === undefined || entry.key.subject === filter.subject) matches.push(entry.key);
+      }
     }
+    for (const key of matches) if (this.#live(key)) yield key;
   }
 
   #sweep(): void {
     this.#writesSinceSweep = 0;
     const now = this.#now();
-    for (const [id, entry] of this.#entries) {
-      if (entry.expiresAtMs !== undefined && entry.expiresAtMs <= now) this.#entries.delete(id);
+    for (const byProvider of this.#entries.values()) {
+      for (const bySubject of byProvider.values()) {
+        for (const [subject, entry] of bySubject) {
+          if (entry.expiresAtMs !== undefined && entry.expiresAtMs <= now) bySubject.delete(subject);
+        }
+      }
     }
   }
 }

@@ -74,7 +74,7 @@ export class Session implements AsyncDisposable {
   readonly #filter: ReadonlySet<string> | undefined;
   readonly #override: SessionOptions['withCredentials'];
   readonly #entries = new Map<string, Entry>();
-  readonly #memoryRefresh = new Map<string, Promise<Credentials<object>>>();
+  #memoryRefresh: Map<string, Promise<Credentials<object>>> | undefined;
   #closed = false;
 
   constructor(host: SessionHost, subject: string, options?: SessionOptions) {
@@ -95,7 +95,9 @@ export class Session implements AsyncDisposable {
       const exp = entry.credentials.expiresAtMs;
       if (exp === undefined || exp - this.#host.skewMs > this.#host.now()) return entry.credentials.accessToken;
     }
-    return (await this.credentials(provider)).accessToken;
+    const loaded = entry ?? await this.#load(provider);
+    if (loaded.credentials.expiresWithin(this.#host.skewMs, this.#host.now())) await this.#refresh(provider, loaded);
+    return loaded.credentials.accessToken;
   }
 
   /**
@@ -229,10 +231,11 @@ export class Session implements AsyncDisposable {
     if (entry.source === 'store') {
       fresh = await this.#host.coordinator.refresh(provider, this.subject, stale, grant);
     } else {
-      let flight = this.#memoryRefresh.get(provider);
+      const flights = (this.#memoryRefresh ??= new Map());
+      let flight = flights.get(provider);
       if (!flight) {
-        flight = grant(stale).finally(() => this.#memoryRefresh.delete(provider));
-        this.#memoryRefresh.set(provider, flight);
+        flight = grant(stale).finally(() => flights.delete(provider));
+        flights.set(provider, flight);
       }
       fresh = await flight;
     }

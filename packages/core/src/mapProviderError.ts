@@ -16,11 +16,12 @@ const REJECTION_CODE: Record<ProviderOperation, ErrorCode> = {
 
 /** Network-level failures: connection refused/reset, DNS, TLS, aborted by timeout. */
 function isNetworkFailure(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth++) {
-    if (e.name === 'AbortError' || e.name === 'TimeoutError') return true;
-    if (e instanceof TypeError && /fetch failed|network|terminated/i.test(e.message)) return true;
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^(ECONN|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|UND_ERR)/.test(code)) return true;
+  // Duck-typed, not `instanceof`: errors from undici or another realm (a test VM) are not this realm's Error.
+  for (let e = err as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown } | undefined, depth = 0;
+    typeof e === 'object' && e !== null && depth < 6; e = e.cause as typeof e, depth++) {
+    if (e.name === 'AbortError' || e.name === 'TimeoutError' || e.code === 'OAUTH_TIMEOUT') return true;
+    if (e.name === 'TypeError' && typeof e.message === 'string' && /fetch failed|network|terminated/i.test(e.message)) return true;
+    if (typeof e.code === 'string' && /^(ECONN|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|UND_ERR)/.test(e.code)) return true;
   }
   return false;
 }
@@ -70,8 +71,8 @@ export function mapProviderError(err: unknown, provider: string, operation: Prov
   if (isNetworkFailure(err)) {
     return new AuthManagerError(ErrorCode.PROVIDER_UNAVAILABLE, `${what}: provider unreachable or timed out`, { cause: err, provider });
   }
-  const cause = (err as { cause?: unknown } | undefined)?.cause;
-  if (cause instanceof Response) {
+  const cause = (err as { cause?: { status?: unknown; headers?: unknown } } | undefined)?.cause;
+  if (typeof cause === 'object' && cause !== null && typeof cause.status === 'number' && typeof cause.headers === 'object') {
     const code = cause.status >= 500 ? ErrorCode.PROVIDER_UNAVAILABLE : REJECTION_CODE[operation];
     return new AuthManagerError(code, `${what}: unexpected HTTP ${cause.status} response`, { cause: err, provider, status: cause.status });
   }

@@ -1,1 +1,14 @@
-export {};
+// The store conformance suite imports @jest/globals, so it lives at '@authmanager/testing/conformance'
+// (importing it outside Jest throws); everything here is safe to import anywhere.
+export {
+  startKmsServer,
+  type KmsCreateKeyOptions, type KmsErrorType, type KmsOperation, type KmsServer, type KmsServerCredentials,
+  type KmsServerOptions,
+} from './kms/kmsServer.js';
+export { startSandboxProvider, type SandboxCounterName, type SandboxEndpoint, type SandboxEndpointUrls, type SandboxFault, type SandboxProvider, type SandboxProviderOptions } from './sandbox/sandboxServer.js';
+export {
+  startRedisCluster, startRedisServer,
+  type RedisClusterHandle, type RedisClusterOptions, type RedisServerHandle, type RedisServerOptions,
+} from './redis/redisServer.js';
+export { sandbox, type SandboxExtras } from './sandbox/provider.js';
+export { followAuthorization } from './followAuthorization.js';
