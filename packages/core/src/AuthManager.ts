@@ -71,17 +71,20 @@ export type ProviderHandle<D extends AnyProviderDefinition = AnyProviderDefiniti
 type RegisteredIds<P extends readonly ProviderRegistration[]> = P[number]['id'];
 type DefinitionOf<P extends readonly ProviderRegistration[], Id> = Extract<P[number], { id: Id }>['definition'];
 
-/** `auth.<id>` for every registered provider. */
-export type ProviderHandles<P extends readonly ProviderRegistration[]> = {
+/**
+ * `auth.<id>` for every registered provider. Nothing for the general `AuthManager` type (ids
+ * unknown), so a typed manager is assignable to `AuthManager`.
+ */
+export type ProviderHandles<P extends readonly ProviderRegistration[]> = string extends RegisteredIds<P> ? unknown : {
   readonly [Id in RegisteredIds<P>]: ProviderHandle<DefinitionOf<P, Id>>;
 };
 
 type ClientOf<D> = D extends { client: (...args: never[]) => Promise<infer C> } ? C : never;
 
 /** A session typed by the registered providers: `session.<id>` views. */
-export type TypedSession<P extends readonly ProviderRegistration[]> = Session & {
+export type TypedSession<P extends readonly ProviderRegistration[]> = Session & (string extends RegisteredIds<P> ? unknown : {
   readonly [Id in RegisteredIds<P>]: SessionProvider<ExtrasOf<DefinitionOf<P, Id>>, ClientOf<DefinitionOf<P, Id>>>;
-};
+});
 
 /**
  * Wires providers, runs OAuth flows, stores credentials and opens per-subject sessions.

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AuthManager, Credentials } from '@authmanager/core';
+import { followAuthorization, sandbox, startSandboxProvider, type SandboxProvider } from '@authmanager/testing';
+import { quickstart } from '../snippets/quickstart.js';
+import { acme, disconnect, makeCallbackHandler } from '../snippets/flows.js';
+import { handler, job, options } from '../snippets/sessions.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const REDIRECT = 'http://127.0.0.1:9/callback';
+let server: SandboxProvider;
+beforeAll(async () => { server = await startSandboxProvider({ interactive: false, redirectUris: [REDIRECT] }); });
+afterAll(async () => { await server.close(); });
+const browser = (url: URL) => followAuthorization(url, REDIRECT);
+
+/** `<!-- snippet: file#region -->` followed by a fenced block must equal that region of docs/snippets/file. */
+describe('every snippet in docs/*.md and README.md is a region of a file these tests run', () => {
+  const markdown = [...readdirSync(root).filter((f) => f.endsWith('.md')).map((f) => join(root, f)), join(root, '..', 'README.md')];
+  const blocks = markdown.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/<!-- snippet: ([\w./-]+)#([\w-]+) -->\n```ts\n([\s\S]*?)```/g)]
+    .map((m) => ({ file, source: m[1]!, region: m[2]!, code: m[3]! })));
+  it('finds snippets', () => { expect(blocks.length).toBeGreaterThanOrEqual(8); });
+  for (const b of blocks) {
+    it(`${b.file.split('/').slice(-2).join('/')}: ${b.source}#${b.region}`, () => {
+      const text = readFileSync(join(root, 'snippets', b.source), 'utf8');
+      const m = new RegExp(`// #region ${b.region}\\n([\\s\\S]*?)\\n\\s*// #endregion ${b.region}`).exec(text);
+      expect(m).not.toBeNull();
+      const lines = m![1]!.split('\n');
+      const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => /^ */.exec(l)![0].length));
+      expect(b.code.trimEnd()).toBe(lines.map((l) => l.slice(indent)).join('\n').trimEnd());
+    });
+  }
+});
+
+describe('the snippets run', () => {
+  it('quickstart connects user-123 and calls /api/me for the connected account', async () => {
+    const { me, token, auth } = await quickstart(server.issuer, REDIRECT, browser);
+    // the headless sandbox signs in as 'sandbox-user'; /api/me answers for that upstream account
+    expect((me as { sub: string }).sub).toBe((await auth.account('sandbox', 'user-123'))!.id);
+    expect(token).toBe((await auth.loadCredentials('sandbox', 'user-123'))!.accessToken);
+  });
+
+  it('the callback handler stores on success and explains a replay and a denial', async () => {
+    const auth = new AuthManager({ providers: [sandbox({ issuer: server.issuer, redirectUri: REDIRECT })] });
+    const handle = makeCallbackHandler(auth);
+    const { url, state } = await auth.sandbox.oauth2.authorize({ subject: 'cb-user', params: { login_hint: 'cb-user' } });
+    const cb = (await browser(url)).href;
+    expect(await handle(cb)).toEqual({ status: 303, body: 'connected cb-user' });
+    expect(await handle(cb)).toEqual({ status: 400, body: 'This link expired or was already used; connect again.' });
+    const second = await auth.sandbox.oauth2.authorize({ subject: 'cb-user' });
+    expect(await handle(`${REDIRECT}?error=access_denied&state=${second.state}`)).toEqual({ status: 400, body: 'You declined access.' });
+    void state;
+    expect(await disconnect(auth, 'cb-user')).toBe(true);
+    expect(await auth.loadCredentials('sandbox', 'cb-user')).toBeUndefined();
+  });
+
+  it('a provider defined in a few dozen lines runs the whole flow', async () => {
+    const auth = new AuthManager({
+      providers: [acme({ baseUrl: server.issuer, clientId: server.clientId, clientSecret: server.clientSecret, redirectUri: REDIRECT })],
+    });
+    const { url } = await auth.acme.oauth2.authorize({ subject: 'acme-user', params: { login_hint: 'acme-user' } });
+    expect(url.searchParams.get('scope')).toBe('offline_access api:read');
+    await auth.acme.oauth2.complete({ callbackUrl: await browser(url) });
+    await using session = await auth.session('acme-user');
+    const me = await (await session.fetch('acme', '/me')).json() as { sub: string };
+    expect(me.sub).toBe('acme-user');
+    const before = await session.accessToken('acme');
+    const refreshed = await session.refresh('acme');
+    expect(refreshed.accessToken).not.toBe(before);
+    expect(await auth.acme.oauth2.revoke({ subject: 'acme-user' })).toBe(true);
+    expect((await fetch(server.endpoints.apiMe, { headers: { authorization: `Bearer ${refreshed.accessToken}` } })).status).toBe(401);
+  });
+
+  it('session handler, job and options', async () => {
+    const auth = new AuthManager({ providers: [sandbox({ issuer: server.issuer, redirectUri: REDIRECT })] });
+    expect(await handler(auth, 'nobody')).toEqual({ status: 409, body: { reconnect: 'sandbox' } });
+    const { url } = await auth.sandbox.oauth2.authorize({ subject: 'job-user', params: { login_hint: 'job-user' } });
+    await auth.sandbox.oauth2.complete({ callbackUrl: await browser(url) });
+    expect(await handler(auth, 'job-user')).toMatchObject({ status: 200, body: { sub: 'job-user' } });
+    expect(await job(auth, 'job-user')).toBe((await auth.loadCredentials('sandbox', 'job-user'))!.accessToken);
+    expect(await options(auth, 'job-user', 'given-token')).toBe('given-token');
+    expect((await auth.loadCredentials('sandbox', 'job-user'))).toBeInstanceOf(Credentials);
+  });
+});

@@ -1,0 +1,22 @@
+// Before `pnpm test`: the tests start a real redis-server and drive Debian's Chromium. On a fresh
+// Debian machine (as root) this installs them with apt-get; elsewhere it says what to install.
+import { execFileSync, spawnSync } from 'node:child_process';
+
+const needed = [
+  ['redis-server', 'redis-server'],
+  ['redis-cli', 'redis-server'],
+  ['chromium', 'chromium'],
+].filter(([bin]) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0).map(([, pkg]) => pkg);
+const packages = [...new Set(needed)];
+if (packages.length > 0) {
+  const root = process.getuid?.() === 0;
+  const apt = spawnSync('sh', ['-c', 'command -v apt-get']).status === 0;
+  if (!root || !apt) {
+    console.error(`The tests need ${packages.join(' and ')}: install them (Debian: apt-get install -y ${packages.join(' ')}) and run again.`);
+    process.exit(1);
+  }
+  console.log(`Installing ${packages.join(', ')} with apt-get…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
+}
