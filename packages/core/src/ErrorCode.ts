@@ -21,6 +21,7 @@
  * | `STORE_CONFLICT` | a compare-and-set write lost against another writer |
  * | `STORE_UNAVAILABLE` | the credential store could not be reached or failed |
  * | `LOCK_TIMEOUT` | a store's refresh lock could not be taken in time |
+ * | `SESSION_CLOSED` | a disposed session was used |
  * | `DECRYPTION_FAILED` | an encrypted record failed authentication (tampered, moved to another key, rolled back) |
  * | `KEY_MANAGEMENT_FAILED` | the key-management service refused or failed (disabled key, throttling, access denied) |
  */
@@ -43,6 +44,7 @@ export const ErrorCode = {
   STORE_CONFLICT: 'STORE_CONFLICT',
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   LOCK_TIMEOUT: 'LOCK_TIMEOUT',
+  SESSION_CLOSED: 'SESSION_CLOSED',
   DECRYPTION_FAILED: 'DECRYPTION_FAILED',
   KEY_MANAGEMENT_FAILED: 'KEY_MANAGEMENT_FAILED',
 } as const;

@@ -193,7 +193,7 @@ export class Session implements AsyncDisposable {
   }
 
   async #load(provider: string): Promise<Entry> {
-    if (this.#closed) throw new Error('Session is closed');
+    if (this.#closed) throw new AuthManagerError(ErrorCode.SESSION_CLOSED, `This session for provider "${provider}" was already disposed; open a new one`, { provider });
     if (this.#filter && !this.#filter.has(provider)) {
       throw new AuthManagerError(ErrorCode.PROVIDER_NOT_IN_SESSION, `Provider "${provider}" is not in this session's providers`, { provider });
     }

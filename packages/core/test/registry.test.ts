@@ -124,3 +124,13 @@ describe('sessions without OAuth', () => {
     expect(await session.accessToken('acme')).toBe('stored');
   });
 });
+
+describe('session lifetime', () => {
+  it('a disposed session refuses use with SESSION_CLOSED and forgets its credentials', async () => {
+    const auth = new AuthManager({ providers: [acme()], env: envFrom({ ACME_TOKEN: 't' }) });
+    const session = await auth.session('s');
+    expect(await session.accessToken('acme')).toBe('t');
+    await session[Symbol.asyncDispose]();
+    await expect(session.accessToken('acme')).rejects.toMatchObject({ code: 'SESSION_CLOSED' });
+  });
+});
