@@ -192,4 +192,5 @@ export interface ProviderDefinition<
 export type AnyProviderDefinition = ProviderDefinition<string, any, any>;
 
 /** The extras type of a definition. */
-export type ExtrasOf<D> = D extends ProviderDefinition<string, AppCredentialFields, infer X> ? X : Record<string, unknown>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ExtrasOf<D> = D extends ProviderDefinition<string, any, infer X> ? X : Record<string, unknown>;
