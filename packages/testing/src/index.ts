@@ -12,3 +12,5 @@ export {
 } from './redis/redisServer.js';
 export { sandbox, type SandboxExtras } from './sandbox/provider.js';
 export { followAuthorization } from './followAuthorization.js';
+export { startNotionEmulator, type NotionEmulator, type NotionEmulatorEndpoint, type NotionEmulatorEndpoints, type NotionEmulatorOptions, type NotionEmulatorRequest, type NotionEmulatorWorkspace } from './emulators/notion.js';
+export { startGithubEmulator, type GithubEmulator, type GithubEmulatorControls, type GithubEmulatorEndpoint, type GithubEmulatorMode, type GithubEmulatorOptions, type GithubEmulatorRequest, type GithubEmulatorUser } from './emulators/github.js';

@@ -1,0 +1,516 @@
+import {
+  AuthManagerError, ErrorCode,
+  type CredentialStore, type DeleteOptions, type ListFilter, type LockOptions, type RecordKey, type SetOptions,
+  type StoredRecord, type StoreLock,
+} from '@authmanager/core';
+import { DataKeyCache, DATA_KEY_CACHE_DEFAULTS, type DataKeyCacheOptions } from './DataKeyCache.js';
+import {
+  canonicalContext, openRecord, parseEnvelope, sealRecord, type DataKeyScope, type Envelope,
+} from './envelope.js';
+import type { EncryptionContext, GeneratedDataKey, KeyProvider } from './KeyProvider.js';
+
+export type { DataKeyScope } from './envelope.js';
+
+const CONTEXT_PREFIX = 'authmanager:';
+
+/** Options for {@link KmsEncryptedCredentialStore}. */
+export interface KmsEncryptedCredentialStoreOptions {
+  /**
+   * What a data key's KMS encryption context binds it to.
+   * - `'record'`: kind, provider, subject and version of the one record it encrypts
+   *   (`authmanager:kind`, `authmanager:provider`, `authmanager:subject`, `authmanager:version`).
+   *   KMS itself refuses to unwrap it for any other record, CloudTrail shows which record was
+   *   read, and IAM conditions can restrict by provider. Every write costs one `GenerateDataKey`;
+   *   reads are cached.
+   * - `'store'`: a data key shared by all records (`authmanager:scope = store`), reused for up to
+   *   `cache.maxUses` writes or `cache.maxAgeMs`, so writes are cached too. Subjects stay out of
+   *   CloudTrail.
+   *
+   * In both scopes the AES-GCM additional authenticated data binds each ciphertext to its kind,
+   * provider, subject and version. Records of either scope are always readable, whatever this says.
+   * @default 'record'
+   */
+  readonly dataKeyScope?: DataKeyScope;
+  /**
+   * Extra fixed pairs added to every KMS encryption context (for example `{ app: 'billing' }`, to
+   * use in IAM conditions). Names must not start with `authmanager:`. Changing them makes existing
+   * records unreadable.
+   * @default {}
+   */
+  readonly encryptionContext?: EncryptionContext;
+  /** Data-key cache limits, or `false` for one key-service call per read and per write. @default DATA_KEY_CACHE_DEFAULTS */
+  readonly cache?: DataKeyCacheOptions | false;
+  /**
+   * Re-encrypt a `credentials` record under the current key when a read finds it under an older
+   * one (a compare-and-set write: it adds one to the record's version; a lost race is ignored,
+   * and so is a failed re-encryption, the read still succeeds). A process that does not write
+   * learns the current key with one `GenerateDataKey` per `cache.maxAgeMs`. Pending authorizations are not
+   * rewritten: their TTL cannot be carried over, and they expire on their own.
+   * @default false
+   */
+  readonly reencryptOnRead?: boolean;
+  /**
+   * Attempts of an unconditional `set` (no `ifVersion`), which is carried out as read version →
+   * encrypt for the next version → compare-and-set, before `STORE_CONFLICT` is thrown. Each
+   * concurrent writer wins at least one round, so N concurrent writers need at most N attempts.
+   * @default 32
+   */
+  readonly maxWriteAttempts?: number;
+  /** Clock in epoch milliseconds for cache ages (tests move time with it). @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Counters reported by {@link KmsEncryptedCredentialStore.rotate}. */
+export interface RotationProgress {
+  /** Canonical id of the current master key (for AWS the key ARN). */
+  readonly keyId: string;
+  /** Records looked at so far. */
+  readonly scanned: number;
+  /** Records rewritten under the current key. */
+  readonly reencrypted: number;
+  /** Records already under the current key (left as they were). */
+  readonly skipped: number;
+  /** Records deleted between listing and reading. */
+  readonly missing: number;
+  /** Records that failed authentication (`DECRYPTION_FAILED`); left as they were. */
+  readonly failed: number;
+}
+
+/** Result of {@link KmsEncryptedCredentialStore.rotate}. */
+export interface RotationResult extends RotationProgress {
+  /** Keys of the records counted in `failed`. */
+  readonly failedKeys: readonly RecordKey[];
+}
+
+/** Options for {@link KmsEncryptedCredentialStore.rotate}. */
+export interface RotateOptions {
+  /** Called after each record with the counters so far. */
+  readonly onProgress?: (progress: RotationProgress) => void;
+  /** Stops between records; `rotate` then rejects with the signal's reason. Run it again to resume. */
+  readonly signal?: AbortSignal;
+}
+
+type WriteOptions = { ifVersion: number | null; ttlMs?: number };
+
+/**
+ * Envelope encryption around any {@link CredentialStore}: each value is encrypted with
+ * AES-256-GCM under a data key that a {@link KeyProvider} (AWS KMS, or a local key in
+ * development) generates and wraps. The inner store holds only text of the form
+ * `amk1.<scope>.<keyId>.<wrappedKey>.<iv>.<tag>.<ciphertext>` (unpadded base64url fields); keys
+ * (kind, provider, subject), versions and TTLs stay in the clear, as the inner store needs them.
+ *
+ * Each ciphertext is bound (GCM additional data, and in `'record'` scope the KMS encryption
+ * context) to its kind, provider, subject and the version it is stored as. Writes therefore go
+ * through the inner store's compare-and-set: read version v, encrypt for v + 1, write with
+ * `ifVersion: v` (retried on conflict unless the caller gave `ifVersion`). A ciphertext copied to
+ * another subject, rolled back to an older version, or altered in any byte fails with
+ * `DECRYPTION_FAILED`. (Someone who can also rewrite the inner store's version counter, or who
+ * replays a deleted record's first version, is out of reach of this check.)
+ *
+ * Data keys are cached ({@link DataKeyCacheOptions}); plaintext keys are zeroed on eviction.
+ * Records keep naming the key that wrapped them, so after a key rotation old records still read,
+ * and {@link KmsEncryptedCredentialStore.rotate} (or `reencryptOnRead`) moves them to the new key.
+ *
+ * Errors: `DECRYPTION_FAILED` (record fails authentication or is not an `amk1` record),
+ * `KEY_MANAGEMENT_FAILED` (the key service refused: disabled or unknown key, throttling, access
+ * denied), `STORE_UNAVAILABLE` (key service or inner store unreachable), `STORE_CONFLICT` (lost
+ * compare-and-set), `LOCK_TIMEOUT` (from the inner lock). On any key-service failure nothing is
+ * written: the inner record is left as it was. Messages never contain plaintext or key material.
+ *
+ * @example
+ * ```ts
+ * const store = new KmsEncryptedCredentialStore(
+ *   new RedisCredentialStore({ redis: process.env.REDIS_URL }),
+ *   new AwsKmsKeyProvider({ keyId: 'alias/authmanager' }),
+ * );
+ * ```
+ */
+export class KmsEncryptedCredentialStore implements CredentialStore {
+  /** The wrapped store. */
+  readonly inner: CredentialStore;
+  /** Where data keys come from. */
+  readonly keyProvider: KeyProvider;
+  /**
+   * The inner store's lock, when it has one (absent otherwise, as the port expects).
+   * @throws AuthManagerError `LOCK_TIMEOUT`
+   */
+  declare readonly lock?: (key: RecordKey, options: LockOptions) => Promise<StoreLock>;
+
+  readonly #scope: DataKeyScope;
+  readonly #fixedContext: EncryptionContext;
+  readonly #encryptCache: DataKeyCache | undefined;
+  readonly #decryptCache: DataKeyCache | undefined;
+  readonly #inflight = new Map<string, Promise<void>>();
+  readonly #reencryptOnRead: boolean;
+  readonly #maxWriteAttempts: number;
+  readonly #now: () => number;
+  readonly #keyIdTtlMs: number;
+  #currentKey: { readonly keyId: string; readonly learnedAtMs: number } | undefined;
+
+  /**
+   * @param inner - the store that keeps the encrypted text (memory, Redis, ...)
+   * @param keyProvider - generates and unwraps data keys
+   * @param options - scope, cache limits, lazy re-encryption
+   * @throws AuthManagerError `CONFIGURATION` for an `encryptionContext` name in the reserved
+   *   `authmanager:` namespace or a non-positive limit
+   */
+  constructor(inner: CredentialStore, keyProvider: KeyProvider, options: KmsEncryptedCredentialStoreOptions = {}) {
+    this.inner = inner;
+    this.keyProvider = keyProvider;
+    if (inner.lock) this.lock = (key, lockOptions) => inner.lock!(key, lockOptions);
+    this.#scope = options.dataKeyScope ?? 'record';
+    if (this.#scope !== 'record' && this.#scope !== 'store') {
+      throw new AuthManagerError(ErrorCode.CONFIGURATION, `dataKeyScope must be 'record' or 'store', got ${String(this.#scope)}`);
+    }
+    const fixed = { ...(options.encryptionContext ?? {}) };
+    for (const [name, value] of Object.entries(fixed)) {
+      if (name.startsWith(CONTEXT_PREFIX) || typeof value !== 'string') {
+        throw new AuthManagerError(
+          ErrorCode.CONFIGURATION,
+          `encryptionContext entry "${name}" is invalid: names starting with "${CONTEXT_PREFIX}" are reserved and values must be strings`,
+        );
+      }
+    }
+    this.#fixedContext = Object.freeze(fixed);
+    this.#now = options.now ?? Date.now;
+    if (options.cache === false) {
+      this.#encryptCache = undefined;
+      this.#decryptCache = undefined;
+      this.#keyIdTtlMs = 0;
+    } else {
+      const cacheOptions = options.cache ?? {};
+      this.#encryptCache = new DataKeyCache({ ...cacheOptions, maxEntries: 1 }, this.#now);
+      this.#decryptCache = new DataKeyCache(cacheOptions, this.#now);
+      this.#keyIdTtlMs = cacheOptions.maxAgeMs ?? DATA_KEY_CACHE_DEFAULTS.maxAgeMs;
+    }
+    this.#reencryptOnRead = options.reencryptOnRead ?? false;
+    this.#maxWriteAttempts = options.maxWriteAttempts ?? 32;
+    if (!(this.#maxWriteAttempts >= 1)) {
+      throw new AuthManagerError(ErrorCode.CONFIGURATION, `maxWriteAttempts must be at least 1, got ${this.#maxWriteAttempts}`);
+    }
+  }
+
+  /**
+   * Reads and decrypts a record.
+   * @returns the plaintext value and the inner store's version, or `undefined` if absent
+   * @throws AuthManagerError `DECRYPTION_FAILED`, `KEY_MANAGEMENT_FAILED`, `STORE_UNAVAILABLE`
+   */
+  async get(key: RecordKey): Promise<StoredRecord | undefined> {
+    const record = await this.inner.get(key);
+    if (record === undefined) return undefined;
+    const { value, envelope } = await this.#decrypt(key, record);
+    if (this.#reencryptOnRead && key.kind === 'credentials') {
+      const version = await this.#reencryptQuietly(key, record.version, envelope, value);
+      return { value, version };
+    }
+    return { value, version: record.version };
+  }
+
+  /**
+   * Encrypts `value` for the version it will be stored as and writes it with compare-and-set.
+   * @returns the plaintext value with its new version
+   * @throws AuthManagerError `STORE_CONFLICT` (caller's `ifVersion` does not match, or
+   *   `maxWriteAttempts` lost races), `KEY_MANAGEMENT_FAILED`, `STORE_UNAVAILABLE`
+   */
+  async set(key: RecordKey, value: string, options: SetOptions = {}): Promise<StoredRecord> {
+    const { ifVersion, ttlMs } = options;
+    const writeOptions = (expected: number | null): WriteOptions =>
+      ttlMs === undefined ? { ifVersion: expected } : { ifVersion: expected, ttlMs };
+    if (ifVersion !== undefined) {
+      const target = ifVersion === null ? 1 : ifVersion + 1;
+      const sealed = await this.#encrypt(key, target, value);
+      return { value, version: await this.#write(key, sealed, writeOptions(ifVersion), target) };
+    }
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.inner.get(key);
+      const target = (current?.version ?? 0) + 1;
+      const sealed = await this.#encrypt(key, target, value);
+      try {
+        return { value, version: await this.#write(key, sealed, writeOptions(current?.version ?? null), target) };
+      } catch (err) {
+        if (!AuthManagerError.is(err, ErrorCode.STORE_CONFLICT) || attempt >= this.#maxWriteAttempts) throw err;
+        if (attempt > 2) await delay(Math.random() * Math.min(attempt, 10));
+      }
+    }
+  }
+
+  /** Deletes a record (passed through to the inner store). @throws AuthManagerError `STORE_CONFLICT` */
+  async delete(key: RecordKey, options?: DeleteOptions): Promise<boolean> {
+    return options === undefined ? this.inner.delete(key) : this.inner.delete(key, options);
+  }
+
+  /**
+   * Reads, decrypts, then deletes the record with compare-and-set on its version, so that of two
+   * concurrent `take`s one gets it, and a record that fails to decrypt (or meets an unreachable
+   * key service) is not deleted.
+   * @throws AuthManagerError `DECRYPTION_FAILED`, `KEY_MANAGEMENT_FAILED`, `STORE_UNAVAILABLE`
+   */
+  async take(key: RecordKey): Promise<StoredRecord | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const record = await this.inner.get(key);
+      if (record === undefined) return undefined;
+      const { value } = await this.#decrypt(key, record);
+      try {
+        return (await this.inner.delete(key, { ifVersion: record.version })) ? { value, version: record.version } : undefined;
+      } catch (err) {
+        if (!AuthManagerError.is(err, ErrorCode.STORE_CONFLICT) || attempt >= this.#maxWriteAttempts) throw err;
+      }
+    }
+  }
+
+  /** Keys of live records (passed through; keys are not encrypted). */
+  list(filter: ListFilter): AsyncIterable<RecordKey> {
+    return this.inner.list(filter);
+  }
+
+  /**
+   * Re-encrypts every `credentials` record under the current master key. Records already under it
+   * are skipped, so a run that was stopped (signal, crash) resumes where it left off when run
+   * again. Each rewrite is a compare-and-set; a record changed meanwhile is read again. Records
+   * that fail authentication are counted in `failed` and left alone. Pending authorizations are
+   * left alone: they expire within minutes and remain readable under the old key.
+   *
+   * Keep the old key enabled until this has finished (and `failed` is 0).
+   * @returns final counters and the keys of the records that failed
+   * @throws AuthManagerError `KEY_MANAGEMENT_FAILED`, `STORE_UNAVAILABLE` (stops at the first);
+   *   the signal's reason when aborted
+   */
+  async rotate(options: RotateOptions = {}): Promise<RotationResult> {
+    const { onProgress, signal } = options;
+    signal?.throwIfAborted();
+    // Forget the current key so an alias that moved since is noticed now.
+    this.#encryptCache?.clear();
+    this.#currentKey = undefined;
+    const keyId = await this.#currentKeyId();
+    const counters = { keyId, scanned: 0, reencrypted: 0, skipped: 0, missing: 0, failed: 0 };
+    const failedKeys: RecordKey[] = [];
+    for await (const key of this.inner.list({ kind: 'credentials' })) {
+      signal?.throwIfAborted();
+      counters.scanned += 1;
+      const outcome = await this.#rotateRecord(key, keyId);
+      counters[outcome] += 1;
+      if (outcome === 'failed') failedKeys.push({ kind: key.kind, provider: key.provider, subject: key.subject });
+      onProgress?.({ ...counters });
+    }
+    return { ...counters, failedKeys };
+  }
+
+  /** Zeroes cached data keys, then closes the key provider and the inner store. */
+  async close(): Promise<void> {
+    this.#encryptCache?.clear();
+    this.#decryptCache?.clear();
+    await this.keyProvider.close?.();
+    await this.inner.close?.();
+  }
+
+  async #rotateRecord(key: RecordKey, keyId: string): Promise<'reencrypted' | 'skipped' | 'missing' | 'failed'> {
+    for (let attempt = 1; ; attempt++) {
+      const record = await this.inner.get(key);
+      if (record === undefined) return 'missing';
+      if (parseEnvelope(record.value)?.keyId === keyId) return 'skipped';
+      let value: string;
+      try {
+        ({ value } = await this.#decrypt(key, record));
+      } catch (err) {
+        if (AuthManagerError.is(err, ErrorCode.DECRYPTION_FAILED)) return 'failed';
+        throw err;
+      }
+      const sealed = await this.#encrypt(key, record.version + 1, value);
+      try {
+        await this.#write(key, sealed, { ifVersion: record.version }, record.version + 1);
+        return 'reencrypted';
+      } catch (err) {
+        if (!AuthManagerError.is(err, ErrorCode.STORE_CONFLICT) || attempt >= this.#maxWriteAttempts) throw err;
+      }
+    }
+  }
+
+  /** Lazy rotation for `get`: @returns the version the record has afterwards */
+  async #reencryptQuietly(key: RecordKey, version: number, envelope: Envelope, value: string): Promise<number> {
+    try {
+      if (envelope.keyId === (await this.#currentKeyId())) return version;
+      const sealed = await this.#encrypt(key, version + 1, value);
+      return await this.#write(key, sealed, { ifVersion: version }, version + 1);
+    } catch {
+      // The read stands; the record is left under its old key for a later read or rotate().
+      return version;
+    }
+  }
+
+  async #write(key: RecordKey, sealed: string, options: WriteOptions, target: number): Promise<number> {
+    const written = await this.inner.set(key, sealed, options);
+    if (written.version !== target) {
+      throw new AuthManagerError(
+        ErrorCode.STORE_UNAVAILABLE,
+        `Inner store wrote ${key.kind} record for provider "${key.provider}" as version ${written.version} instead of ${target}: it breaks the CredentialStore version contract`,
+        { provider: key.provider },
+      );
+    }
+    return written.version;
+  }
+
+  #kmsContext(scope: DataKeyScope, key: RecordKey, version: number): EncryptionContext {
+    if (scope === 'store') return { ...this.#fixedContext, [`${CONTEXT_PREFIX}scope`]: 'store' };
+    return {
+      ...this.#fixedContext,
+      [`${CONTEXT_PREFIX}kind`]: key.kind,
+      [`${CONTEXT_PREFIX}provider`]: key.provider,
+      [`${CONTEXT_PREFIX}subject`]: key.subject,
+      [`${CONTEXT_PREFIX}version`]: String(version),
+    };
+  }
+
+  /** Canonical id of the current master key, learned from the last data key generated (at most one cache lifetime old). */
+  async #currentKeyId(): Promise<string> {
+    const known = this.#currentKey;
+    if (known !== undefined && this.#now() - known.learnedAtMs < this.#keyIdTtlMs) return known.keyId;
+    if (this.#scope === 'store') {
+      return this.#withEncryptKey(this.#kmsContext('store', PROBE_KEY, 0), (dataKey) => dataKey.keyId);
+    }
+    const probe = await this.#generate({ ...this.#fixedContext, [`${CONTEXT_PREFIX}purpose`]: 'key-probe' });
+    probe.plaintextKey.fill(0);
+    return probe.keyId;
+  }
+
+  async #generate(context: EncryptionContext): Promise<GeneratedDataKey> {
+    const dataKey = await callProvider(() => this.keyProvider.generateDataKey(context));
+    this.#currentKey = { keyId: dataKey.keyId, learnedAtMs: this.#now() };
+    return dataKey;
+  }
+
+  async #encrypt(key: RecordKey, version: number, plaintext: string): Promise<string> {
+    const context = this.#kmsContext(this.#scope, key, version);
+    if (this.#scope === 'store') {
+      return this.#withEncryptKey(context, (dataKey) =>
+        sealRecord(dataKey.plaintextKey, dataKey.keyId, dataKey.wrappedKey, 'store', key, version, plaintext));
+    }
+    const dataKey = await this.#generate(context);
+    try {
+      return sealRecord(dataKey.plaintextKey, dataKey.keyId, dataKey.wrappedKey, 'record', key, version, plaintext);
+    } finally {
+      // The same key decrypts this record: keep it for the reads that follow (the cache owns it then).
+      if (this.#decryptCache) {
+        this.#decryptCache.put(decryptCacheId(dataKey.keyId, dataKey.wrappedKey, context), dataKey.keyId, dataKey.plaintextKey, dataKey.wrappedKey, 0);
+      } else {
+        dataKey.plaintextKey.fill(0);
+      }
+    }
+  }
+
+  /** Runs `fn` with the store-scope data key (cached, or generated once for concurrent callers). */
+  async #withEncryptKey<T>(
+    context: EncryptionContext, fn: (dataKey: { keyId: string; plaintextKey: Buffer; wrappedKey: Buffer }) => T,
+  ): Promise<T> {
+    const cache = this.#encryptCache;
+    if (cache === undefined) {
+      const dataKey = await this.#generate(context);
+      try {
+        return fn(dataKey);
+      } finally {
+        dataKey.plaintextKey.fill(0);
+      }
+    }
+    const id = canonicalContext(context);
+    for (let attempt = 1; ; attempt++) {
+      const hit = cache.use(id, fn);
+      if (hit !== undefined) return hit.value;
+      if (attempt > 3) {
+        // Keys keep being used up before this caller's turn: use a key of its own.
+        const dataKey = await this.#generate(context);
+        try {
+          return fn(dataKey);
+        } finally {
+          dataKey.plaintextKey.fill(0);
+        }
+      }
+      await this.#singleFlight(`e\u0000${id}`, async () => {
+        const dataKey = await this.#generate(context);
+        this.#decryptCache?.put(
+          decryptCacheId(dataKey.keyId, dataKey.wrappedKey, context), dataKey.keyId, Buffer.from(dataKey.plaintextKey), dataKey.wrappedKey, 0,
+        );
+        cache.put(id, dataKey.keyId, dataKey.plaintextKey, dataKey.wrappedKey, 0);
+      });
+    }
+  }
+
+  async #decrypt(key: RecordKey, record: StoredRecord): Promise<{ value: string; envelope: Envelope }> {
+    const envelope = parseEnvelope(record.value);
+    if (envelope === undefined) throw decryptionFailed(key, 'it is not a well-formed amk1 record');
+    const context = this.#kmsContext(envelope.scope, key, record.version);
+    let value: string | undefined;
+    try {
+      value = await this.#withDecryptKey(envelope, context, (dataKey) => openRecord(dataKey, envelope, key, record.version));
+    } catch (err) {
+      if (AuthManagerError.is(err, ErrorCode.DECRYPTION_FAILED)) throw decryptionFailed(key, 'its data key did not unwrap', err);
+      throw err;
+    }
+    if (value === undefined) throw decryptionFailed(key, 'the ciphertext did not authenticate');
+    return { value, envelope };
+  }
+
+  async #withDecryptKey<T>(envelope: Envelope, context: EncryptionContext, fn: (dataKey: Buffer) => T): Promise<T> {
+    const unwrap = (): Promise<Buffer> =>
+      callProvider(() => this.keyProvider.decryptDataKey(envelope.keyId, envelope.wrappedKey, context));
+    const cache = this.#decryptCache;
+    const useOwn = async (): Promise<T> => {
+      const dataKey = await unwrap();
+      try {
+        return fn(dataKey);
+      } finally {
+        dataKey.fill(0);
+      }
+    };
+    if (cache === undefined) return useOwn();
+    const id = decryptCacheId(envelope.keyId, envelope.wrappedKey, context);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const hit = cache.use(id, (entry) => fn(entry.plaintextKey));
+      if (hit !== undefined) return hit.value;
+      await this.#singleFlight(`d\u0000${id}`, async () => {
+        cache.put(id, envelope.keyId, await unwrap(), envelope.wrappedKey, 0);
+      });
+    }
+    return useOwn();
+  }
+
+  async #singleFlight(id: string, load: () => Promise<void>): Promise<void> {
+    let pending = this.#inflight.get(id);
+    if (pending === undefined) {
+      pending = load().finally(() => this.#inflight.delete(id));
+      this.#inflight.set(id, pending);
+    }
+    await pending;
+  }
+}
+
+/** Stands for "no record" where the store scope's context (which names none) is built. */
+const PROBE_KEY: RecordKey = { kind: 'credentials', provider: '*', subject: '*' };
+
+function decryptCacheId(keyId: string, wrappedKey: Buffer, context: EncryptionContext): string {
+  return `${keyId}\u0000${wrappedKey.toString('base64url')}\u0000${canonicalContext(context)}`;
+}
+
+/** Key-provider errors pass through when typed; anything else becomes `KEY_MANAGEMENT_FAILED`. */
+async function callProvider<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (AuthManagerError.is(err)) throw err;
+    throw new AuthManagerError(
+      ErrorCode.KEY_MANAGEMENT_FAILED,
+      `Key provider failed: ${err instanceof Error ? err.name : 'non-error thrown'}`,
+      { cause: err },
+    );
+  }
+}
+
+function decryptionFailed(key: RecordKey, reason: string, cause?: unknown): AuthManagerError {
+  return new AuthManagerError(
+    ErrorCode.DECRYPTION_FAILED,
+    `Encrypted ${key.kind} record for provider "${key.provider}" failed authentication (${reason}): it was altered, copied from another record, or rolled back to an older version`,
+    cause === undefined ? { provider: key.provider } : { provider: key.provider, cause },
+  );
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
