@@ -99,7 +99,10 @@ export interface CredentialStore {
   close?(): Promise<void>;
 }
 
-/** A string that identifies `key` uniquely (kind, provider and subject joined by NUL). */
+/**
+ * A string that identifies `key` uniquely: kind, the provider's length, provider, subject. The
+ * length prefix keeps it unambiguous whatever characters the provider and subject contain.
+ */
 export function recordKeyId(key: RecordKey): string {
-  return `${key.kind}\u0000${key.provider}\u0000${key.subject}`;
+  return `${key.kind}:${key.provider.length}:${key.provider}:${key.subject}`;
 }

@@ -1,7 +1,7 @@
 import { AuthManagerError } from './AuthManagerError.js';
 import type { Credentials } from './Credentials.js';
 import type { CredentialRepository } from './CredentialRepository.js';
-import type { LockOptions } from './CredentialStore.js';
+import { recordKeyId, type LockOptions } from './CredentialStore.js';
 import { ErrorCode } from './ErrorCode.js';
 
 /** Performs one refresh token grant (no storage). */
@@ -37,7 +37,7 @@ export class RefreshCoordinator {
    *   `TOKEN_REFRESH_FAILED` | `PROVIDER_UNAVAILABLE` | `LOCK_TIMEOUT` | `STORE_UNAVAILABLE`
    */
   refresh(provider: string, subject: string, stale: Credentials<object>, grant: RefreshGrant): Promise<Credentials<object>> {
-    const id = `${provider}\u0000${subject}`;
+    const id = recordKeyId(this.#repository.key(provider, subject));
     let flight = this.#inFlight.get(id);
     if (flight === undefined) {
       flight = this.#run(provider, subject, stale, grant).finally(() => this.#inFlight.delete(id));

@@ -84,3 +84,14 @@ describe('jsonCredentialCodec', () => {
     expect(JSON.stringify(caught)).not.toContain(ACCESS);
   });
 });
+
+describe('recordKeyId', () => {
+  it('does not collide when provider or subject contain separators', async () => {
+    const { recordKeyId } = await import('../src/index.js');
+    const a = recordKeyId({ kind: 'credentials', provider: 'a\u0000b', subject: 'c' });
+    const b = recordKeyId({ kind: 'credentials', provider: 'a', subject: 'b\u0000c' });
+    const c = recordKeyId({ kind: 'credentials', provider: 'a:1', subject: 'x' });
+    const d = recordKeyId({ kind: 'credentials', provider: 'a', subject: '1:x' });
+    expect(new Set([a, b, c, d]).size).toBe(4);
+  });
+});

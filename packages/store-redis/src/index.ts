@@ -1,1 +1,1 @@
-export {};
+export { RedisCredentialStore, type RedisCredentialStoreOptions } from './RedisCredentialStore.js';

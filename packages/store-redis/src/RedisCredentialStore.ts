@@ -1,0 +1,380 @@
+import {
+  AuthManagerError, ErrorCode,
+  type CredentialStore, type DeleteOptions, type ListFilter, type LockOptions, type RecordKey, type SetOptions,
+  type StoredRecord, type StoreLock,
+} from '@authmanager/core';
+import { Redis, type Cluster } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DELETE_IF_VERSION_SCRIPT, RELEASE_LOCK_SCRIPT, SET_SCRIPT, TAKE_SCRIPT, type LuaScript } from './luaScripts.js';
+import { RedisKeySchema } from './RedisKeySchema.js';
+
+/** Options for {@link RedisCredentialStore}. */
+export interface RedisCredentialStoreOptions {
+  /**
+   * Where to store: a Redis URL (`redis://…` or `rediss://…`), for which the store opens, owns and
+   * on {@link RedisCredentialStore.close} closes its own connection; or an ioredis `Redis` or
+   * `Cluster` instance that stays yours (the store never closes it and never adds commands to it).
+   *
+   * An instance must not use ioredis' own `keyPrefix` option (use {@link keyPrefix} instead:
+   * SCAN patterns are not prefixed by ioredis). For a bounded wait when Redis is down, give your
+   * instance the options this store uses for its own connections: `maxRetriesPerRequest: 2`,
+   * `connectTimeout: 2000`, `commandTimeout: 5000`, and a `retryStrategy` that never gives up.
+   */
+  readonly redis: string | Redis | Cluster;
+  /**
+   * Prepended to every key. Must not contain `{` or `}`.
+   * @default 'authmanager:'
+   */
+  readonly keyPrefix?: string;
+  /**
+   * First pause between two attempts to take a held lock, in milliseconds; pauses double (with
+   * jitter) up to `max(200, lockRetryDelayMs)`.
+   * @default 25
+   */
+  readonly lockRetryDelayMs?: number;
+  /**
+   * Connections the store opens itself (URL): reconnect attempts a command waits through before it
+   * fails with `STORE_UNAVAILABLE` (ioredis `maxRetriesPerRequest`). The connection itself keeps
+   * reconnecting (backoff 100 ms doubling to 500 ms), so the store recovers when Redis is back;
+   * while Redis stays down a command fails after about `(maxRetries + 1) × 500 ms`.
+   * @default 2
+   */
+  readonly maxRetries?: number;
+  /** Connections the store opens itself: TCP connect timeout in milliseconds (ioredis `connectTimeout`). @default 2000 */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Connections the store opens itself: fail a command that got no reply after this many
+   * milliseconds (ioredis `commandTimeout`), e.g. from a hung server.
+   * @default 5000
+   */
+  readonly commandTimeoutMs?: number;
+}
+
+/** `SetOptions.ifVersion` as sent to the write script. */
+type WriteMode = 'any' | 'absent' | 'version';
+
+/**
+ * A {@link CredentialStore} on Redis (standalone, or Redis Cluster) through ioredis. Use it when
+ * more than one process shares credentials; it implements the refresh `lock`.
+ *
+ * **Key schema** (`<prefix>` defaults to `authmanager:`):
+ *
+ * | key | type | content |
+ * | --- | --- | --- |
+ * | `<prefix><kind>:{<provider>:<subject>}` | hash | `v` version, `value` the encoded record, `w` id of the last write |
+ * | `<prefix>lock:<kind>:{<provider>:<subject>}` | string | random owner token of the lock, with a PX expiry |
+ *
+ * `kind`, `provider` and `subject` are percent-encoded (UTF-8; only `[A-Za-z0-9._~@+-]` stay), so
+ * they never contain `:`, `{`, `}` or glob characters: the `{…}` part is a Redis Cluster hash tag
+ * shared by all keys of one record (one slot), and no subject can collide with another's key.
+ *
+ * **Index-free**: there is no index set to keep in step. `list` walks the keyspace with `SCAN` and
+ * a `MATCH` pattern (on a Cluster, every master), which costs O(keys in the database) per call, so
+ * keep it for admin and maintenance work, not for request paths. `list` with both provider and
+ * subject is a single `EXISTS`. `KEYS` is never used.
+ *
+ * **Guarantees**: every write is one Lua script on the server, so a record and its version change
+ * together or not at all, and a compare-and-set never overwrites a newer version (a stale writer
+ * gets `STORE_CONFLICT`). `ttlMs` becomes a server-side `PEXPIRE` (a write without `ttlMs` removes
+ * any expiry). `take` is a script that reads and deletes, so one of several concurrent takes gets
+ * the record. A write that ioredis resends after a dropped connection is applied once (each write
+ * carries a random id).
+ *
+ * **Failures**: anything Redis or the network fails with becomes an `AuthManagerError` with code
+ * `STORE_UNAVAILABLE`, whose `cause` is a copy of the ioredis error without the command arguments
+ * (they would contain the record value). A write that failed this way may or may not have been
+ * applied; it was applied completely if at all.
+ *
+ * @example
+ * ```ts
+ * import { RedisCredentialStore } from '@authmanager/store-redis';
+ *
+ * const store = new RedisCredentialStore({ redis: 'redis://127.0.0.1:6379', keyPrefix: 'myapp:authmanager:' });
+ * const key = { kind: 'credentials', provider: 'notion', subject: 'user-42' } as const;
+ * const { version } = await store.set(key, '{"access_token":"…"}', { ifVersion: null });
+ * await store.set(key, '{"access_token":"…2"}', { ifVersion: version });
+ * await store.close();
+ * ```
+ */
+export class RedisCredentialStore implements CredentialStore {
+  readonly #redis: Redis | Cluster;
+  readonly #owned: boolean;
+  readonly #keys: RedisKeySchema;
+  readonly #lockRetryDelayMs: number;
+  #closed = false;
+
+  /**
+   * @param options - connection and key prefix, see {@link RedisCredentialStoreOptions}
+   * @throws AuthManagerError `CONFIGURATION` when `keyPrefix` contains `{` or `}`, or the given
+   *   ioredis instance has its own `keyPrefix`
+   */
+  constructor(options: RedisCredentialStoreOptions) {
+    const keyPrefix = options.keyPrefix ?? 'authmanager:';
+    try {
+      this.#keys = new RedisKeySchema(keyPrefix);
+    } catch (err) {
+      throw new AuthManagerError(ErrorCode.CONFIGURATION, `RedisCredentialStore: ${(err as Error).message}`);
+    }
+    this.#lockRetryDelayMs = Math.max(1, options.lockRetryDelayMs ?? 25);
+    if (typeof options.redis === 'string') {
+      this.#owned = true;
+      const redis = new Redis(options.redis, {
+        maxRetriesPerRequest: options.maxRetries ?? 2,
+        connectTimeout: options.connectTimeoutMs ?? 2000,
+        commandTimeout: options.commandTimeoutMs ?? 5000,
+        enableOfflineQueue: true,
+        retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), 500),
+      });
+      // Failures reach callers as STORE_UNAVAILABLE from the commands; without a listener ioredis
+      // would print every reconnect error.
+      redis.on('error', () => {});
+      this.#redis = redis;
+    } else {
+      this.#owned = false;
+      const instance = options.redis as Redis | Cluster;
+      const ownPrefix = instance.options.keyPrefix ??
+        (instance.isCluster ? (instance as Cluster).options.redisOptions?.keyPrefix : undefined);
+      if (ownPrefix) {
+        throw new AuthManagerError(ErrorCode.CONFIGURATION,
+          'RedisCredentialStore: the ioredis instance has a keyPrefix; use the store\'s keyPrefix option instead');
+      }
+      this.#redis = instance;
+    }
+  }
+
+  /**
+   * The record, or `undefined` when absent or expired. One `HMGET`.
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when Redis fails or cannot be reached
+   * @throws AuthManagerError `INVALID_STORED_CREDENTIALS` when the hash lacks its `value` field
+   */
+  async get(key: RecordKey): Promise<StoredRecord | undefined> {
+    const [version, value] = await this.#run('get', key, () =>
+      this.#redis.hmget(this.#keys.recordKey(key), 'v', 'value'));
+    return toRecord(key, version ?? null, value ?? null);
+  }
+
+  /**
+   * Write `value` (opaque; any string up to Redis' 512 MB limit) atomically with the next version.
+   * @param options - `ifVersion`: `undefined` writes unconditionally, `null` only creates, a number
+   *   compares-and-sets; `ttlMs`: expiry in milliseconds (rounded up; a write without it makes the
+   *   record permanent)
+   * @returns the written record with its new version
+   * @throws AuthManagerError `STORE_CONFLICT` when `ifVersion` does not match (nothing is written)
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when Redis fails or cannot be reached
+   * @throws RangeError when `ttlMs` is not a finite number
+   */
+  async set(key: RecordKey, value: string, options: SetOptions = {}): Promise<StoredRecord> {
+    const { ifVersion, ttlMs } = options;
+    let ttlArg = '';
+    if (ttlMs !== undefined) {
+      if (!Number.isFinite(ttlMs)) throw new RangeError('ttlMs must be a finite number of milliseconds');
+      ttlArg = String(Math.max(0, Math.ceil(ttlMs)));
+    }
+    const mode: WriteMode = ifVersion === undefined ? 'any' : ifVersion === null ? 'absent' : 'version';
+    const writeId = randomBytes(12).toString('base64url');
+    const reply = await this.#run('set', key, () => this.#eval(SET_SCRIPT, [this.#keys.recordKey(key)],
+      [value, mode, ifVersion == null ? '' : String(ifVersion), ttlArg, writeId]));
+    const [ok, version] = reply as [number, number];
+    if (ok !== 1) throw conflict(key, ifVersion ?? null, version);
+    return { value, version };
+  }
+
+  /**
+   * Delete a record (`DEL`, or a compare-and-delete script with `ifVersion`).
+   * @returns whether it existed
+   * @throws AuthManagerError `STORE_CONFLICT` when `options.ifVersion` is given and does not match
+   *   the stored version (or the record is absent)
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when Redis fails or cannot be reached
+   */
+  async delete(key: RecordKey, options: DeleteOptions = {}): Promise<boolean> {
+    const recordKey = this.#keys.recordKey(key);
+    const { ifVersion } = options;
+    if (ifVersion === undefined) {
+      return (await this.#run('delete', key, () => this.#redis.del(recordKey))) > 0;
+    }
+    const reply = await this.#run('delete', key, () =>
+      this.#eval(DELETE_IF_VERSION_SCRIPT, [recordKey], [String(ifVersion)]));
+    const [ok, version] = reply as [number, number];
+    if (ok !== 1) throw conflict(key, ifVersion, version);
+    return true;
+  }
+
+  /**
+   * Read and delete a record in one script: of concurrent takes of one key exactly one gets it.
+   * @returns the record, or `undefined` when absent or expired
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when Redis fails or cannot be reached (the record
+   *   may then be gone: a take is not retried)
+   */
+  async take(key: RecordKey): Promise<StoredRecord | undefined> {
+    const reply = await this.#run('take', key, () => this.#eval(TAKE_SCRIPT, [this.#keys.recordKey(key)], []));
+    if (reply === null) return undefined;
+    const [version, value] = reply as [string | null, string | null];
+    return toRecord(key, version, value);
+  }
+
+  /**
+   * Keys of live records of `filter.kind`, optionally of one provider and/or subject, in no order,
+   * each once. Walks the keyspace with `SCAN … MATCH` (every master of a Cluster); with both
+   * `provider` and `subject` it is a single `EXISTS`. Keys seen are remembered for de-duplication,
+   * so memory grows with the number of matching records. A record written or deleted during the
+   * walk may or may not be listed.
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when Redis fails or cannot be reached
+   */
+  async *list(filter: ListFilter): AsyncIterable<RecordKey> {
+    const { kind, provider, subject } = filter;
+    if (provider !== undefined && subject !== undefined) {
+      const key: RecordKey = { kind, provider, subject };
+      const exists = await this.#run('list', key, () => this.#redis.exists(this.#keys.recordKey(key)));
+      if (exists > 0) yield key;
+      return;
+    }
+    const pattern = this.#keys.scanPattern(filter);
+    const seen = new Set<string>();
+    for (const node of await this.#scanNodes()) {
+      let cursor = '0';
+      do {
+        const [next, redisKeys] = await this.#run('list', undefined, () =>
+          node.scan(cursor, 'MATCH', pattern, 'COUNT', 500));
+        cursor = next;
+        for (const redisKey of redisKeys) {
+          if (seen.has(redisKey)) continue;
+          seen.add(redisKey);
+          const key = this.#keys.parseRecordKey(redisKey);
+          if (key === undefined || key.kind !== kind) continue;
+          if (provider !== undefined && key.provider !== provider) continue;
+          if (subject !== undefined && key.subject !== subject) continue;
+          yield key;
+        }
+      } while (cursor !== '0');
+    }
+  }
+
+  /**
+   * Take the cross-process lock of `key`: `SET <lock key> <random token> NX PX ttlMs`, retried with
+   * a doubling, jittered pause (from `lockRetryDelayMs`) until `waitMs` has passed. The lock
+   * expires by itself after `ttlMs`; `release()` deletes it only while this token still owns it.
+   * @param options - `ttlMs`: lifetime in milliseconds (> 0, rounded up); `waitMs`: how long to
+   *   keep trying in milliseconds (0 = one attempt)
+   * @returns the held lock
+   * @throws AuthManagerError `LOCK_TIMEOUT` when the lock is still held by another owner after `waitMs`
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when Redis fails or cannot be reached (also from `release()`)
+   * @throws RangeError when `ttlMs` is not a positive finite number or `waitMs` is negative or not finite
+   */
+  async lock(key: RecordKey, options: LockOptions): Promise<StoreLock> {
+    const { ttlMs, waitMs } = options;
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number of milliseconds');
+    if (!Number.isFinite(waitMs) || waitMs < 0) throw new RangeError('waitMs must be a non-negative number of milliseconds');
+    const lockKey = this.#keys.lockKey(key);
+    const token = randomBytes(16).toString('base64url');
+    const deadline = Date.now() + waitMs;
+    const maxDelayMs = Math.max(200, this.#lockRetryDelayMs);
+    let delayMs = this.#lockRetryDelayMs;
+    for (;;) {
+      const reply = await this.#run('lock', key, () => this.#redis.set(lockKey, token, 'PX', Math.ceil(ttlMs), 'NX'));
+      if (reply === 'OK') {
+        return {
+          token,
+          release: async () => {
+            await this.#run('lock release', key, () => this.#eval(RELEASE_LOCK_SCRIPT, [lockKey], [token]));
+          },
+        };
+      }
+      const remainingMs = deadline - Date.now();
+      if (remainingMs <= 0) {
+        throw new AuthManagerError(ErrorCode.LOCK_TIMEOUT,
+          `Lock on ${key.kind} record for provider "${key.provider}" still held by another owner after ${waitMs} ms`,
+          { provider: key.provider });
+      }
+      await sleep(Math.min(remainingMs, delayMs * (0.5 + Math.random() / 2)));
+      delayMs = Math.min(maxDelayMs, delayMs * 2);
+    }
+  }
+
+  /**
+   * Close the connection if the store opened it (a URL was given); an ioredis instance you passed
+   * in stays open. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (!this.#owned || this.#closed) return;
+    this.#closed = true;
+    const redis = this.#redis as Redis;
+    if (redis.status === 'ready') {
+      await redis.quit().catch(() => redis.disconnect());
+    } else {
+      redis.disconnect();
+    }
+  }
+
+  /** The nodes to SCAN: the connection itself, or every master of a Cluster. */
+  async #scanNodes(): Promise<Redis[]> {
+    if (!this.#redis.isCluster) return [this.#redis as Redis];
+    const cluster = this.#redis as Cluster;
+    // Until the cluster has loaded its slot map it knows no nodes; a keyless command waits for that.
+    if (cluster.status !== 'ready') await this.#run('list', undefined, () => cluster.ping());
+    const masters = cluster.nodes('master');
+    if (masters.length === 0) {
+      throw new AuthManagerError(ErrorCode.STORE_UNAVAILABLE, 'Redis credential store failed during list: the cluster has no master nodes');
+    }
+    return masters;
+  }
+
+  async #eval(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    try {
+      return await this.#redis.evalsha(script.sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return await this.#redis.eval(script.lua, keys.length, ...keys, ...args);
+    }
+  }
+
+  async #run<T>(operation: string, key: RecordKey | undefined, command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (err) {
+      throw new AuthManagerError(
+        ErrorCode.STORE_UNAVAILABLE,
+        `Redis credential store failed during ${operation}${key ? ` of a ${key.kind} record for provider "${key.provider}"` : ''}`,
+        { cause: redactedCause(err), ...(key ? { provider: key.provider } : {}) },
+      );
+    }
+  }
+}
+
+function toRecord(key: RecordKey, version: string | null, value: string | null): StoredRecord | undefined {
+  if (version === null) return undefined;
+  const parsed = Number(version);
+  if (value === null || !Number.isSafeInteger(parsed) || parsed < 1) {
+    throw new AuthManagerError(ErrorCode.INVALID_STORED_CREDENTIALS,
+      `Malformed ${key.kind} record in Redis for provider "${key.provider}" (missing value or bad version)`,
+      { provider: key.provider });
+  }
+  return { value, version: parsed };
+}
+
+function conflict(key: RecordKey, expected: number | null, found: number): AuthManagerError {
+  return new AuthManagerError(
+    ErrorCode.STORE_CONFLICT,
+    `Write conflict on ${key.kind} record for provider "${key.provider}": expected ${expected === null ? 'no record' : `version ${expected}`}, found ${found === 0 ? 'no record' : `version ${found}`}`,
+    { provider: key.provider },
+  );
+}
+
+/**
+ * A copy of an ioredis error with only name, message, stack and the network fields (`code`,
+ * `errno`, `syscall`, `address`, `port`): ioredis attaches the failed command with its arguments
+ * (`err.command.args`), which hold record values.
+ */
+function redactedCause(err: unknown): Error {
+  if (!(err instanceof Error)) return new Error('non-Error failure from ioredis');
+  const copy = new Error(err.message);
+  copy.name = err.name;
+  if (err.stack !== undefined) copy.stack = err.stack;
+  const source = err as unknown as Record<string, unknown>;
+  const target = copy as unknown as Record<string, unknown>;
+  for (const field of ['code', 'errno', 'syscall', 'address', 'port']) {
+    const value = source[field];
+    if (typeof value === 'string' || typeof value === 'number') target[field] = value;
+  }
+  return copy;
+}

@@ -1,0 +1,146 @@
+import type { RecordKey, RecordKind } from '@authmanager/core';
+
+/** Characters kept as they are in key parts; everything else is percent-encoded. */
+const SAFE = /^[A-Za-z0-9._~@+-]$/;
+/** Characters with a meaning in SCAN `MATCH` glob patterns. */
+const GLOB_SPECIAL = /[*?[\]\\]/g;
+/** A record key split into its (still encoded) parts. */
+const RECORD_KEY = /^([^:{}]+):\{([^:{}]*):([^:{}]*)\}$/;
+
+/**
+ * The Redis key schema of `RedisCredentialStore` (internal; documented in the README):
+ *
+ * | key | type | content |
+ * | --- | --- | --- |
+ * | `<prefix><kind>:{<provider>:<subject>}` | hash | `v` version, `value` record, `w` id of the last write |
+ * | `<prefix>lock:<kind>:{<provider>:<subject>}` | string | owner token of the refresh lock |
+ *
+ * `kind`, `provider` and `subject` are encoded with {@link encodeKeyPart}: the encoded parts never
+ * contain `:`, `{`, `}` or a glob character, so the braces are a Redis Cluster hash tag shared by
+ * every key of one record (one slot), and no provider or subject can forge another's key.
+ */
+export class RedisKeySchema {
+  /** The configured prefix, e.g. `'authmanager:'`. */
+  readonly prefix: string;
+
+  /**
+   * @param prefix - prepended to every key; must not contain `{` or `}` (it would move the hash tag)
+   * @throws RangeError when `prefix` contains `{` or `}`
+   */
+  constructor(prefix: string) {
+    if (/[{}]/.test(prefix)) throw new RangeError('keyPrefix must not contain "{" or "}" (they would change the Redis Cluster hash tag)');
+    this.prefix = prefix;
+  }
+
+  /** The hash tag shared by every key of `key`, braces included: `{<provider>:<subject>}`. */
+  hashTag(key: Pick<RecordKey, 'provider' | 'subject'>): string {
+    return `{${encodeKeyPart(key.provider)}:${encodeKeyPart(key.subject)}}`;
+  }
+
+  /** The key of the hash that holds the record. */
+  recordKey(key: RecordKey): string {
+    return `${this.prefix}${encodeKeyPart(key.kind)}:${this.hashTag(key)}`;
+  }
+
+  /** The key of the record's lock. */
+  lockKey(key: RecordKey): string {
+    return `${this.prefix}lock:${encodeKeyPart(key.kind)}:${this.hashTag(key)}`;
+  }
+
+  /**
+   * A SCAN `MATCH` pattern for the record keys of one kind, optionally narrowed to one provider or
+   * one subject. Matching keys must still be checked with {@link RedisKeySchema.parseRecordKey}.
+   */
+  scanPattern(filter: { kind: RecordKind; provider?: string | undefined; subject?: string | undefined }): string {
+    const provider = filter.provider === undefined ? '*' : encodeKeyPart(filter.provider);
+    const subject = filter.subject === undefined ? '*' : encodeKeyPart(filter.subject);
+    const tag = provider === '*' && subject === '*' ? '*' : `${provider}:${subject}`;
+    return `${escapeGlob(this.prefix)}${encodeKeyPart(filter.kind)}:{${tag}}`;
+  }
+
+  /** The record key's (kind, provider, subject), or `undefined` when `redisKey` is not a record key of this schema. */
+  parseRecordKey(redisKey: string): RecordKey | undefined {
+    if (!redisKey.startsWith(this.prefix)) return undefined;
+    const match = RECORD_KEY.exec(redisKey.slice(this.prefix.length));
+    if (match === null) return undefined;
+    const [, kind, provider, subject] = match;
+    try {
+      return {
+        kind: decodeKeyPart(kind ?? '') as RecordKind,
+        provider: decodeKeyPart(provider ?? ''),
+        subject: decodeKeyPart(subject ?? ''),
+      };
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/**
+ * Encode one key part reversibly: `[A-Za-z0-9._~@+-]` stay; every other character becomes its
+ * UTF-8 bytes as `%XX` (upper-case hex); a lone UTF-16 surrogate (not valid UTF-8) becomes `%uXXXX`.
+ * The result never contains `:`, `{`, `}`, `*`, `?`, `[`, `]` or `\`.
+ *
+ * @example
+ * ```ts
+ * encodeKeyPart('user@example.com'); // 'user@example.com'
+ * encodeKeyPart('a:{b}');            // 'a%3A%7Bb%7D'
+ * ```
+ */
+export function encodeKeyPart(part: string): string {
+  let out = '';
+  for (const char of part) {
+    if (SAFE.test(char)) {
+      out += char;
+      continue;
+    }
+    const code = char.codePointAt(0) ?? 0;
+    if (code >= 0xd800 && code <= 0xdfff) {
+      out += `%u${code.toString(16).toUpperCase().padStart(4, '0')}`;
+      continue;
+    }
+    for (const byte of Buffer.from(char, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The inverse of {@link encodeKeyPart}.
+ * @throws TypeError when `encoded` is not an output of {@link encodeKeyPart}
+ */
+export function decodeKeyPart(encoded: string): string {
+  let out = '';
+  let bytes: number[] = [];
+  const flush = (): void => {
+    if (bytes.length > 0) out += utf8.decode(Uint8Array.from(bytes));
+    bytes = [];
+  };
+  for (let i = 0; i < encoded.length;) {
+    const char = encoded[i] ?? '';
+    if (char !== '%') {
+      if (!SAFE.test(char)) throw new TypeError('not an encoded key part');
+      flush();
+      out += char;
+      i += 1;
+    } else if (encoded[i + 1] === 'u') {
+      const hex = encoded.slice(i + 2, i + 6);
+      if (!/^[0-9A-F]{4}$/.test(hex)) throw new TypeError('not an encoded key part');
+      flush();
+      out += String.fromCharCode(parseInt(hex, 16));
+      i += 6;
+    } else {
+      const hex = encoded.slice(i + 1, i + 3);
+      if (!/^[0-9A-F]{2}$/.test(hex)) throw new TypeError('not an encoded key part');
+      bytes.push(parseInt(hex, 16));
+      i += 3;
+    }
+  }
+  flush();
+  return out;
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(GLOB_SPECIAL, '\\$&');
+}

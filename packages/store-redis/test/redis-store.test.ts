@@ -1,0 +1,315 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AuthManagerError, type RecordKey } from '@authmanager/core';
+import { startRedisServer, type RedisServerHandle } from '@authmanager/testing';
+import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RedisCredentialStore } from '../src/index.js';
+import { SET_SCRIPT } from '../src/luaScripts.js';
+
+let server: RedisServerHandle;
+let raw: Redis;
+const stores: RedisCredentialStore[] = [];
+
+/** A store on the shared test server with its own key prefix; closed after all tests. */
+function newStore(keyPrefix = `t${randomBytes(4).toString('hex')}:`): RedisCredentialStore {
+  const store = new RedisCredentialStore({ redis: server.url, keyPrefix });
+  stores.push(store);
+  return store;
+}
+
+function newKey(kind: RecordKey['kind'] = 'credentials'): RecordKey {
+  return { kind, provider: 'notion', subject: `user-${randomBytes(6).toString('hex')}` };
+}
+
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  return '<fulfilled>';
+}
+
+/** Every key that starts with `prefix` (SCAN). */
+async function keysWithPrefix(prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await raw.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  return keys.sort();
+}
+
+/** The part of `key` Redis Cluster hashes: the first non-empty `{…}`, else the whole key. */
+function hashTagOf(key: string): string {
+  const open = key.indexOf('{');
+  if (open < 0) return key;
+  const close = key.indexOf('}', open + 1);
+  if (close < 0 || close === open + 1) return key;
+  return key.slice(open + 1, close);
+}
+
+beforeAll(async () => {
+  server = await startRedisServer({ args: ['--rename-command', 'KEYS', ''] });
+  raw = new Redis(server.url);
+});
+afterAll(async () => {
+  await Promise.all(stores.map((s) => s.close()));
+  raw.disconnect();
+  await server.stop();
+});
+
+describe('key schema', () => {
+  it('stores a record as a hash <prefix><kind>:{<provider>:<subject>} with fields v and value', async () => {
+    const store = newStore('schema-a:');
+    await store.set({ kind: 'credentials', provider: 'notion', subject: 'user@example.com' }, 'the-value');
+    await store.set({ kind: 'credentials', provider: 'notion', subject: 'user@example.com' }, 'the-value-2');
+    const keys = await keysWithPrefix('schema-a:');
+    const hash = await raw.hgetall('schema-a:credentials:{notion:user@example.com}');
+    expect({ keys, v: hash.v, value: hash.value }).toEqual({
+      keys: ['schema-a:credentials:{notion:user@example.com}'], v: '2', value: 'the-value-2',
+    });
+  });
+
+  it('percent-encodes ":", "{", "}", NUL, "%" and non-ASCII in provider and subject', async () => {
+    const store = newStore('schema-b:');
+    await store.set({ kind: 'pending', provider: '*', subject: 'a:{b}\u0000%ü' }, 'x');
+    expect(await keysWithPrefix('schema-b:')).toEqual(['schema-b:pending:{%2A:a%3A%7Bb%7D%00%25%C3%BC}']);
+  });
+
+  it('gives the record and lock keys of one record the same hash tag, braces in the subject notwithstanding', async () => {
+    const store = newStore('schema-c:');
+    const key: RecordKey = { kind: 'credentials', provider: 'git{hub}', subject: '}{x}:{' };
+    await store.set(key, 'x');
+    await store.lock(key, { ttlMs: 30_000, waitMs: 0 });
+    const keys = await keysWithPrefix('schema-c:');
+    expect({ count: keys.length, tags: new Set(keys.map(hashTagOf)).size, lock: keys.some((k) => k.startsWith('schema-c:lock:')) })
+      .toEqual({ count: 2, tags: 1, lock: true });
+  });
+
+  it('rejects a keyPrefix with braces (it would move the hash tag) with CONFIGURATION', () => {
+    let error: unknown;
+    try {
+      new RedisCredentialStore({ redis: raw, keyPrefix: 'app{1}:' });
+    } catch (err) {
+      error = err;
+    }
+    expect(AuthManagerError.is(error, 'CONFIGURATION')).toBe(true);
+  });
+
+  it('rejects an ioredis instance with its own keyPrefix with CONFIGURATION', () => {
+    const prefixed = new Redis(server.url, { keyPrefix: 'x:', lazyConnect: true });
+    let error: unknown;
+    try {
+      new RedisCredentialStore({ redis: prefixed });
+    } catch (err) {
+      error = err;
+    }
+    prefixed.disconnect();
+    expect(AuthManagerError.is(error, 'CONFIGURATION')).toBe(true);
+  });
+});
+
+describe('server-side expiry and atomic writes', () => {
+  it('turns ttlMs into a PX expiry on the record key', async () => {
+    const store = newStore('ttl-a:');
+    await store.set({ kind: 'pending', provider: '*', subject: 'abc' }, 'x', { ttlMs: 10_000 });
+    const pttl = await raw.pttl('ttl-a:pending:{%2A:abc}');
+    expect(pttl > 9000 && pttl <= 10_000).toBe(true);
+  });
+
+  it('removes the expiry when the record is rewritten without ttlMs', async () => {
+    const store = newStore('ttl-b:');
+    const key: RecordKey = { kind: 'pending', provider: '*', subject: 'abc' };
+    await store.set(key, 'x', { ttlMs: 10_000 });
+    await store.set(key, 'y');
+    expect(await raw.pttl('ttl-b:pending:{%2A:abc}')).toBe(-1);
+  });
+
+  it('applies a write that ioredis resends after a dropped connection only once (same write id)', async () => {
+    const key = 'resend:credentials:{p:s}';
+    const args = ['value', 'version', '1', '', 'write-id-1'];
+    await raw.hset(key, 'v', '1', 'value', 'old', 'w', 'other');
+    const first = await raw.eval(SET_SCRIPT.lua, 1, key, ...args);
+    const resent = await raw.eval(SET_SCRIPT.lua, 1, key, ...args);
+    const other = await raw.eval(SET_SCRIPT.lua, 1, key, 'value', 'version', '1', '', 'write-id-2');
+    expect({ first, resent, other, v: await raw.hget(key, 'v') }).toEqual({
+      first: [1, 2], resent: [1, 2], other: [0, 2], v: '2',
+    });
+  });
+});
+
+describe('no KEYS command', () => {
+  it('runs every operation without KEYS (seen with MONITOR), and list uses SCAN', async () => {
+    const monitor = await raw.monitor();
+    const commands: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => { commands.push(String(args[0]).toLowerCase()); });
+    const store = newStore('monitor:');
+    const key = newKey();
+    await store.set(key, 'x');
+    await store.set(key, 'y', { ifVersion: 1 });
+    await store.get(key);
+    for await (const _ of store.list({ kind: 'credentials' })) { /* drain */ }
+    for await (const _ of store.list({ kind: 'credentials', provider: key.provider })) { /* drain */ }
+    for await (const _ of store.list({ kind: 'credentials', subject: key.subject })) { /* drain */ }
+    const held = await store.lock(key, { ttlMs: 1000, waitMs: 0 });
+    await held.release();
+    await store.take(key);
+    await store.delete(key);
+    await sleep(100);
+    monitor.disconnect();
+    expect({ keys: commands.includes('keys'), scan: commands.includes('scan'), evalsha: commands.includes('evalsha') })
+      .toEqual({ keys: false, scan: true, evalsha: true });
+  });
+});
+
+describe('concurrency across connections', () => {
+  it('gives a record to exactly one of two takes from two processes, 50 times', async () => {
+    const a = newStore('race:');
+    const b = newStore('race:');
+    const winners: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const key = newKey('pending');
+      await a.set(key, `state-${i}`);
+      const [x, y] = await Promise.all([a.take(key), b.take(key)]);
+      winners.push(Number(x !== undefined) + Number(y !== undefined));
+    }
+    expect(winners).toEqual(Array.from({ length: 50 }, () => 1));
+  });
+
+  it('lets exactly one of two processes win a compare-and-set on the same version', async () => {
+    const a = newStore('cas:');
+    const b = newStore('cas:');
+    const key = newKey();
+    await a.set(key, 'v1');
+    const outcomes = await Promise.allSettled([a.set(key, 'from-a', { ifVersion: 1 }), b.set(key, 'from-b', { ifVersion: 1 })]);
+    const won = outcomes.filter((o) => o.status === 'fulfilled').length;
+    const conflicts = outcomes.filter((o) => o.status === 'rejected' && AuthManagerError.is(o.reason, 'STORE_CONFLICT')).length;
+    expect({ won, conflicts, version: (await a.get(key))?.version }).toEqual({ won: 1, conflicts: 1, version: 2 });
+  });
+
+  it('frees a lock after ttlMs when its owner died without releasing it', async () => {
+    const owner = newStore('lock-death:');
+    const other = newStore('lock-death:');
+    const key = newKey();
+    await owner.lock(key, { ttlMs: 400, waitMs: 0 });
+    await owner.close(); // the owner's process is gone; the lock was never released
+    const whileHeld = await rejectionOf(other.lock(key, { ttlMs: 5000, waitMs: 0 }));
+    const started = Date.now();
+    const taken = await other.lock(key, { ttlMs: 5000, waitMs: 3000 });
+    const waitedMs = Date.now() - started;
+    await taken.release();
+    expect({
+      whileHeld: AuthManagerError.is(whileHeld, 'LOCK_TIMEOUT'),
+      afterExpiry: typeof taken.token,
+      waitedForExpiry: waitedMs >= 250 && waitedMs < 2000,
+    }).toEqual({ whileHeld: true, afterExpiry: 'string', waitedForExpiry: true });
+  });
+});
+
+describe('connection ownership', () => {
+  it('leaves a caller-owned ioredis instance open on close()', async () => {
+    const redis = new Redis(server.url);
+    const store = new RedisCredentialStore({ redis, keyPrefix: 'owned:' });
+    await store.close();
+    const pong = await redis.ping();
+    redis.disconnect();
+    expect(pong).toBe('PONG');
+  });
+
+  it('closes the connection it opened from a URL', async () => {
+    const store = new RedisCredentialStore({ redis: server.url, keyPrefix: 'owned:' });
+    await store.get(newKey());
+    await store.close();
+    const err = await rejectionOf(store.get(newKey()));
+    expect(AuthManagerError.is(err, 'STORE_UNAVAILABLE')).toBe(true);
+  });
+});
+
+describe('failures', () => {
+  it('reports a Redis error as STORE_UNAVAILABLE without the value anywhere in the error', async () => {
+    const store = newStore('wrongtype:');
+    const key: RecordKey = { kind: 'credentials', provider: 'notion', subject: 'broken' };
+    await raw.set('wrongtype:credentials:{notion:broken}', 'not a hash');
+    const secret = `secret-${randomBytes(8).toString('hex')}`;
+    const err = await rejectionOf(store.set(key, secret));
+    const cause = AuthManagerError.is(err) ? (err.cause as Error & { command?: unknown }) : undefined;
+    expect({
+      code: AuthManagerError.is(err) ? err.code : err,
+      causeMessage: cause?.message,
+      causeCommand: cause?.command,
+      leaks: inspect(err, { depth: Infinity, showHidden: true }).includes(secret) || JSON.stringify(err).includes(secret),
+    }).toEqual({ code: 'STORE_UNAVAILABLE', causeMessage: expect.stringMatching(/WRONGTYPE/), causeCommand: undefined, leaks: false });
+  });
+
+  it('fails fast with STORE_UNAVAILABLE when nothing listens on the port', async () => {
+    const down = await startRedisServer();
+    const url = down.url;
+    await down.stop();
+    const store = new RedisCredentialStore({ redis: url });
+    stores.push(store);
+    const started = Date.now();
+    const err = await rejectionOf(store.get(newKey()));
+    expect({ code: AuthManagerError.is(err) ? err.code : err, bounded: Date.now() - started < 5000, cause: AuthManagerError.is(err) && err.cause instanceof Error })
+      .toEqual({ code: 'STORE_UNAVAILABLE', bounded: true, cause: true });
+  });
+});
+
+describe('server stopped and restarted', () => {
+  let own: RedisServerHandle;
+  let store: RedisCredentialStore;
+  const secret = `secret-${randomBytes(8).toString('hex')}`;
+  const key = newKey();
+  let during: { error: unknown; elapsedMs: number };
+  let recoveredAfterMs: number;
+  let after: { written: number; read: string | undefined };
+
+  beforeAll(async () => {
+    own = await startRedisServer();
+    store = new RedisCredentialStore({ redis: own.url });
+    await store.set(key, 'before');
+    await own.stop();
+    const started = Date.now();
+    during = { error: await rejectionOf(store.set(key, secret)), elapsedMs: Date.now() - started };
+    await own.restart();
+    const restarted = Date.now();
+    for (;;) {
+      try {
+        await store.get(key);
+        break;
+      } catch (err) {
+        if (Date.now() - restarted > 15_000) throw err;
+        await sleep(100);
+      }
+    }
+    recoveredAfterMs = Date.now() - restarted;
+    const written = await store.set(key, 'after');
+    after = { written: written.version, read: (await store.get(key))?.value };
+  });
+  afterAll(async () => {
+    await store.close();
+    await own.stop();
+  });
+
+  it('fails with STORE_UNAVAILABLE, with a cause, within a bounded time', () => {
+    expect({
+      code: AuthManagerError.is(during.error) ? during.error.code : during.error,
+      cause: AuthManagerError.is(during.error) && during.error.cause instanceof Error,
+      bounded: during.elapsedMs < 5000,
+    }).toEqual({ code: 'STORE_UNAVAILABLE', cause: true, bounded: true });
+  });
+
+  it('does not put the value into the error', () => {
+    const text = `${inspect(during.error, { depth: Infinity, showHidden: true })} ${JSON.stringify(during.error)}`;
+    expect(text.includes(secret)).toBe(false);
+  });
+
+  it('recovers by itself once Redis is back (same store instance)', () => {
+    // The restarted server is empty (--save ''), so the record starts again at version 1.
+    expect({ recovered: recoveredAfterMs < 15_000, after }).toEqual({ recovered: true, after: { written: 1, read: 'after' } });
+  });
+});

@@ -1,0 +1,375 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const HOST = '127.0.0.1';
+
+/** Options for {@link startRedisServer}. */
+export interface RedisServerOptions {
+  /**
+   * Extra command-line arguments for `redis-server`, appended after the defaults, e.g.
+   * `['--rename-command', 'KEYS', '']` to make any use of `KEYS` fail.
+   * @default []
+   */
+  readonly args?: readonly string[];
+  /** The `redis-server` executable. @default 'redis-server' (from `PATH`) */
+  readonly redisServerPath?: string;
+  /** Give up when the server does not answer `PING` within this many milliseconds. @default 10000 */
+  readonly startTimeoutMs?: number;
+}
+
+/** A running `redis-server` started by {@link startRedisServer}. */
+export interface RedisServerHandle {
+  /** `redis://127.0.0.1:<port>` */
+  readonly url: string;
+  /** Always `127.0.0.1`. */
+  readonly host: string;
+  /** The TCP port it listens on (stays the same across {@link RedisServerHandle.restart}). */
+  readonly port: number;
+  /**
+   * Stop the server (SIGTERM, then SIGKILL after 5 s) and remove its working directory. Idempotent;
+   * {@link RedisServerHandle.restart} can start it again.
+   */
+  stop(): Promise<void>;
+  /**
+   * Start it again on the same port, e.g. after {@link RedisServerHandle.stop} to test recovery
+   * (data is not kept: the server runs with `--save '' --appendonly no`). Stops it first if it is
+   * running.
+   * @throws Error when it does not come back within `startTimeoutMs` (e.g. the port was taken meanwhile)
+   */
+  restart(): Promise<void>;
+}
+
+/** Options for {@link startRedisCluster}. */
+export interface RedisClusterOptions {
+  /** Number of master nodes (one replica-less shard each). @default 3 */
+  readonly masters?: number;
+  /** The `redis-server` executable. @default 'redis-server' */
+  readonly redisServerPath?: string;
+  /** The `redis-cli` executable, used for `--cluster create`. @default 'redis-cli' */
+  readonly redisCliPath?: string;
+  /** Give up when the cluster is not `cluster_state:ok` on every node within this many milliseconds. @default 30000 */
+  readonly startTimeoutMs?: number;
+}
+
+/** A running Redis Cluster started by {@link startRedisCluster}. */
+export interface RedisClusterHandle {
+  /** The master nodes, e.g. to pass to `new Cluster(nodes)` of ioredis. */
+  readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  /** Stop every node and remove their working directories. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start a real, throw-away `redis-server` on a free loopback port:
+ * `redis-server --port <free> --bind 127.0.0.1 --save '' --appendonly no`, in a temporary
+ * working directory, and wait until it answers `PING`.
+ *
+ * Needs `redis-server` installed (`apt-get install -y redis-server`). The process is killed when
+ * this Node process exits, should `stop()` never be called.
+ *
+ * @param options - extra arguments and timeouts, see {@link RedisServerOptions}
+ * @returns the server's URL and port, and `stop()` / `restart()`
+ * @throws Error when the server exits early or does not answer within `startTimeoutMs`
+ *
+ * @example
+ * ```ts
+ * const server = await startRedisServer({ args: ['--rename-command', 'KEYS', ''] });
+ * try {
+ *   // new Redis(server.url) ...
+ * } finally {
+ *   await server.stop();
+ * }
+ * ```
+ */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
+  const executable = options.redisServerPath ?? 'redis-server';
+  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  let dir = await mkdtemp(join(tmpdir(), 'authmanager-redis-'));
+  let port = 0;
+  let child: ManagedProcess | undefined;
+
+  const launch = async (): Promise<void> => {
+    child = startProcess(executable, [
+      '--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir,
+      '--daemonize', 'no', '--protected-mode', 'no', ...(options.args ?? []),
+    ]);
+    await waitUntilReady(child, port, startTimeoutMs);
+  };
+
+  // A port found free can be taken before redis-server binds it: try a few times.
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    try {
+      await launch();
+      break;
+    } catch (err) {
+      await child?.stop();
+      if (attempt >= 3) {
+        await rm(dir, { recursive: true, force: true });
+        throw err;
+      }
+    }
+  }
+
+  let dirRemoved = false;
+  return {
+    url: `redis://${HOST}:${port}`,
+    host: HOST,
+    port,
+    async stop() {
+      await child?.stop();
+      if (!dirRemoved) {
+        dirRemoved = true;
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    async restart() {
+      await child?.stop();
+      if (dirRemoved) {
+        dir = await mkdtemp(join(tmpdir(), 'authmanager-redis-'));
+        dirRemoved = false;
+      }
+      await launch();
+    },
+  };
+}
+
+/**
+ * Start a real Redis Cluster of `masters` (default 3) replica-less nodes on free loopback ports:
+ * each `redis-server --cluster-enabled yes --cluster-node-timeout 2000 --cluster-config-file …`
+ * in its own temporary directory, then
+ * `redis-cli --cluster create … --cluster-replicas 0 --cluster-yes`, then wait until
+ * `CLUSTER INFO` reports `cluster_state:ok` with all 16384 slots assigned on every node (about 2 s).
+ *
+ * Start it once per test run (a jest `globalSetup`), not per test file. Each node also uses the
+ * cluster bus port `port + 10000`, which is checked to be free as well.
+ *
+ * @returns the master nodes and `stop()`
+ * @throws Error when a node does not start, `redis-cli --cluster create` fails, or the cluster is
+ *   not ok within `startTimeoutMs`
+ *
+ * @example
+ * ```ts
+ * const cluster = await startRedisCluster();
+ * try {
+ *   // new Cluster(cluster.nodes.map(({ host, port }) => ({ host, port }))) ...
+ * } finally {
+ *   await cluster.stop();
+ * }
+ * ```
+ */
+export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisClusterHandle> {
+  const masters = options.masters ?? 3;
+  const executable = options.redisServerPath ?? 'redis-server';
+  const cli = options.redisCliPath ?? 'redis-cli';
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  const started: Array<{ port: number; dir: string; process: ManagedProcess }> = [];
+
+  const stop = async (): Promise<void> => {
+    const all = started.splice(0);
+    await Promise.all(all.map(async (node) => {
+      await node.process.stop();
+      await rm(node.dir, { recursive: true, force: true });
+    }));
+  };
+
+  try {
+    const taken = new Set<number>();
+    for (let i = 0; i < masters; i++) {
+      for (let attempt = 1; ; attempt++) {
+        const port = await freeClusterPort(taken);
+        const dir = await mkdtemp(join(tmpdir(), 'authmanager-redis-cluster-'));
+        const child = startProcess(executable, [
+          '--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir,
+          '--daemonize', 'no', '--protected-mode', 'no',
+          '--cluster-enabled', 'yes', '--cluster-node-timeout', '2000',
+          '--cluster-config-file', join(dir, `nodes-${port}.conf`),
+        ]);
+        try {
+          await waitUntilReady(child, port, Math.max(1, deadline - Date.now()));
+          taken.add(port);
+          started.push({ port, dir, process: child });
+          break;
+        } catch (err) {
+          await child.stop();
+          await rm(dir, { recursive: true, force: true });
+          if (attempt >= 3) throw err;
+        }
+      }
+    }
+
+    await runToCompletion(cli, [
+      '--cluster', 'create', ...started.map((node) => `${HOST}:${node.port}`),
+      '--cluster-replicas', '0', '--cluster-yes',
+    ], Math.max(1, deadline - Date.now()));
+
+    for (;;) {
+      const infos = await Promise.all(started.map((node) =>
+        redisCommand(node.port, ['CLUSTER', 'INFO']).catch(() => '')));
+      const ok = infos.every((info) =>
+        /cluster_state:ok/.test(info) && /cluster_slots_ok:16384/.test(info) &&
+        new RegExp(`cluster_known_nodes:${masters}\\b`).test(info));
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`Redis Cluster not ok in time:\n${infos.join('\n---\n')}`);
+      await sleep(50);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  const nodes = started.map((node) => ({ host: HOST, port: node.port }));
+  return { nodes, stop };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Internals
+
+interface ManagedProcess {
+  readonly child: ChildProcess;
+  /** Output so far (stdout and stderr), for error messages. */
+  output(): string;
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<void>;
+  hasExited(): boolean;
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function startProcess(command: string, args: readonly string[]): ManagedProcess {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    // Last resort: never leave servers behind when the test process ends without stop().
+    process.once('exit', () => { for (const child of running) child.kill('SIGKILL'); });
+  }
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let output = '';
+  const collect = (chunk: Buffer): void => { output = (output + chunk.toString('utf8')).slice(-8192); };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  let exited = false;
+  const exitedPromise = new Promise<void>((resolve) => {
+    const done = (): void => { exited = true; running.delete(child); resolve(); };
+    child.once('exit', done);
+    child.once('error', (err) => { output += `\n${String(err)}`; done(); });
+  });
+  return {
+    child,
+    output: () => output,
+    exited: exitedPromise,
+    hasExited: () => exited,
+    async stop() {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exitedPromise;
+      clearTimeout(killTimer);
+    },
+  };
+}
+
+async function waitUntilReady(proc: ManagedProcess, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (proc.hasExited()) {
+      throw new Error(`redis-server on port ${port} exited during start:\n${proc.output()}`);
+    }
+    const reply = await redisCommand(port, ['PING']).catch(() => undefined);
+    if (reply === 'PONG') return;
+    if (Date.now() > deadline) {
+      throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms:\n${proc.output()}`);
+    }
+    await sleep(15);
+  }
+}
+
+async function runToCompletion(command: string, args: readonly string[], timeoutMs: number): Promise<void> {
+  const proc = startProcess(command, args);
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), timeoutMs);
+  await proc.exited;
+  clearTimeout(timer);
+  if (proc.child.exitCode !== 0) {
+    throw new Error(`${command} ${args.join(' ')} failed (exit ${String(proc.child.exitCode ?? proc.child.signalCode)}):\n${proc.output()}`);
+  }
+}
+
+/** A port the OS just handed out for 127.0.0.1 (free at that instant). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, HOST, () => {
+      const address = server.address();
+      server.close(() => {
+        if (address !== null && typeof address === 'object') resolve(address.port);
+        else reject(new Error('could not determine a free port'));
+      });
+    });
+  });
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, HOST, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A free port `p` whose cluster bus port `p + 10000` is free too (so `p` <= 55535). */
+async function freeClusterPort(exclude: ReadonlySet<number>): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 35_000);
+    if (exclude.has(port) || exclude.has(port - 10_000) || exclude.has(port + 10_000)) continue;
+    if (await canListen(port) && await canListen(port + 10_000)) return port;
+  }
+  throw new Error('no free port pair (port, port + 10000) found for a Redis Cluster node');
+}
+
+/**
+ * Send one command over a fresh connection and return its reply as a string (simple string, bulk
+ * string or integer). Replies with an error (`-ERR …`) reject. Enough for PING and CLUSTER INFO.
+ */
+function redisCommand(port: number, args: readonly string[], timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: HOST, port });
+    let buffer = Buffer.alloc(0);
+    const finish = (err: Error | undefined, value?: string): void => {
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(value ?? '');
+    };
+    socket.setTimeout(timeoutMs, () => finish(new Error('timeout')));
+    socket.once('error', (err) => finish(err));
+    socket.once('connect', () => {
+      let request = `*${args.length}\r\n`;
+      for (const arg of args) request += `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`;
+      socket.write(request);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      const lineEnd = buffer.indexOf('\r\n');
+      if (lineEnd < 0) return;
+      const type = String.fromCharCode(buffer[0] ?? 0);
+      const line = buffer.subarray(1, lineEnd).toString('utf8');
+      if (type === '+' || type === ':') finish(undefined, line);
+      else if (type === '-') finish(new Error(line));
+      else if (type === '$') {
+        const length = Number(line);
+        if (length < 0) return finish(undefined, '');
+        if (buffer.length < lineEnd + 2 + length + 2) return;
+        finish(undefined, buffer.subarray(lineEnd + 2, lineEnd + 2 + length).toString('utf8'));
+      } else finish(new Error(`unexpected reply type ${JSON.stringify(type)}`));
+    });
+    socket.once('close', () => finish(new Error('connection closed')));
+  });
+}
