@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AuthManagerError, type AccountInfo } from '@authmanager/core';
+import { startGithubEmulator, type GithubEmulator } from '../../testing/src/emulators/github.js';
+import { caught, connect, newAuth } from './helpers.js';
+
+describe('account and ACCOUNT_MISMATCH', () => {
+  let gh: GithubEmulator;
+  let account: AccountInfo | undefined;
+  let mismatch: unknown;
+  let afterMismatch: AccountInfo | undefined;
+  let sameUserAgain: unknown;
+  let replaced: AccountInfo | undefined;
+
+  beforeAll(async () => {
+    gh = await startGithubEmulator();
+    const auth = newAuth(gh);
+    await connect(auth, gh, 'user-1');
+    account = await auth.account('github', 'user-1');
+
+    gh.controls.setUser(gh.users[1]!.login); // someone else signs in at GitHub
+    mismatch = await caught(() => connect(auth, gh, 'user-1'));
+    afterMismatch = await auth.account('github', 'user-1');
+
+    gh.controls.setUser(gh.users[0]!.login); // the same person connects again
+    sameUserAgain = await connect(auth, gh, 'user-1').then(() => 'ok', (e: unknown) => e);
+
+    const lenient = newAuth(gh, {}, { onAccountMismatch: 'replace' });
+    await connect(lenient, gh, 'user-1');
+    gh.controls.setUser(gh.users[1]!.login);
+    await connect(lenient, gh, 'user-1');
+    replaced = await lenient.account('github', 'user-1');
+  });
+  afterAll(() => gh.close());
+
+  it('is the GitHub user id, labelled with the login', () => {
+    expect(account).toEqual({ id: String(gh.users[0]!.id), label: gh.users[0]!.login });
+  });
+  it('re-connecting a subject to another GitHub user fails with ACCOUNT_MISMATCH', () => {
+    expect(AuthManagerError.is(mismatch, 'ACCOUNT_MISMATCH')).toBe(true);
+  });
+  it('keeps the first connection', () => {
+    expect(afterMismatch?.id).toBe(String(gh.users[0]!.id));
+  });
+  it('re-connecting the same GitHub user is fine', () => {
+    expect(sameUserAgain).toBe('ok');
+  });
+  it("onAccountMismatch: 'replace' switches the account", () => {
+    expect(replaced?.id).toBe(String(gh.users[1]!.id));
+  });
+});

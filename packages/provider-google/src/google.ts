@@ -1,0 +1,305 @@
+import {
+  AuthManagerError, ErrorCode, appField, defineProvider, oauthClientFields, z,
+  type AccountInfo, type AppCredentialFields, type AppCredentialsOf, type AuthorizationServer, type Credentials,
+  type OAuthHttpRequest, type ProviderContext, type ProviderDefinition,
+} from '@authmanager/core';
+import { compactVerify, createLocalJWKSet, errors as joseErrors, type JSONWebKeySet } from 'jose';
+import { ClientError } from 'openid-client';
+import { googleClient } from './client.js';
+import {
+  GOOGLE_API_BASE_URL, GOOGLE_AUTHORIZATION_URL, GOOGLE_CALENDAR_API_BASE_URL, GOOGLE_DOCS_API_BASE_URL,
+  GOOGLE_DRIVE_API_BASE_URL, GOOGLE_GMAIL_API_BASE_URL, GOOGLE_ISSUER, GOOGLE_JWKS_URL, GOOGLE_REVOCATION_URL,
+  GOOGLE_SHEETS_API_BASE_URL, GOOGLE_TOKEN_URL,
+} from './endpoints.js';
+import { GoogleServiceAccountFlow, serviceAccountKeySchema } from './serviceAccount.js';
+
+/** `GOOGLE_<suffix>…` then `GOOGLE_OAUTH_<suffix>…`: the Python original's two prefixes. */
+const env = (...suffixes: string[]) => [...suffixes.map((s) => `GOOGLE_${s}`), ...suffixes.map((s) => `GOOGLE_OAUTH_${s}`)];
+const url = z.url().transform((u) => u.replace(/\/+$/, ''));
+const scopeList = z.union([z.string(), z.array(z.string())])
+  .transform((s) => (typeof s === 'string' ? s.split(/[\s,]+/).filter(Boolean) : s));
+const flag = z.union([z.boolean(), z.stringbool()]);
+
+const appCredentials = {
+  issuer: appField({
+    schema: url, env: env('ISSUER'), default: GOOGLE_ISSUER,
+    description: 'OpenID Connect issuer: endpoints are discovered from it and ID tokens must carry it as `iss`.',
+  }),
+  authorizationUrl: appField({
+    schema: url.optional(), env: env('AUTHORIZATION_URL', 'AUTHORIZE_URL'),
+    description: `Authorization endpoint. Unset: discovered (${GOOGLE_AUTHORIZATION_URL}); set (or \`tokenUrl\`) to skip discovery.`,
+  }),
+  tokenUrl: appField({
+    schema: url.optional(), env: env('TOKEN_URL', 'ACCESS_TOKEN_URL'),
+    description: `Token endpoint. Unset: discovered (${GOOGLE_TOKEN_URL}); set (or \`authorizationUrl\`) to skip discovery.`,
+  }),
+  revocationUrl: appField({
+    schema: url, env: env('REVOCATION_URL', 'REVOKE_URL'), default: GOOGLE_REVOCATION_URL,
+    description: 'Revocation endpoint (`POST token=`).',
+  }),
+  jwksUrl: appField({
+    schema: url, env: env('JWKS_URL'), default: GOOGLE_JWKS_URL,
+    description: 'The keys ID-token signatures are checked against.',
+  }),
+  ...oauthClientFields('GOOGLE', ['GOOGLE_OAUTH']),
+  accessToken: appField({
+    schema: z.string().min(1).optional(), env: env('ACCESS_TOKEN', 'TOKEN'), secret: true,
+    description: 'A Google access token (`ya29.…`) used when a subject has no stored credential (static-token mode).',
+  }),
+  defaultScopes: appField({
+    schema: scopeList, env: ['GOOGLE_SCOPES'], default: ['openid', 'email', 'profile'],
+    description: 'Scopes requested when `authorize` is given none (space or comma separated). Keep `openid`: the flow requires an ID token.',
+  }),
+  accessType: appField({
+    schema: z.enum(['offline', 'online']), env: env('ACCESS_TYPE'), default: 'offline',
+    description: '`access_type`: `offline` asks for a refresh token.',
+  }),
+  prompt: appField({
+    schema: z.string(), env: env('PROMPT'), default: 'consent',
+    description: '`prompt` (`consent`, `select_account`, `none`, space separated; empty to omit). `consent` makes Google issue a refresh token on every connect, not only the first.',
+  }),
+  includeGrantedScopes: appField({
+    schema: flag, env: env('INCLUDE_GRANTED_SCOPES'), default: true,
+    description: '`include_granted_scopes=true`: incremental authorization (new tokens also cover earlier grants).',
+  }),
+  apiBaseUrl: appField({
+    schema: url, env: ['GOOGLE_API_BASE_URL'], default: GOOGLE_API_BASE_URL,
+    description: 'Base of relative `session.fetch` paths (`/oauth2/v3/userinfo`, `/calendar/v3/…`, `/drive/v3/…`).',
+  }),
+  gmailBaseUrl: appField({
+    schema: url, env: ['GOOGLE_GMAIL_BASE_URL'], default: GOOGLE_GMAIL_API_BASE_URL,
+    description: 'Gmail API base; absolute URLs under it get the token.',
+  }),
+  calendarBaseUrl: appField({
+    schema: url, env: ['GOOGLE_CALENDAR_BASE_URL'], default: GOOGLE_CALENDAR_API_BASE_URL,
+    description: 'Calendar API base; absolute URLs under it get the token.',
+  }),
+  driveBaseUrl: appField({
+    schema: url, env: ['GOOGLE_DRIVE_BASE_URL'], default: GOOGLE_DRIVE_API_BASE_URL,
+    description: 'Drive API base; absolute URLs under it get the token.',
+  }),
+  sheetsBaseUrl: appField({
+    schema: url, env: ['GOOGLE_SHEETS_BASE_URL'], default: GOOGLE_SHEETS_API_BASE_URL,
+    description: 'Sheets API base; absolute URLs under it get the token.',
+  }),
+  docsBaseUrl: appField({
+    schema: url, env: ['GOOGLE_DOCS_BASE_URL'], default: GOOGLE_DOCS_API_BASE_URL,
+    description: 'Docs API base; absolute URLs under it get the token.',
+  }),
+  quotaProjectId: appField({
+    schema: z.string().min(1).optional(), env: ['GOOGLE_CLOUD_QUOTA_PROJECT'],
+    description: 'Sent as `x-goog-user-project` (the project billed for quota) on every API call.',
+  }),
+  serviceAccountKey: appField({
+    schema: serviceAccountKeySchema.optional(), env: ['GOOGLE_SERVICE_ACCOUNT_KEY'], secret: true,
+    description: 'Service account key file contents (JSON text or object) for `auth.google.serviceAccount`.',
+  }),
+} satisfies AppCredentialFields;
+
+/** Resolved Google app credentials. */
+export type GoogleAppCredentials = AppCredentialsOf<typeof appCredentials>;
+
+/** Extras of Google user credentials (wire names, from the token response). */
+export interface GoogleExtras {
+  /**
+   * Seconds the refresh token lives, counted from `credentials.obtainedAt`: sent only when the user
+   * granted time-based access. Otherwise refresh tokens live until revoked, unused for 6 months,
+   * the password changes (Gmail scopes), or the per-client cap drops them.
+   * @see https://developers.google.com/identity/protocols/oauth2/web-server#exchange-authorization-code
+   */
+  readonly refresh_token_expires_in?: number;
+}
+
+/** Claims of a Google ID token (`credentials.idTokenClaims()`), as far as this package reads them. */
+export interface GoogleIdTokenClaims {
+  readonly iss: string;
+  /** The Google account id: stable, unlike the email. */
+  readonly sub: string;
+  readonly aud: string;
+  readonly azp?: string;
+  readonly email?: string;
+  readonly email_verified?: boolean;
+  readonly name?: string;
+  /** Google Workspace domain of the account. */
+  readonly hd?: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly [claim: string]: unknown;
+}
+
+/**
+ * Endpoints: discovered from `issuer` (Google publishes them in its discovery document), unless
+ * `authorizationUrl` or `tokenUrl` is set, as the Python original's settings allowed.
+ */
+function authorizationServer(app: GoogleAppCredentials): AuthorizationServer {
+  if (app.authorizationUrl === undefined && app.tokenUrl === undefined) return { issuer: app.issuer, discovery: true };
+  return {
+    issuer: app.issuer,
+    authorizationEndpoint: app.authorizationUrl ?? GOOGLE_AUTHORIZATION_URL,
+    tokenEndpoint: app.tokenUrl ?? GOOGLE_TOKEN_URL,
+    revocationEndpoint: app.revocationUrl,
+    jwksUri: app.jwksUrl,
+  };
+}
+
+/**
+ * Quirk: Google returns a refresh token only for `access_type=offline`, and only when the consent
+ * screen was shown (first consent, or `prompt=consent`). Both are app credentials; `authorize({ params })`
+ * overrides them per call, and adds `login_hint` and the like.
+ * @see https://developers.google.com/identity/protocols/oauth2/web-server#creatingclient
+ */
+function offlineAccessParams(app: GoogleAppCredentials): Record<string, string> {
+  return {
+    access_type: app.accessType,
+    ...(app.prompt.trim() ? { prompt: app.prompt.trim() } : {}),
+    ...(app.includeGrantedScopes ? { include_granted_scopes: 'true' } : {}),
+  };
+}
+
+/** JWKS per resolved app credentials (one per manager), refetched at most once a minute on an unknown `kid`. */
+const jwksCache = new WeakMap<object, { readonly keys: ReturnType<typeof createLocalJWKSet>; readonly fetchedAtMs: number }>();
+const JWKS_REFETCH_INTERVAL_MS = 60_000;
+
+/**
+ * Quirk: the ID token's signature must verify against Google's JWKS (OpenID Connect Core §3.1.3.7
+ * step 6; Google: "validate the ID token's signature"). openid-client checks `iss`, `aud`, `exp`,
+ * `iat` and `nonce` of the token response but, as configured by core, not the signature, so this hook
+ * checks it on every token response (code and refresh grants) that carries an `id_token`. A failure
+ * is an openid-client `ClientError` with an `OAUTH_` code, which core maps to `INVALID_TOKEN_RESPONSE`.
+ * @see https://developers.google.com/identity/openid-connect/openid-connect#validatinganidtoken
+ */
+async function verifyIdTokenSignature(response: Response, request: OAuthHttpRequest, ctx: ProviderContext<GoogleAppCredentials>): Promise<Response> {
+  if (request.init.method !== 'POST' || !response.ok || !(response.headers.get('content-type') ?? '').includes('json')) return response;
+  const body = await response.clone().json().catch(() => undefined) as { id_token?: unknown } | undefined;
+  if (typeof body?.id_token !== 'string') return response;
+  let jwks = jwksCache.get(ctx.app);
+  for (;;) {
+    const fresh = jwks === undefined;
+    jwks ??= await fetchJwks(ctx, request.init.signal);
+    try {
+      await compactVerify(body.id_token, jwks.keys, { algorithms: ['RS256'] });
+      return response;
+    } catch (cause) {
+      // Google rotates its signing keys: an unknown `kid` may only mean our copy is old.
+      if (cause instanceof joseErrors.JWKSNoMatchingKey && !fresh && Date.now() - jwks.fetchedAtMs > JWKS_REFETCH_INTERVAL_MS) {
+        jwks = undefined;
+        continue;
+      }
+      throw validationError(`${ctx.provider}: the ID token signature does not verify against the issuer's keys`, cause);
+    }
+  }
+}
+
+async function fetchJwks(ctx: ProviderContext<GoogleAppCredentials>, signal: AbortSignal | null | undefined) {
+  const response = await ctx.fetch(ctx.app.jwksUrl, { headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) });
+  // A ClientError caused by the Response: core maps 5xx to PROVIDER_UNAVAILABLE.
+  if (!response.ok) throw new ClientError(`${ctx.provider}: the JWKS endpoint answered HTTP ${response.status}`, { cause: response });
+  let keys: ReturnType<typeof createLocalJWKSet>;
+  try {
+    keys = createLocalJWKSet(await response.json() as JSONWebKeySet);
+  } catch (cause) {
+    throw validationError(`${ctx.provider}: the JWKS endpoint answered something that is not a JWK set`, cause);
+  }
+  const entry = { keys, fetchedAtMs: Date.now() };
+  jwksCache.set(ctx.app, entry);
+  return entry;
+}
+
+function validationError(message: string, cause: unknown): ClientError {
+  const err = new ClientError(message, { cause });
+  err.code = 'OAUTH_INVALID_RESPONSE';
+  return err;
+}
+
+/**
+ * Quirk: one `POST /revoke` with `token=` (form) revokes the whole grant, so this sends the refresh
+ * token when there is one (else the access token), once. Google answers 400 `invalid_token` for a
+ * token already expired or revoked (RFC 7009 §2.2 would say 200); that means nothing is left to
+ * revoke, so it counts as done. Core's RFC 7009 sequence (refresh token, then access token) would
+ * always fail here: the first call already killed the access token.
+ * @see https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
+ */
+async function revokeGrant(ctx: ProviderContext<GoogleAppCredentials> & { readonly credentials: Credentials<object> }): Promise<void> {
+  const { app, provider, credentials } = ctx;
+  const response = await ctx.fetch(app.revocationUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams({ token: credentials.refreshToken ?? credentials.accessToken }).toString(),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (response.ok) {
+    await response.body?.cancel();
+    return;
+  }
+  const body = await response.json().catch(() => ({})) as { error?: unknown; error_description?: unknown };
+  const error = typeof body.error === 'string' ? body.error : `http_${response.status}`;
+  if (response.status === 400 && error === 'invalid_token') return;
+  const description = typeof body.error_description === 'string' ? body.error_description : undefined;
+  throw new AuthManagerError(
+    response.status >= 500 ? ErrorCode.PROVIDER_UNAVAILABLE : ErrorCode.REVOCATION_FAILED,
+    `${provider} revoke failed: ${error}${description ? ` (${description})` : ''}`,
+    { provider, status: response.status, oauth: { error, ...(description ? { error_description: description } : {}) } },
+  );
+}
+
+/** "Connected as": the ID token's `sub` (stable account id) and `email`. */
+function accountFromIdToken(credentials: Credentials<GoogleExtras>): AccountInfo | undefined {
+  const claims = credentials.idTokenClaims() as Partial<GoogleIdTokenClaims> | undefined;
+  if (typeof claims?.sub !== 'string') return undefined;
+  return { id: claims.sub, ...(typeof claims.email === 'string' ? { label: claims.email } : {}) };
+}
+
+const googleDefinition = {
+  id: 'google',
+  displayName: 'Google',
+  appCredentials,
+  oauth2: {
+    server: authorizationServer,
+    // Google's token endpoint takes both; its guides send client_id/client_secret in the body.
+    clientAuthentication: 'client_secret_post',
+    defaultScopes: (app) => app.defaultScopes,
+    authorizationParams: offlineAccessParams,
+    pkce: true,
+    openid: true,
+    revocation: revokeGrant,
+    hooks: { processResponse: verifyIdTokenSignature },
+  },
+  staticToken: (app) => (app.accessToken ? { accessToken: app.accessToken, tokenType: 'Bearer' } : undefined),
+  userCredentials: { extras: ['refresh_token_expires_in'] },
+  api: {
+    baseUrl: ({ app }) => app.apiBaseUrl,
+    allowedOrigins: ({ app }) => [app.gmailBaseUrl, app.calendarBaseUrl, app.driveBaseUrl, app.sheetsBaseUrl, app.docsBaseUrl],
+    headers: ({ app }): Record<string, string> => (app.quotaProjectId ? { 'x-goog-user-project': app.quotaProjectId } : {}),
+  },
+  account: accountFromIdToken,
+  client: (ctx) => googleClient(ctx),
+  flows: { serviceAccount: (ctx) => new GoogleServiceAccountFlow(ctx) },
+} satisfies ProviderDefinition<'google', typeof appCredentials, GoogleExtras>;
+
+/**
+ * The Google provider: OpenID Connect sign-in plus offline access to Google APIs (Gmail, Calendar,
+ * Drive, Sheets, Docs) with one credential, and service-account tokens.
+ *
+ * - OAuth 2.0 authorization code + PKCE with `access_type=offline`, `prompt=consent` and
+ *   `include_granted_scopes=true` by default; the ID token is validated (signature against the
+ *   issuer's JWKS, `iss`, `aud`, `exp`, `nonce`); refresh keeps the refresh token (Google sends none)
+ *   and takes a new ID token when sent; `oauth2.revoke` revokes the grant at Google.
+ * - `session.fetch('google', '/oauth2/v3/userinfo')` (relative to `apiBaseUrl`) or an absolute URL on
+ *   a Gmail/Calendar/Drive/Sheets/Docs base; any other origin is refused.
+ * - `session.google.client()`: google-auth-library's `OAuth2Client` (optional peer dependency).
+ * - `auth.google.serviceAccount`: RFC 7523 JWT bearer tokens for a service account.
+ * - Static-token mode: `accessToken` (`GOOGLE_ACCESS_TOKEN`).
+ *
+ * @see https://developers.google.com/identity/protocols/oauth2/web-server
+ * @see https://developers.google.com/identity/openid-connect/openid-connect
+ * @example
+ * ```ts
+ * const auth = new AuthManager({ providers: [google({ clientId, clientSecret, redirectUri })] });
+ * const { url } = await auth.google.oauth2.authorize({ subject: 'user-1', params: { login_hint: 'alice@example.com' } });
+ * // … Google redirects back …
+ * await auth.google.oauth2.complete({ callbackUrl });
+ * await using session = await auth.session('user-1');
+ * const me = await (await session.fetch('google', '/oauth2/v3/userinfo')).json();
+ * ```
+ */
+export const google = defineProvider(googleDefinition);

@@ -1,0 +1,242 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import {
+  AuthManagerError, ErrorCode, appField, defineProvider, oauthClientFields, z,
+  type AppCredentialFields, type AppCredentialsOf, type Credentials, type CredentialsInit,
+  type ProviderContext, type ProviderDefinition, type RevokeHook,
+} from '@authmanager/core';
+import { jsforceClient } from './client.js';
+import { instanceUrlOf, type SalesforceUserCredentialExtras } from './extras.js';
+
+/** Production login host. */
+export const SALESFORCE_PRODUCTION_LOGIN_URL = 'https://login.salesforce.com';
+/** Sandbox login host (or use the sandbox's My Domain, `https://<domain>--<sandbox>.sandbox.my.salesforce.com`). */
+export const SALESFORCE_SANDBOX_LOGIN_URL = 'https://test.salesforce.com';
+/** REST API version used when `apiVersion` / `SALESFORCE_API_VERSION` is not set. */
+export const SALESFORCE_DEFAULT_API_VERSION = '64.0';
+/**
+ * Access-token lifetime assumed when none is configured, seconds. Salesforce sends no `expires_in`:
+ * a token lives as long as the org's session timeout, which is 2 hours unless an admin changed it.
+ */
+export const SALESFORCE_DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS = 7200;
+/** Scopes requested when `authorize` is given none: the REST API, and a refresh token. */
+export const SALESFORCE_DEFAULT_SCOPES: readonly string[] = ['api', 'refresh_token'];
+
+// Paths on the login host (production, sandbox or My Domain).
+// https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_endpoints.htm
+const AUTHORIZE_PATH = '/services/oauth2/authorize';
+const TOKEN_PATH = '/services/oauth2/token';
+const REVOKE_PATH = '/services/oauth2/revoke';
+const INTROSPECT_PATH = '/services/oauth2/introspect';
+const USERINFO_PATH = '/services/oauth2/userinfo';
+const JWKS_PATH = '/id/keys';
+/** REST API base on the org's instance: `{instance_url}/services/data/v{version}`. */
+const DATA_PATH = '/services/data/v';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** https, or http on loopback (the emulator): the access token is sent to these hosts. */
+function isSecureUrl(value: string): boolean {
+  const url = new URL(value);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+}
+
+const hostUrl = z.url()
+  .refine(isSecureUrl, { message: 'must be an https URL (http only on 127.0.0.1 / localhost)' })
+  .transform((v) => v.replace(/\/+$/, ''));
+
+const appCredentials = {
+  ...oauthClientFields('SALESFORCE'),
+  loginUrl: appField({
+    schema: hostUrl,
+    env: ['SALESFORCE_LOGIN_URL'],
+    default: SALESFORCE_PRODUCTION_LOGIN_URL,
+    description: 'Login host: https://login.salesforce.com (production), https://test.salesforce.com (sandbox) or the org\'s My Domain. Every OAuth endpoint is derived from it.',
+  }),
+  authorizationUrl: appField({
+    schema: hostUrl.optional(),
+    env: ['SALESFORCE_AUTHORIZATION_URL', 'SALESFORCE_AUTHORIZE_URL'],
+    description: 'Authorization endpoint override. Default: {loginUrl}/services/oauth2/authorize.',
+  }),
+  tokenUrl: appField({
+    schema: hostUrl.optional(),
+    env: ['SALESFORCE_TOKEN_URL', 'SALESFORCE_ACCESS_TOKEN_URL'],
+    description: 'Token endpoint override. Default: {loginUrl}/services/oauth2/token.',
+  }),
+  apiVersion: appField({
+    schema: z.string().transform((v) => v.replace(/^v/i, '')).pipe(z.string().regex(/^\d+\.\d$/, 'must look like "64.0"')),
+    env: ['SALESFORCE_API_VERSION', 'SALESFORCE_VERSION'],
+    default: SALESFORCE_DEFAULT_API_VERSION,
+    description: 'REST API version: API calls go to {instance_url}/services/data/v{apiVersion}.',
+  }),
+  accessTokenLifetimeSeconds: appField({
+    schema: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().positive()),
+    env: ['SALESFORCE_ACCESS_TOKEN_LIFETIME_SECONDS'],
+    default: SALESFORCE_DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS,
+    description: 'Assumed access-token lifetime (Salesforce sends no expires_in); set it to the org\'s session timeout.',
+  }),
+  defaultScopes: appField({
+    schema: z.union([z.string(), z.array(z.string())]).transform((v) => (typeof v === 'string' ? v.split(/[\s,]+/) : v).filter(Boolean)),
+    default: [...SALESFORCE_DEFAULT_SCOPES],
+    description: 'Scopes requested when authorize() is given none. A refresh token needs refresh_token (or offline_access).',
+  }),
+  accessToken: appField({
+    schema: z.string().min(1).optional(),
+    env: ['SALESFORCE_ACCESS_TOKEN', 'SALESFORCE_TOKEN'],
+    secret: true,
+    description: 'Static access token (session id) used when a subject has no stored credential; needs instanceUrl.',
+  }),
+  instanceUrl: appField({
+    schema: hostUrl.optional(),
+    env: ['SALESFORCE_INSTANCE_URL'],
+    description: 'Instance URL of the static access token (https://<domain>.my.salesforce.com).',
+  }),
+} satisfies AppCredentialFields;
+
+/** Resolved Salesforce app credentials. */
+export type SalesforceAppCredentials = AppCredentialsOf<typeof appCredentials>;
+
+function endpoints(app: SalesforceAppCredentials) {
+  return {
+    authorization: app.authorizationUrl ?? `${app.loginUrl}${AUTHORIZE_PATH}`,
+    token: app.tokenUrl ?? `${app.loginUrl}${TOKEN_PATH}`,
+    revocation: `${app.loginUrl}${REVOKE_PATH}`,
+    introspection: `${app.loginUrl}${INTROSPECT_PATH}`,
+    userinfo: `${app.loginUrl}${USERINFO_PATH}`,
+    jwks: `${app.loginUrl}${JWKS_PATH}`,
+  };
+}
+
+function invalid(message: string): AuthManagerError {
+  return new AuthManagerError(ErrorCode.INVALID_TOKEN_RESPONSE, `salesforce: ${message}`, { provider: 'salesforce' });
+}
+
+/**
+ * Quirk: Salesforce signs its token response instead of sending `expires_in`-style metadata.
+ * `signature` is Base64(HMAC-SHA256(key = consumer secret, message = `id` + `issued_at`)); checking it
+ * proves the identity URL (and so the account) came from Salesforce unmodified. Also requires the
+ * `instance_url` the API base is derived from, on https (the token is sent there).
+ * @see https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_web_server_flow.htm
+ * @throws AuthManagerError `INVALID_TOKEN_RESPONSE`
+ */
+function verifyTokenResponseSignature(raw: Readonly<Record<string, unknown>>, ctx: ProviderContext<SalesforceAppCredentials>): void {
+  const { id, issued_at: issuedAt, signature, instance_url: instanceUrl } = raw;
+  if (typeof id !== 'string' || typeof issuedAt !== 'string' || typeof signature !== 'string') {
+    throw invalid('token response lacks id, issued_at or signature');
+  }
+  const secret = ctx.app.clientSecret;
+  if (!secret) throw invalid('cannot check the token response signature without clientSecret');
+  const expected = createHmac('sha256', secret).update(id + issuedAt).digest();
+  const given = Buffer.from(signature, 'base64');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw invalid('token response signature does not match id + issued_at (tampered response or wrong client secret)');
+  }
+  if (typeof instanceUrl !== 'string' || !URL.canParse(instanceUrl) || !isSecureUrl(instanceUrl)) {
+    throw invalid('token response has no https instance_url');
+  }
+}
+
+/**
+ * Quirk: revoking a refresh token revokes its access tokens too, and Salesforce answers a token that
+ * is already dead with HTTP 400 `invalid_token` (RFC 7009 §2.2 says 200). So one `token=` POST (the
+ * refresh token, else the access token) revokes the grant, and `invalid_token` counts as revoked.
+ * No client authentication is needed or sent.
+ * @see https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_revoke_token.htm
+ * @throws AuthManagerError `REVOCATION_FAILED` | `PROVIDER_UNAVAILABLE` (HTTP 5xx)
+ */
+const revokeGrant: RevokeHook<SalesforceAppCredentials> = async ({ app, fetch, provider, credentials }) => {
+  const token = credentials.refreshToken ?? credentials.accessToken;
+  const response = await fetch(endpoints(app).revocation, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams({ token }).toString(),
+  });
+  if (response.ok) { await response.body?.cancel(); return; }
+  const body = await response.json().catch(() => ({})) as { error?: unknown; error_description?: unknown };
+  const error = typeof body.error === 'string' ? body.error : undefined;
+  if (response.status === 400 && error === 'invalid_token') return;
+  const description = typeof body.error_description === 'string' ? body.error_description : undefined;
+  throw new AuthManagerError(
+    response.status >= 500 ? ErrorCode.PROVIDER_UNAVAILABLE : ErrorCode.REVOCATION_FAILED,
+    `${provider} revoke failed: HTTP ${response.status}${error ? ` (${error})` : ''}`,
+    { provider, status: response.status, ...(error ? { oauth: { error, ...(description ? { error_description: description } : {}) } } : {}) },
+  );
+};
+
+/** Static-token mode: an access token (session id) plus the instance it belongs to. */
+function staticCredentials(app: SalesforceAppCredentials): CredentialsInit<SalesforceUserCredentialExtras> | undefined {
+  if (!app.accessToken) return undefined;
+  if (!app.instanceUrl) {
+    throw new AuthManagerError(ErrorCode.CONFIGURATION, 'salesforce: a static access token needs its instance URL; pass instanceUrl or set SALESFORCE_INSTANCE_URL', { provider: 'salesforce' });
+  }
+  return { accessToken: app.accessToken, tokenType: 'Bearer', extras: { instance_url: app.instanceUrl } };
+}
+
+/** Org id + user id from the identity URL `…/id/<orgId>/<userId>`. */
+function accountOf(credentials: Credentials<SalesforceUserCredentialExtras>) {
+  const id = credentials.extras.id;
+  if (!id || !URL.canParse(id)) return undefined;
+  const [, kind, orgId, userId] = new URL(id).pathname.split('/');
+  if (kind !== 'id' || !orgId || !userId) return undefined;
+  return { id: `${orgId}/${userId}`, label: `user ${userId} in org ${orgId}` };
+}
+
+const salesforceDefinition = {
+  id: 'salesforce',
+  displayName: 'Salesforce',
+  appCredentials,
+  oauth2: {
+    server: (app) => {
+      const e = endpoints(app);
+      return {
+        issuer: app.loginUrl,
+        authorizationEndpoint: e.authorization,
+        tokenEndpoint: e.token,
+        revocationEndpoint: e.revocation,
+        introspectionEndpoint: e.introspection,
+        userinfoEndpoint: e.userinfo,
+        jwksUri: e.jwks,
+      };
+    },
+    clientAuthentication: 'client_secret_post',
+    defaultScopes: (app) => app.defaultScopes,
+    defaultAccessTokenLifetimeSeconds: (app) => app.accessTokenLifetimeSeconds,
+    pkce: true,
+    revocation: revokeGrant,
+    introspection: 'rfc7662',
+    hooks: { validateTokenResponse: verifyTokenResponseSignature },
+  },
+  staticToken: staticCredentials,
+  userCredentials: { extras: ['instance_url', 'id', 'issued_at', 'sfdc_community_url', 'sfdc_community_id'] },
+  api: {
+    baseUrl: ({ app, credentials }) => `${instanceUrlOf(credentials, app.instanceUrl)}${DATA_PATH}${app.apiVersion}`,
+    // The identity URL (`extras.id`) lives on the login host.
+    allowedOrigins: ({ app }) => [app.loginUrl],
+    headers: { accept: 'application/json' },
+  },
+  account: accountOf,
+  client: (ctx) => jsforceClient(ctx),
+} satisfies ProviderDefinition<'salesforce', typeof appCredentials, SalesforceUserCredentialExtras>;
+
+/**
+ * The Salesforce provider: OAuth 2.0 web server flow with PKCE (production, sandbox or My Domain),
+ * refresh, revocation, introspection, a static-token mode, the REST API on the org's instance, and
+ * a jsforce `Connection` from `session.salesforce.client()`.
+ *
+ * App credentials (constructor, else env, else default): `clientId` (`SALESFORCE_CLIENT_ID`),
+ * `clientSecret` (`SALESFORCE_CLIENT_SECRET`), `redirectUri` (`SALESFORCE_REDIRECT_URI`), `loginUrl`
+ * (`SALESFORCE_LOGIN_URL`, default production), `authorizationUrl` / `tokenUrl` overrides,
+ * `apiVersion` (`SALESFORCE_API_VERSION`), `accessTokenLifetimeSeconds`, `defaultScopes`, and for
+ * static-token mode `accessToken` (`SALESFORCE_ACCESS_TOKEN`) + `instanceUrl` (`SALESFORCE_INSTANCE_URL`).
+ *
+ * @see https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_web_server_flow.htm
+ * @example
+ * ```ts
+ * const auth = new AuthManager({ providers: [salesforce({ clientId, clientSecret, redirectUri, loginUrl: SALESFORCE_SANDBOX_LOGIN_URL })] });
+ * const { url } = await auth.salesforce.oauth2.authorize({ subject: 'user-1' });
+ * // … the user approves; Salesforce redirects to redirectUri …
+ * await auth.salesforce.oauth2.complete({ callbackUrl });
+ * await using session = await auth.session('user-1');
+ * const limits = await (await session.fetch('salesforce', 'limits')).json();
+ * ```
+ */
+export const salesforce = defineProvider(salesforceDefinition);

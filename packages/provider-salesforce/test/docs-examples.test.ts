@@ -1,0 +1,80 @@
+// The snippets of docs/providers/salesforce.md and README.md, run as tests: keep the regions and
+// the docs in step.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AuthManager, envFrom } from '@authmanager/core';
+import { salesforce } from '../src/index.js';
+import { startSalesforceEmulator, type SalesforceEmulator } from '../../testing/src/emulators/salesforce.js';
+import { followAuthorization } from './helpers.js';
+
+let sf: SalesforceEmulator;
+beforeAll(async () => { sf = await startSalesforceEmulator(); });
+afterAll(async () => { await sf.close(); });
+
+describe('docs examples', () => {
+  it('OAuth flow', async () => {
+    const { clientId, clientSecret, redirectUri, loginUrl } = sf;
+    // #region flow
+    const auth = new AuthManager({
+      providers: [salesforce({ clientId, clientSecret, redirectUri, loginUrl })],
+    });
+
+    // Step 1: send the user to Salesforce's login and consent page
+    const { url } = await auth.salesforce.oauth2.authorize({ subject: 'user-123' });
+
+    // Step 2: Salesforce redirects to redirectUri?code=…&state=…; exchange the code and store the credentials
+    const callbackUrl = await followAuthorization(url); // your callback route receives this URL
+    const { credentials } = await auth.salesforce.oauth2.complete({ callbackUrl });
+
+    // Step 3: use the org's REST API (the token is refreshed when it expires or gets a 401)
+    await using session = await auth.session('user-123');
+    const limits = await session.fetch('salesforce', 'limits'); // GET {instance_url}/services/data/v64.0/limits
+    const conn = await session.salesforce.client(); // a jsforce Connection, refreshed through the session
+    const me = await conn.identity();
+    // #endregion
+    expect(limits.status).toBe(200);
+    expect(me.user_id).toBe(sf.account.userId);
+    expect(credentials.extras).toEqual(expect.objectContaining({ instance_url: sf.instanceUrl }));
+  });
+
+  it('static token', async () => {
+    const { accessToken: token, instanceUrl: instance } = sf.issueAccessToken();
+    // #region static
+    // SALESFORCE_ACCESS_TOKEN=00D…!AQ… SALESFORCE_INSTANCE_URL=https://acme.my.salesforce.com
+    const auth = new AuthManager({
+      providers: [salesforce()],
+      env: envFrom({ SALESFORCE_ACCESS_TOKEN: token, SALESFORCE_INSTANCE_URL: instance }), // default: process.env
+    });
+    await using session = await auth.session('ops');
+    const res = await session.fetch('salesforce', 'limits');
+    // #endregion
+    expect(res.status).toBe(200);
+  });
+
+  it('testing with the emulator', async () => {
+    // #region emulator
+    // import { startSalesforceEmulator } from '@authmanager/testing';
+    const emulator = await startSalesforceEmulator({ rotateRefreshTokens: true });
+    const auth = new AuthManager({
+      providers: [salesforce({
+        loginUrl: emulator.loginUrl, // every OAuth endpoint is derived from it
+        clientId: emulator.clientId, clientSecret: emulator.clientSecret, redirectUri: emulator.redirectUri,
+      })],
+    });
+    const { url } = await auth.salesforce.oauth2.authorize({ subject: 'user-1' });
+    const redirect = await fetch(url, { redirect: 'manual' }); // the emulator approves at once
+    await auth.salesforce.oauth2.complete({ callbackUrl: redirect.headers.get('location')! });
+
+    emulator.expireAccessTokens(); // the org ends the session early
+    await using session = await auth.session('user-1');
+    const res = await session.fetch('salesforce', 'limits'); // 401 → refresh → retried once
+
+    const [exchange] = emulator.requests('token');
+    new URLSearchParams(exchange!.body).get('client_secret'); // the secret went in the form body
+    emulator.requestCount('data'); // 2
+    await emulator.close();
+    // #endregion
+    expect(res.status).toBe(200);
+    expect(new URLSearchParams(exchange!.body).get('client_secret')).toBe(emulator.clientSecret);
+    expect(emulator.requestCount('data')).toBe(2);
+  });
+});
