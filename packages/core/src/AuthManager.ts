@@ -138,9 +138,9 @@ class AuthManagerImpl<P extends readonly ProviderRegistration[]> {
       seen.add(registration.id);
       this.container.load(registration.module);
     }
-    const timeoutSeconds = (options.requestTimeoutMs ?? 10_000) / 1000;
     for (const runtime of this.container.getAll(PROVIDER_RUNTIME)) {
-      runtime.timeoutSeconds = timeoutSeconds;
+      runtime.timeoutMs = options.requestTimeoutMs ?? 10_000;
+      runtime.now = this.#now;
       this.#runtimes.set(runtime.id, runtime);
     }
 

@@ -102,6 +102,7 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
     const redirectUri = requireAppField(rt.id, rt.definition.appCredentials, 'redirectUri', options.redirectUri ?? (rt.app.redirectUri as string | undefined));
     const defaults = typeof spec.defaultScopes === 'function' ? spec.defaultScopes(rt.app) : spec.defaultScopes;
     const scopes = [...(options.scopes ?? defaults ?? [])];
+    if (spec.openid && !scopes.includes('openid')) scopes.unshift('openid');
     const state = oauth.randomState();
     const pkce = spec.pkce !== false;
     const codeVerifier = pkce ? oauth.randomPKCECodeVerifier() : undefined;

@@ -72,6 +72,10 @@ export interface ProviderContext<A> {
   readonly provider: string;
   /** The `fetch` the manager uses (injectable for tests). */
   readonly fetch: typeof fetch;
+  /** The manager's clock, epoch milliseconds. */
+  readonly now: () => number;
+  /** The manager's timeout for one request to the provider, milliseconds. */
+  readonly timeoutMs: number;
 }
 
 /** Named hooks for providers that do not follow the RFCs to the letter. */
@@ -110,7 +114,11 @@ export interface OAuth2Spec<A> {
   readonly defaultAccessTokenLifetimeSeconds?: number | ((app: A) => number | undefined);
   /** RFC 7636 PKCE with S256. @default true */
   readonly pkce?: boolean;
-  /** OpenID Connect: send a nonce and require a valid ID token on the code grant. @default false */
+  /**
+   * OpenID Connect: always request the `openid` scope, send a nonce, require an ID token on the code
+   * grant and verify its signature against the provider's JWKS (besides `iss`, `aud`, `exp`, `nonce`).
+   * @default false
+   */
   readonly openid?: boolean;
   /** Revocation: RFC 7009 at the server's revocation endpoint, or a provider hook. Absent = no `revoke`. */
   readonly revocation?: 'rfc7009' | RevokeHook<A>;

@@ -33,8 +33,10 @@ export class ProviderRuntime {
   readonly fetch: typeof fetch;
   #app: Record<string, unknown> | undefined;
   #config: Promise<oauth.Configuration> | undefined;
-  /** openid-client request timeout, seconds. Set by the manager. */
-  timeoutSeconds = 10;
+  /** Timeout of one request to the provider, milliseconds. Set by the manager. */
+  timeoutMs = 10_000;
+  /** Clock, epoch milliseconds. Set by the manager. */
+  now: () => number = Date.now;
 
   constructor(definition: AnyProviderDefinition, input: AppCredentialsInput<AnyProviderDefinition['appCredentials']>, env: EnvSource, httpFetch: typeof fetch) {
     this.id = definition.id;
@@ -54,7 +56,7 @@ export class ProviderRuntime {
 
   /** Hook context. */
   get context(): ProviderContext<Record<string, unknown>> {
-    return { app: this.app, provider: this.id, fetch: this.fetch };
+    return { app: this.app, provider: this.id, fetch: this.fetch, now: this.now, timeoutMs: this.timeoutMs };
   }
 
   /** The OAuth spec, or `UNSUPPORTED_FLOW`. */
@@ -111,7 +113,7 @@ export class ProviderRuntime {
         config = await oauth.discovery(issuer, clientId, secret, clientAuth, {
           ...(isLoopbackHttp(issuer) ? { execute: [oauth.allowInsecureRequests] } : {}),
           [oauth.customFetch]: customFetch,
-          timeout: this.timeoutSeconds,
+          timeout: this.timeoutMs / 1000,
         });
       } catch (err) {
         throw mapProviderError(err, this.id, 'discovery');
@@ -130,7 +132,10 @@ export class ProviderRuntime {
       if (isLoopbackHttp(new URL(server.tokenEndpoint))) oauth.allowInsecureRequests(config);
       config[oauth.customFetch] = customFetch;
     }
-    config.timeout = this.timeoutSeconds;
+    config.timeout = this.timeoutMs / 1000;
+    // OpenID Connect Core §3.1.3.7 allows trusting TLS instead of the ID token's signature; we
+    // verify it against the JWKS anyway, so a token that did not come from the issuer is refused.
+    if (spec.openid) oauth.enableNonRepudiationChecks(config);
     return config;
   }
 

@@ -37,7 +37,10 @@ function isNetworkFailure(err: unknown): boolean {
  * Messages never include tokens: they are built from the error code and the provider's `error` fields.
  */
 export function mapProviderError(err: unknown, provider: string, operation: ProviderOperation): AuthManagerError {
-  if (AuthManagerError.is(err)) return err;
+  // A quirk hook's own typed error arrives wrapped by openid-client: find it in the cause chain.
+  for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+    if (AuthManagerError.is(e)) return e;
+  }
   const what = `${provider} ${operation}`;
   if (err instanceof oauth.ResponseBodyError) {
     const oauthFields = {

@@ -1,10 +1,8 @@
 import {
   AuthManagerError, ErrorCode, appField, defineProvider, oauthClientFields, z,
   type AccountInfo, type AppCredentialFields, type AppCredentialsOf, type AuthorizationServer, type Credentials,
-  type OAuthHttpRequest, type ProviderContext, type ProviderDefinition,
+  type ProviderContext, type ProviderDefinition,
 } from '@authmanager/core';
-import { compactVerify, createLocalJWKSet, errors as joseErrors, type JSONWebKeySet } from 'jose';
-import { ClientError } from 'openid-client';
 import { googleClient } from './client.js';
 import {
   GOOGLE_API_BASE_URL, GOOGLE_AUTHORIZATION_URL, GOOGLE_CALENDAR_API_BASE_URL, GOOGLE_DOCS_API_BASE_URL,
@@ -156,61 +154,6 @@ function offlineAccessParams(app: GoogleAppCredentials): Record<string, string> 
   };
 }
 
-/** JWKS per resolved app credentials (one per manager), refetched at most once a minute on an unknown `kid`. */
-const jwksCache = new WeakMap<object, { readonly keys: ReturnType<typeof createLocalJWKSet>; readonly fetchedAtMs: number }>();
-const JWKS_REFETCH_INTERVAL_MS = 60_000;
-
-/**
- * Quirk: the ID token's signature must verify against Google's JWKS (OpenID Connect Core §3.1.3.7
- * step 6; Google: "validate the ID token's signature"). openid-client checks `iss`, `aud`, `exp`,
- * `iat` and `nonce` of the token response but, as configured by core, not the signature, so this hook
- * checks it on every token response (code and refresh grants) that carries an `id_token`. A failure
- * is an openid-client `ClientError` with an `OAUTH_` code, which core maps to `INVALID_TOKEN_RESPONSE`.
- * @see https://developers.google.com/identity/openid-connect/openid-connect#validatinganidtoken
- */
-async function verifyIdTokenSignature(response: Response, request: OAuthHttpRequest, ctx: ProviderContext<GoogleAppCredentials>): Promise<Response> {
-  if (request.init.method !== 'POST' || !response.ok || !(response.headers.get('content-type') ?? '').includes('json')) return response;
-  const body = await response.clone().json().catch(() => undefined) as { id_token?: unknown } | undefined;
-  if (typeof body?.id_token !== 'string') return response;
-  let jwks = jwksCache.get(ctx.app);
-  for (;;) {
-    const fresh = jwks === undefined;
-    jwks ??= await fetchJwks(ctx, request.init.signal);
-    try {
-      await compactVerify(body.id_token, jwks.keys, { algorithms: ['RS256'] });
-      return response;
-    } catch (cause) {
-      // Google rotates its signing keys: an unknown `kid` may only mean our copy is old.
-      if (cause instanceof joseErrors.JWKSNoMatchingKey && !fresh && Date.now() - jwks.fetchedAtMs > JWKS_REFETCH_INTERVAL_MS) {
-        jwks = undefined;
-        continue;
-      }
-      throw validationError(`${ctx.provider}: the ID token signature does not verify against the issuer's keys`, cause);
-    }
-  }
-}
-
-async function fetchJwks(ctx: ProviderContext<GoogleAppCredentials>, signal: AbortSignal | null | undefined) {
-  const response = await ctx.fetch(ctx.app.jwksUrl, { headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) });
-  // A ClientError caused by the Response: core maps 5xx to PROVIDER_UNAVAILABLE.
-  if (!response.ok) throw new ClientError(`${ctx.provider}: the JWKS endpoint answered HTTP ${response.status}`, { cause: response });
-  let keys: ReturnType<typeof createLocalJWKSet>;
-  try {
-    keys = createLocalJWKSet(await response.json() as JSONWebKeySet);
-  } catch (cause) {
-    throw validationError(`${ctx.provider}: the JWKS endpoint answered something that is not a JWK set`, cause);
-  }
-  const entry = { keys, fetchedAtMs: Date.now() };
-  jwksCache.set(ctx.app, entry);
-  return entry;
-}
-
-function validationError(message: string, cause: unknown): ClientError {
-  const err = new ClientError(message, { cause });
-  err.code = 'OAUTH_INVALID_RESPONSE';
-  return err;
-}
-
 /**
  * Quirk: one `POST /revoke` with `token=` (form) revokes the whole grant, so this sends the refresh
  * token when there is one (else the access token), once. Google answers 400 `invalid_token` for a
@@ -262,7 +205,6 @@ const googleDefinition = {
     pkce: true,
     openid: true,
     revocation: revokeGrant,
-    hooks: { processResponse: verifyIdTokenSignature },
   },
   staticToken: (app) => (app.accessToken ? { accessToken: app.accessToken, tokenType: 'Bearer' } : undefined),
   userCredentials: { extras: ['refresh_token_expires_in'] },

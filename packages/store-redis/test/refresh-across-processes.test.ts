@@ -15,11 +15,13 @@ interface WorkerReport { tokens: string[]; errors: string[]; latenciesMs: number
 
 let redis: RedisServerHandle;
 let server: SandboxProvider;
+const children: ChildProcessWithoutNullStreams[] = [];
 beforeAll(async () => {
   redis = await startRedisServer();
   server = await startSandboxProvider({ interactive: false, redirectUris: [REDIRECT], refreshTokenRotation: true });
 });
 afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await server.close();
   await redis.stop();
 });
@@ -29,6 +31,7 @@ function startWorker(subject: string): Promise<{ child: ChildProcessWithoutNullS
   const child = spawn(process.execPath, [worker.pathname, server.issuer, REDIRECT, redis.url, subject, String(CALLERS)], {
     env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['pipe', 'pipe', 'pipe'],
   });
+  children.push(child);
   const lines = createInterface({ input: child.stdout });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += String(d); });
