@@ -99,8 +99,11 @@ export type TypedSession<P extends readonly ProviderRegistration[]> = Session & 
  * await using session = await auth.session('user-123');
  * const res = await session.fetch('sandbox', '/api/me');
  * ```
+ *
+ * This is the class behind `AuthManager`, exported so declaration files that mention a manager type
+ * can name it; construct through `AuthManager`, which adds the typed `auth.<id>` handles.
  */
-class AuthManagerImpl<P extends readonly ProviderRegistration[]> {
+export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
   /** The credential store in use. */
   readonly store: CredentialStore;
   /** The inversify container holding the provider registry. */
@@ -303,11 +306,11 @@ class AuthManagerImpl<P extends readonly ProviderRegistration[]> {
   }
 }
 
-/** An {@link AuthManagerImpl} with `auth.<id>` for each registered provider. */
-export type AuthManager<P extends readonly ProviderRegistration[] = readonly ProviderRegistration[]> = AuthManagerImpl<P> & ProviderHandles<P>;
+/** An {@link AuthManagerBase} with `auth.<id>` for each registered provider. */
+export type AuthManager<P extends readonly ProviderRegistration[] = readonly ProviderRegistration[]> = AuthManagerBase<P> & ProviderHandles<P>;
 
 /**
  * Wires providers, runs OAuth flows, stores credentials and opens per-subject sessions.
  * @throws AuthManagerError `CONFIGURATION` when a provider id is registered twice or collides with a member
  */
-export const AuthManager = AuthManagerImpl as new <const P extends readonly ProviderRegistration[]>(options: AuthManagerOptions<P>) => AuthManager<P>;
+export const AuthManager = AuthManagerBase as new <const P extends readonly ProviderRegistration[]>(options: AuthManagerOptions<P>) => AuthManager<P>;

@@ -15,7 +15,7 @@ export type {
   AppCredentialsOf, AuthorizationServer, ClientAuthenticationMethod, ClientContext, ExtrasOf, OAuth2Hooks, OAuth2Spec,
   OAuthHttpRequest, ProviderContext, ProviderDefinition, RevokeHook,
 } from './ProviderDefinition.js';
-export { AuthManager, type AuthManagerOptions, type ProviderHandle, type ProviderHandles, type TypedSession } from './AuthManager.js';
+export { AuthManager, AuthManagerBase, type AuthManagerOptions, type ProviderHandle, type ProviderHandles, type TypedSession } from './AuthManager.js';
 export { Session, type SessionOptions, type SessionProvider, type SessionHost } from './Session.js';
 export {
   OAuth2Flow, type AuthorizeOptions, type AuthorizationRequest, type ExchangeInput, type ExchangeResult, type IntrospectionResult, type FlowHost,

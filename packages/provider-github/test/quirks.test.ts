@@ -23,7 +23,7 @@ describe('quirk: Accept: application/json on the token endpoint', () => {
     // The provider's prepareRequest hook on a request that lacks the header.
     const hook = github().definition.oauth2.hooks.prepareRequest;
     const request: OAuthHttpRequest = { url: new URL(gh.endpoints.tokenUrl), init: { method: 'POST', headers: new Headers() } };
-    const ctx = { app: {} as GithubAppCredentials, provider: 'github', fetch } satisfies ProviderContext<GithubAppCredentials>;
+    const ctx = { app: {} as GithubAppCredentials, provider: 'github', fetch, now: Date.now, timeoutMs: 10_000 } satisfies ProviderContext<GithubAppCredentials>;
     prepared = (await hook(request, ctx)).init.headers;
   });
 

@@ -1,0 +1,125 @@
+// Issue 4 figures: Redis-backed sessions vs raw ioredis, KMS-encrypted reads, the 4-process refresh storm.
+import { AuthManager, Credentials, jsonCredentialCodec } from '@authmanager/core';
+import { RedisCredentialStore } from '@authmanager/store-redis';
+import { AwsKmsKeyProvider, KmsEncryptedCredentialStore } from '@authmanager/store-kms';
+import { followAuthorization, sandbox, startKmsServer, startRedisServer, startSandboxProvider } from '@authmanager/testing';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { Redis } from 'ioredis';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 1500);
+const SUBJECTS = 256;
+const CONCURRENCY = 64;
+
+/** `CONCURRENCY` loops calling `op(i)` for DURATION_MS; returns operations per second. */
+async function concurrentThroughput(op) {
+  let ops = 0;
+  let stop = false;
+  const start = performance.now();
+  setTimeout(() => { stop = true; }, DURATION_MS);
+  await Promise.all(Array.from({ length: CONCURRENCY }, async (_, worker) => {
+    for (let i = worker; !stop; i += CONCURRENCY) { await op(i % SUBJECTS); ops++; }
+  }));
+  return (ops * 1000) / (performance.now() - start);
+}
+
+/** Mean latency (ms) of `count` sequential `op(i)`. */
+async function sequentialLatency(op, count) {
+  const start = performance.now();
+  for (let i = 0; i < count; i++) await op(i % SUBJECTS);
+  return (performance.now() - start) / count;
+}
+
+const percentile = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
+
+export async function benchRedis(report) {
+  console.log('# Redis and KMS stores (real redis-server, KMS-protocol server, @aws-sdk/client-kms, loopback)');
+  const redis = await startRedisServer();
+  const kms = await startKmsServer();
+  const raw = new Redis(redis.url);
+  try {
+    const providers = [sandbox({ issuer: 'http://127.0.0.1:9', redirectUri: 'http://127.0.0.1:9/cb' })];
+    const plainStore = new RedisCredentialStore({ redis: redis.url, keyPrefix: 'plain:' });
+    const keyId = kms.createKey();
+    const kmsClient = new KMSClient({ endpoint: kms.endpoint, region: kms.region, credentials: kms.credentials });
+    const kmsStore = new KmsEncryptedCredentialStore(new RedisCredentialStore({ redis: redis.url, keyPrefix: 'kms:' }), new AwsKmsKeyProvider({ keyId, client: kmsClient }));
+    const plain = new AuthManager({ providers, store: plainStore });
+    const encrypted = new AuthManager({ providers, store: kmsStore });
+    const subjects = Array.from({ length: SUBJECTS }, (_, i) => `user-${i}`);
+    for (const subject of subjects) {
+      const creds = new Credentials({ accessToken: `at-${subject}-${'x'.repeat(40)}`, refreshToken: `rt-${subject}`, expiresAt: new Date(Date.now() + 86_400_000), scopes: ['openid', 'api:read'] });
+      await plain.storeCredentials('sandbox', subject, creds);
+      await encrypted.storeCredentials('sandbox', subject, creds);
+      await raw.set(`raw:${subject}`, jsonCredentialCodec.encode(creds));
+    }
+    const viaSession = (auth) => (i) => auth.withSession(subjects[i], (s) => s.accessToken('sandbox'));
+    const rawGet = async (i) => JSON.parse(await raw.get(`raw:${subjects[i]}`)).at;
+
+    // Interleave A/B rounds so drift hits both alike.
+    const rawOps = [], ourOps = [];
+    for (let round = 0; round < 3; round++) {
+      rawOps.push(await concurrentThroughput(rawGet));
+      ourOps.push(await concurrentThroughput(viaSession(plain)));
+    }
+    const rawBest = Math.max(...rawOps), ourBest = Math.max(...ourOps);
+    report('    raw ioredis GET + JSON.parse, 64 concurrent', Math.round(rawBest), 'ops/s');
+    report('(e) Redis session open + accessToken(), 64 concurrent', Math.round(ourBest), 'ops/s', `target >= 0.8x; ${(ourBest / rawBest).toFixed(3)}x raw ioredis`);
+
+    kms.resetCounts();
+    for (let i = 0; i < 10_000; i++) await kmsStore.get({ kind: 'credentials', provider: 'sandbox', subject: subjects[0] });
+    report('(f) KMS calls for 10,000 reads of one record', kms.requestCount('Decrypt') + kms.requestCount('GenerateDataKey'), 'calls', 'target: one per data-key cache window (5 min / 10,000 uses)');
+    const plainLat = [], kmsLat = [];
+    for (let round = 0; round < 3; round++) {
+      plainLat.push(await sequentialLatency(viaSession(plain), 3000));
+      kmsLat.push(await sequentialLatency(viaSession(encrypted), 3000));
+    }
+    const pl = Math.min(...plainLat), kl = Math.min(...kmsLat);
+    report('    unencrypted Redis read via session, mean', Number((pl * 1000).toFixed(1)), 'µs');
+    report('(g) KMS-encrypted Redis read via session, mean', Number((kl * 1000).toFixed(1)), 'µs', `target <= 1.2x; ${(kl / pl).toFixed(3)}x unencrypted`);
+    await plain.close();
+    await encrypted.close();
+  } finally {
+    raw.disconnect();
+    await kms.stop();
+    await redis.stop();
+  }
+  await benchStorm(report);
+}
+
+async function benchStorm(report) {
+  const redis = await startRedisServer();
+  const redirectUri = 'http://127.0.0.1:9/callback';
+  const server = await startSandboxProvider({ interactive: false, redirectUris: [redirectUri], refreshTokenRotation: true });
+  try {
+    const store = new RedisCredentialStore({ redis: redis.url });
+    const auth = new AuthManager({ providers: [sandbox({ issuer: server.issuer, redirectUri })], store });
+    const { url } = await auth.sandbox.oauth2.authorize({ subject: 'storm', params: { login_hint: 'storm' } });
+    const { credentials } = await auth.sandbox.oauth2.exchange({ callbackUrl: await followAuthorization(url, redirectUri) });
+    await auth.storeCredentials('sandbox', 'storm', credentials.with({ expiresAt: new Date(Date.now() - 1000) }));
+    const worker = fileURLToPath(new URL('../packages/store-redis/test/fixtures/refresh-worker.mjs', import.meta.url));
+    const workers = await Promise.all(Array.from({ length: 4 }, () => new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [worker, server.issuer, redirectUri, redis.url, 'storm', '100'], { stdio: ['pipe', 'pipe', 'ignore'] });
+      const lines = createInterface({ input: child.stdout });
+      let resolveReport;
+      const reportPromise = new Promise((r) => { resolveReport = r; });
+      lines.on('line', (line) => {
+        if (line === 'ready') resolve({ child, report: reportPromise });
+        else if (line.startsWith('{')) resolveReport(JSON.parse(line));
+      });
+      child.on('error', reject);
+    })));
+    server.resetCounts();
+    for (const w of workers) w.child.stdin.write('go\n');
+    const reports = await Promise.all(workers.map((w) => w.report));
+    const latencies = reports.flatMap((r) => r.latenciesMs);
+    const errors = reports.flatMap((r) => r.errors).length;
+    report('(h) 4-process refresh storm: token requests', server.requestCount('token:refresh_token'), 'requests', `must be 1; ${errors} caller errors; ${new Set(reports.flatMap((r) => r.tokens)).size} distinct token(s)`);
+    report('(h) 4-process refresh storm: caller latency p99', Number(percentile(latencies, 99).toFixed(1)), 'ms', `p50 ${percentile(latencies, 50).toFixed(1)} ms over ${latencies.length} callers`);
+    await auth.close();
+  } finally {
+    await server.close();
+    await redis.stop();
+  }
+}
