@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 1500);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 1000);
 const SUBJECTS = 256;
 const CONCURRENCY = 64;
 
@@ -57,27 +57,38 @@ export async function benchRedis(report) {
     const viaSession = (auth) => (i) => auth.withSession(subjects[i], (s) => s.accessToken('sandbox'));
     const rawGet = async (i) => JSON.parse(await raw.get(`raw:${subjects[i]}`)).at;
 
-    // Interleave A/B rounds so drift hits both alike.
-    const rawOps = [], ourOps = [];
-    for (let round = 0; round < 3; round++) {
-      rawOps.push(await concurrentThroughput(rawGet));
-      ourOps.push(await concurrentThroughput(viaSession(plain)));
+    // Interleaved A/B rounds, alternating which goes first, so drift and the shared cores hit both
+    // alike; the figure is the median of the per-round ratios.
+    // The same store without ioredis' per-command timer (commandTimeoutMs: 0), for comparison.
+    const untimed = new AuthManager({ providers, store: new RedisCredentialStore({ redis: redis.url, keyPrefix: 'plain:', commandTimeoutMs: 0 }) });
+    const rawOps = [], ourOps = [], untimedOps = [], ratios = [], untimedRatios = [];
+    for (let round = 0; round < 7; round++) {
+      const ops = [rawGet, viaSession(plain), viaSession(untimed)];
+      const order = [0, 1, 2].map((k) => (k + round) % 3);
+      const results = [];
+      for (const k of order) results[k] = await concurrentThroughput(ops[k]);
+      rawOps.push(results[0]); ourOps.push(results[1]); untimedOps.push(results[2]);
+      ratios.push(results[1] / results[0]); untimedRatios.push(results[2] / results[0]);
     }
-    const rawBest = Math.max(...rawOps), ourBest = Math.max(...ourOps);
-    report('    raw ioredis GET + JSON.parse, 64 concurrent', Math.round(rawBest), 'ops/s');
-    report('(e) Redis session open + accessToken(), 64 concurrent', Math.round(ourBest), 'ops/s', `target >= 0.8x; ${(ourBest / rawBest).toFixed(3)}x raw ioredis`);
+    report('    raw ioredis GET + JSON.parse, 64 concurrent, median', Math.round(percentile(rawOps, 50)), 'ops/s');
+    report('(e) Redis session open + accessToken(), 64 concurrent, median', Math.round(percentile(ourOps, 50)), 'ops/s', `target >= 0.8x; ${percentile(ratios, 50).toFixed(3)}x raw ioredis (median of 7 interleaved rounds)`);
+    report('(e) the same with commandTimeoutMs: 0', Math.round(percentile(untimedOps, 50)), 'ops/s', `${percentile(untimedRatios, 50).toFixed(3)}x raw ioredis`);
+    await untimed.close();
 
+    // A fresh store instance: its data-key cache starts cold, as in a new process.
+    const coldStore = new KmsEncryptedCredentialStore(new RedisCredentialStore({ redis: redis.url, keyPrefix: 'kms:' }), new AwsKmsKeyProvider({ keyId, client: kmsClient }));
     kms.resetCounts();
-    for (let i = 0; i < 10_000; i++) await kmsStore.get({ kind: 'credentials', provider: 'sandbox', subject: subjects[0] });
-    report('(f) KMS calls for 10,000 reads of one record', kms.requestCount('Decrypt') + kms.requestCount('GenerateDataKey'), 'calls', 'target: one per data-key cache window (5 min / 10,000 uses)');
-    const plainLat = [], kmsLat = [];
-    for (let round = 0; round < 3; round++) {
-      plainLat.push(await sequentialLatency(viaSession(plain), 3000));
-      kmsLat.push(await sequentialLatency(viaSession(encrypted), 3000));
+    for (let i = 0; i < 10_000; i++) await coldStore.get({ kind: 'credentials', provider: 'sandbox', subject: subjects[i % 10] });
+    report('(f) KMS calls for 10,000 reads of 10 records, cold cache', kms.requestCount('Decrypt') + kms.requestCount('GenerateDataKey'), 'calls', 'target: one per data key per cache window (5 min / 10,000 uses): 10 here');
+    await coldStore.close();
+    const plainLat = [], kmsLat = [], latRatios = [];
+    for (let round = 0; round < 7; round++) {
+      const p = await sequentialLatency(viaSession(plain), 3000);
+      const k = await sequentialLatency(viaSession(encrypted), 3000);
+      plainLat.push(p); kmsLat.push(k); latRatios.push(k / p);
     }
-    const pl = Math.min(...plainLat), kl = Math.min(...kmsLat);
-    report('    unencrypted Redis read via session, mean', Number((pl * 1000).toFixed(1)), 'µs');
-    report('(g) KMS-encrypted Redis read via session, mean', Number((kl * 1000).toFixed(1)), 'µs', `target <= 1.2x; ${(kl / pl).toFixed(3)}x unencrypted`);
+    report('    unencrypted Redis read via session, mean, median round', Number((percentile(plainLat, 50) * 1000).toFixed(1)), 'µs');
+    report('(g) KMS-encrypted Redis read via session, mean, median round', Number((percentile(kmsLat, 50) * 1000).toFixed(1)), 'µs', `target <= 1.2x; ${percentile(latRatios, 50).toFixed(3)}x unencrypted (median of 7 rounds)`);
     await plain.close();
     await encrypted.close();
   } finally {

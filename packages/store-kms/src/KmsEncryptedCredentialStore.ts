@@ -1,5 +1,5 @@
 import {
-  AuthManagerError, ErrorCode,
+  AuthManagerError, ErrorCode, recordKeyId,
   type CredentialStore, type DeleteOptions, type ListFilter, type LockOptions, type RecordKey, type SetOptions,
   type StoredRecord, type StoreLock,
 } from '@authmanager/core';
@@ -141,6 +141,12 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
   readonly #encryptCache: DataKeyCache | undefined;
   readonly #decryptCache: DataKeyCache | undefined;
   readonly #inflight = new Map<string, Promise<void>>();
+  /**
+   * The last record opened per key, so re-reading an unchanged record costs no decryption. An entry
+   * is used only while its data key is still in the decrypt cache (and counts as one of its uses), so
+   * plaintext is served no longer than the key that opened it would be; bounded like that cache.
+   */
+  readonly #opened = new Map<string, { readonly stored: string; readonly version: number; readonly cacheId: string; readonly value: string; readonly envelope: Envelope }>();
   readonly #reencryptOnRead: boolean;
   readonly #maxWriteAttempts: number;
   readonly #now: () => number;
@@ -299,6 +305,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
   async close(): Promise<void> {
     this.#encryptCache?.clear();
     this.#decryptCache?.clear();
+    this.#opened.clear();
     await this.keyProvider.close?.();
     await this.inner.close?.();
   }
@@ -390,7 +397,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     } finally {
       // The same key decrypts this record: keep it for the reads that follow (the cache owns it then).
       if (this.#decryptCache) {
-        this.#decryptCache.put(decryptCacheId(dataKey.keyId, dataKey.wrappedKey, context), dataKey.keyId, dataKey.plaintextKey, dataKey.wrappedKey, 0);
+        this.#decryptCache.put(decryptCacheId(dataKey.keyId, dataKey.wrappedKey.toString('base64url')), dataKey.keyId, dataKey.plaintextKey, dataKey.wrappedKey, 0);
       } else {
         dataKey.plaintextKey.fill(0);
       }
@@ -426,7 +433,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
       await this.#singleFlight(`e\u0000${id}`, async () => {
         const dataKey = await this.#generate(context);
         this.#decryptCache?.put(
-          decryptCacheId(dataKey.keyId, dataKey.wrappedKey, context), dataKey.keyId, Buffer.from(dataKey.plaintextKey), dataKey.wrappedKey, 0,
+          decryptCacheId(dataKey.keyId, dataKey.wrappedKey.toString('base64url')), dataKey.keyId, Buffer.from(dataKey.plaintextKey), dataKey.wrappedKey, 0,
         );
         cache.put(id, dataKey.keyId, dataKey.plaintextKey, dataKey.wrappedKey, 0);
       });
@@ -434,6 +441,30 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
   }
 
   async #decrypt(key: RecordKey, record: StoredRecord): Promise<{ value: string; envelope: Envelope }> {
+    const memoId = recordKeyId(key);
+    const memo = this.#opened.get(memoId);
+    if (memo !== undefined) {
+      if (memo.stored === record.value && memo.version === record.version && this.#decryptCache?.use(memo.cacheId, () => true) !== undefined) {
+        return { value: memo.value, envelope: memo.envelope };
+      }
+      this.#opened.delete(memoId);
+    }
+    const opened = await this.#decryptEnvelope(key, record);
+    const cache = this.#decryptCache;
+    if (cache !== undefined) {
+      if (this.#opened.size >= cache.maxEntries) {
+        const oldest = this.#opened.keys().next().value;
+        if (oldest !== undefined) this.#opened.delete(oldest);
+      }
+      this.#opened.set(memoId, {
+        stored: record.value, version: record.version, value: opened.value, envelope: opened.envelope,
+        cacheId: decryptCacheId(opened.envelope.keyId, opened.envelope.wrappedKeyText),
+      });
+    }
+    return opened;
+  }
+
+  async #decryptEnvelope(key: RecordKey, record: StoredRecord): Promise<{ value: string; envelope: Envelope }> {
     const envelope = parseEnvelope(record.value);
     if (envelope === undefined) throw decryptionFailed(key, 'it is not a well-formed amk1 record');
     const context = this.#kmsContext(envelope.scope, key, record.version);
@@ -461,7 +492,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
       }
     };
     if (cache === undefined) return useOwn();
-    const id = decryptCacheId(envelope.keyId, envelope.wrappedKey, context);
+    const id = decryptCacheId(envelope.keyId, envelope.wrappedKeyText);
     for (let attempt = 1; attempt <= 3; attempt++) {
       const hit = cache.use(id, (entry) => fn(entry.plaintextKey));
       if (hit !== undefined) return hit.value;
@@ -485,8 +516,13 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
 /** Stands for "no record" where the store scope's context (which names none) is built. */
 const PROBE_KEY: RecordKey = { kind: 'credentials', provider: '*', subject: '*' };
 
-function decryptCacheId(keyId: string, wrappedKey: Buffer, context: EncryptionContext): string {
-  return `${keyId}\u0000${wrappedKey.toString('base64url')}\u0000${canonicalContext(context)}`;
+/**
+ * A wrapped data key names its plaintext key: the context it was wrapped under need not be part of
+ * the id, because every record's AES-GCM additional data binds kind, provider, subject and version,
+ * so a record moved elsewhere fails to open even with the cached key.
+ */
+function decryptCacheId(keyId: string, wrappedKeyText: string): string {
+  return `${keyId}\u0000${wrappedKeyText}`;
 }
 
 /** Key-provider errors pass through when typed; anything else becomes `KEY_MANAGEMENT_FAILED`. */

@@ -25,6 +25,8 @@ export interface Envelope {
   readonly scope: DataKeyScope;
   readonly keyId: string;
   readonly wrappedKey: Buffer;
+  /** `wrappedKey` as stored (canonical base64url): used in the AAD and cache ids without re-encoding. */
+  readonly wrappedKeyText: string;
   readonly iv: Buffer;
   readonly tag: Buffer;
   readonly ciphertext: Buffer;
@@ -56,7 +58,7 @@ export function parseEnvelope(value: string): Envelope | undefined {
   if (keyIdBytes.length === 0 || wrappedKey.length === 0 || iv.length !== IV_BYTES || tag.length !== TAG_BYTES) return undefined;
   const keyId = keyIdBytes.toString('utf8');
   if (Buffer.from(keyId, 'utf8').toString('base64url') !== keyIdText) return undefined;
-  return { scope, keyId, wrappedKey, iv, tag, ciphertext };
+  return { scope, keyId, wrappedKey, wrappedKeyText: wrappedText, iv, tag, ciphertext };
 }
 
 /**
@@ -67,12 +69,13 @@ export function sealRecord(
   dataKey: Buffer, keyId: string, wrappedKey: Buffer, scope: DataKeyScope, key: RecordKey, version: number, plaintext: string,
 ): string {
   const iv = randomBytes(IV_BYTES);
+  const wrappedKeyText = wrappedKey.toString('base64url');
   const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
-  cipher.setAAD(recordAad(scope, keyId, wrappedKey, key, version));
+  cipher.setAAD(recordAad(scope, keyId, wrappedKeyText, key, version));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return [
     FORMAT_ID, scope === 'record' ? 'r' : 's', Buffer.from(keyId, 'utf8').toString('base64url'),
-    wrappedKey.toString('base64url'), iv.toString('base64url'), cipher.getAuthTag().toString('base64url'),
+    wrappedKeyText, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'),
     body.toString('base64url'),
   ].join('.');
 }
@@ -84,7 +87,7 @@ export function sealRecord(
 export function openRecord(dataKey: Buffer, envelope: Envelope, key: RecordKey, version: number): string | undefined {
   try {
     const decipher = createDecipheriv('aes-256-gcm', dataKey, envelope.iv);
-    decipher.setAAD(recordAad(envelope.scope, envelope.keyId, envelope.wrappedKey, key, version));
+    decipher.setAAD(recordAad(envelope.scope, envelope.keyId, envelope.wrappedKeyText, key, version));
     decipher.setAuthTag(envelope.tag);
     return Buffer.concat([decipher.update(envelope.ciphertext), decipher.final()]).toString('utf8');
   } catch {
@@ -92,9 +95,9 @@ export function openRecord(dataKey: Buffer, envelope: Envelope, key: RecordKey, 
   }
 }
 
-function recordAad(scope: DataKeyScope, keyId: string, wrappedKey: Buffer, key: RecordKey, version: number): Buffer {
+function recordAad(scope: DataKeyScope, keyId: string, wrappedKeyText: string, key: RecordKey, version: number): Buffer {
   return Buffer.from(
-    JSON.stringify([FORMAT_ID, scope, keyId, wrappedKey.toString('base64url'), key.kind, key.provider, key.subject, version]),
+    JSON.stringify([FORMAT_ID, scope, keyId, wrappedKeyText, key.kind, key.provider, key.subject, version]),
     'utf8',
   );
 }

@@ -2,6 +2,7 @@ import type { RecordKey, RecordKind } from '@authmanager/core';
 
 /** Characters kept as they are in key parts; everything else is percent-encoded. */
 const SAFE = /^[A-Za-z0-9._~@+-]$/;
+const ALL_SAFE = /^[A-Za-z0-9._~@+-]*$/;
 /** Characters with a meaning in SCAN `MATCH` glob patterns. */
 const GLOB_SPECIAL = /[*?[\]\\]/g;
 /** A record key split into its (still encoded) parts. */
@@ -88,6 +89,7 @@ export class RedisKeySchema {
  * ```
  */
 export function encodeKeyPart(part: string): string {
+  if (ALL_SAFE.test(part)) return part; // the common case (ids, emails): no per-character work
   let out = '';
   for (const char of part) {
     if (SAFE.test(char)) {
