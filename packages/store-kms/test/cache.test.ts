@@ -1,27 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { MemoryCredentialStore } from '@authmanager/core';
-import { startKmsServer, type KmsServer } from '@authmanager/testing';
+import type { KmsServer } from '@authmanager/testing';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AwsKmsKeyProvider, KmsEncryptedCredentialStore, LocalKeyProvider,
   type EncryptionContext, type GeneratedDataKey, type KeyProvider, type KmsEncryptedCredentialStoreOptions,
 } from '../src/index.js';
-import { kmsClient, newKey } from './helpers.js';
+import { kmsClient, newKey, useKmsServer } from './helpers.js';
 
 let kms: KmsServer;
 let client: KMSClient;
-
-beforeAll(async () => {
-  kms = await startKmsServer();
-  client = kmsClient(kms);
-});
-
-afterAll(async () => {
-  client.destroy();
-  await kms.stop();
-});
+useKmsServer((server, kmsClientForServer) => { kms = server; client = kmsClientForServer; });
 
 function awsStore(options: KmsEncryptedCredentialStoreOptions, inner = new MemoryCredentialStore()): KmsEncryptedCredentialStore {
   return new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId: kms.createKey(), client }), options);

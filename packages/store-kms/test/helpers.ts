@@ -4,7 +4,8 @@ import {
   MemoryCredentialStore, recordKeyId,
   type CredentialStore, type DeleteOptions, type ListFilter, type RecordKey, type SetOptions, type StoredRecord,
 } from '@authmanager/core';
-import type { KmsServer } from '@authmanager/testing';
+import { afterAll, beforeAll } from '@jest/globals';
+import { startKmsServer, type KmsServer } from '@authmanager/testing';
 import { randomBytes } from 'node:crypto';
 
 // Silences the SDK's "Node 20 support ends" warning (read when a client is created).
@@ -88,4 +89,22 @@ export function codeOf(err: unknown): string {
 export function causeName(err: unknown): string | undefined {
   const cause = (err as { cause?: { name?: unknown } } | undefined)?.cause;
   return typeof cause?.name === 'string' ? cause.name : undefined;
+}
+
+/**
+ * Starts a KMS-protocol server and an SDK client for it before the file's tests and stops both
+ * after them; `ready` receives them once started.
+ */
+export function useKmsServer(ready: (kms: KmsServer, client: KMSClient) => void): void {
+  let kms: KmsServer | undefined;
+  let client: KMSClient | undefined;
+  beforeAll(async () => {
+    kms = await startKmsServer();
+    client = kmsClient(kms);
+    ready(kms, client);
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await kms?.stop();
+  });
 }

@@ -1,26 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { MemoryCredentialStore, type RecordKey } from '@authmanager/core';
 import { RedisCredentialStore } from '@authmanager/store-redis';
-import { startKmsServer, startRedisServer, type KmsServer } from '@authmanager/testing';
+import { startRedisServer, type KmsServer } from '@authmanager/testing';
 import { randomBytes } from 'node:crypto';
 import {
   AwsKmsKeyProvider, KmsEncryptedCredentialStore, LocalKeyProvider, type DataKeyScope, type RotationProgress,
 } from '../src/index.js';
-import { codeOf, kmsClient, newKey, plain, rejectionOf, TamperableStore } from './helpers.js';
+import { codeOf, kmsClient, newKey, plain, rejectionOf, TamperableStore, useKmsServer } from './helpers.js';
 
 let kms: KmsServer;
 let client: KMSClient;
-
-beforeAll(async () => {
-  kms = await startKmsServer();
-  client = kmsClient(kms);
-});
-
-afterAll(async () => {
-  client.destroy();
-  await kms.stop();
-});
+useKmsServer((server, kmsClientForServer) => { kms = server; client = kmsClientForServer; });
 
 /** Key ARN named in a stored record's header. */
 function headerKeyId(stored: string | undefined): string {

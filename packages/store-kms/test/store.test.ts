@@ -1,25 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import {
   MemoryCredentialStore, type CredentialStore, type LockOptions, type RecordKey, type StoreLock,
 } from '@authmanager/core';
-import { startKmsServer, type KmsServer } from '@authmanager/testing';
+import type { KmsServer } from '@authmanager/testing';
 import { randomBytes } from 'node:crypto';
 import { AwsKmsKeyProvider, KmsEncryptedCredentialStore, LocalKeyProvider, type DataKeyScope } from '../src/index.js';
-import { codeOf, kmsClient, newKey, plain, rejectionOf } from './helpers.js';
+import { codeOf, kmsClient, newKey, plain, rejectionOf, useKmsServer } from './helpers.js';
 
 let kms: KmsServer;
 let client: KMSClient;
-
-beforeAll(async () => {
-  kms = await startKmsServer();
-  client = kmsClient(kms);
-});
-
-afterAll(async () => {
-  client.destroy();
-  await kms.stop();
-});
+useKmsServer((server, kmsClientForServer) => { kms = server; client = kmsClientForServer; });
 
 /** A memory store with a recording `lock`, standing in for a shared store such as Redis. */
 class LockingStore extends MemoryCredentialStore {
