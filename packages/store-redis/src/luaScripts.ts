@@ -31,7 +31,7 @@ elseif ARGV[2] == 'version' then
   if version == nil or version ~= tonumber(ARGV[3]) then return {0, version or 0} end
 end
 local nextVersion = (version or 0) + 1
-redis.call('HSET', KEYS[1], 'v', nextVersion, 'value', ARGV[1], 'w', ARGV[5])
+redis.call('HSET', KEYS[1], 'v', nextVersion, 'r', nextVersion .. ':' .. ARGV[1], 'w', ARGV[5])
 if ARGV[4] == '' then
   redis.call('PERSIST', KEYS[1])
 else
@@ -53,10 +53,10 @@ return {1, version}
 
 /** Read and delete. KEYS[1] = record hash. Returns `{version, value}` or nil. */
 export const TAKE_SCRIPT = script(`
-local stored = redis.call('HMGET', KEYS[1], 'v', 'value')
-if not stored[1] then return false end
+local record = redis.call('HGET', KEYS[1], 'r')
+if not record then return false end
 redis.call('DEL', KEYS[1])
-return stored
+return record
 `);
 
 /** Compare-and-delete of a lock. KEYS[1] = lock key. ARGV = owner token. Returns 1 if released. */

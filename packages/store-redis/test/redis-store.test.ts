@@ -64,14 +64,14 @@ afterAll(async () => {
 });
 
 describe('key schema', () => {
-  it('stores a record as a hash <prefix><kind>:{<provider>:<subject>} with fields v and value', async () => {
+  it('stores a record as a hash <prefix><kind>:{<provider>:<subject>} with fields v and r = <v>:<value>', async () => {
     const store = newStore('schema-a:');
     await store.set({ kind: 'credentials', provider: 'notion', subject: 'user@example.com' }, 'the-value');
     await store.set({ kind: 'credentials', provider: 'notion', subject: 'user@example.com' }, 'the-value-2');
     const keys = await keysWithPrefix('schema-a:');
     const hash = await raw.hgetall('schema-a:credentials:{notion:user@example.com}');
-    expect({ keys, v: hash.v, value: hash.value }).toEqual({
-      keys: ['schema-a:credentials:{notion:user@example.com}'], v: '2', value: 'the-value-2',
+    expect({ keys, v: hash.v, r: hash.r }).toEqual({
+      keys: ['schema-a:credentials:{notion:user@example.com}'], v: '2', r: '2:the-value-2',
     });
   });
 
@@ -133,7 +133,7 @@ describe('server-side expiry and atomic writes', () => {
   it('applies a write that ioredis resends after a dropped connection only once (same write id)', async () => {
     const key = 'resend:credentials:{p:s}';
     const args = ['value', 'version', '1', '', 'write-id-1'];
-    await raw.hset(key, 'v', '1', 'value', 'old', 'w', 'other');
+    await raw.hset(key, 'v', '1', 'r', '1:old', 'w', 'other');
     const first = await raw.eval(SET_SCRIPT.lua, 1, key, ...args);
     const resent = await raw.eval(SET_SCRIPT.lua, 1, key, ...args);
     const other = await raw.eval(SET_SCRIPT.lua, 1, key, 'value', 'version', '1', '', 'write-id-2');
