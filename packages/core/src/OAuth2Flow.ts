@@ -175,8 +175,18 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
     } catch (err) {
       throw mapProviderError(err, rt.id, 'exchange');
     }
-    const credentials = rt.credentialsFromResponse(response, this.#host.now()) as Credentials<X>;
-    return { provider: rt.id, subject: pending.subject, credentials };
+    let credentials = rt.credentialsFromResponse(response, this.#host.now());
+    const afterExchange = rt.oauth2.hooks?.afterExchange;
+    if (afterExchange) {
+      let extras: Readonly<Record<string, unknown>> | undefined;
+      try {
+        extras = await afterExchange(credentials, rt.context);
+      } catch (err) {
+        throw mapProviderError(err, rt.id, 'exchange');
+      }
+      if (extras) credentials = credentials.with({ extras: { ...credentials.extras, ...extras } });
+    }
+    return { provider: rt.id, subject: pending.subject, credentials: credentials as Credentials<X> };
   }
 
   /**

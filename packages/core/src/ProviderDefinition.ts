@@ -89,6 +89,12 @@ export interface OAuth2Hooks<A> {
    * with code `INVALID_TOKEN_RESPONSE` to reject it (Salesforce: `signature`).
    */
   readonly validateTokenResponse?: (raw: Readonly<Record<string, unknown>>, ctx: ProviderContext<A>) => void;
+  /**
+   * After a successful code exchange, look up what the token response does not say and return
+   * extras to merge into the credentials (GitHub: the user's id and login, for `account`). A failure
+   * here fails the exchange; return `undefined` to add nothing.
+   */
+  readonly afterExchange?: (credentials: Credentials<object>, ctx: ProviderContext<A>) => Promise<Readonly<Record<string, unknown>> | undefined>;
 }
 
 /** Revocation for providers whose revocation is not RFC 7009 (GitHub: `DELETE /applications/{client_id}/grant`). */

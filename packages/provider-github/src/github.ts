@@ -119,27 +119,22 @@ async function errorsSentWithHttp200(response: Response): Promise<Response> {
 
 /**
  * Quirk: the token response does not say which user authorized. After a successful code exchange,
- * `GET /user` with the new token; its `id` and `login` are added to the response as `user_id` and
- * `user_login`, and become extras (so `account()` works and a re-connect to another GitHub account
+ * `GET /user` with the new token (core's `afterExchange` hook); its `id` and `login` become the
+ * extras `user_id` and `user_login` (so `account()` works and a re-connect to another GitHub account
  * is caught). If `GET /user` fails the credential is kept without them.
  * @see https://docs.github.com/en/rest/users/users#get-the-authenticated-user
  */
-async function identifyUser(response: Response, request: { readonly init: RequestInit }, ctx: { readonly app: GithubAppCredentials; readonly fetch: typeof fetch }): Promise<Response> {
-  if (response.status !== 200 || formParam(request.init.body, 'grant_type') !== 'authorization_code') return response;
-  const body = await response.clone().json().catch(() => undefined) as Record<string, unknown> | undefined;
-  if (typeof body?.access_token !== 'string') return response;
+async function identifyUser(credentials: Credentials<object>, ctx: { readonly app: GithubAppCredentials; readonly fetch: typeof fetch }): Promise<Record<string, unknown> | undefined> {
   try {
-    const res = await ctx.fetch(`${ctx.app.apiUrl}/user`, { headers: { ...apiHeaders(ctx.app), authorization: `Bearer ${body.access_token}` } });
+    const res = await ctx.fetch(`${ctx.app.apiUrl}/user`, { headers: { ...apiHeaders(ctx.app), authorization: `Bearer ${credentials.accessToken}` } });
     const user = res.ok ? await res.json() as { id?: unknown; login?: unknown } : undefined;
-    if (typeof user?.id !== 'number') return response;
-    return jsonResponse({ ...body, user_id: user.id, ...(typeof user.login === 'string' ? { user_login: user.login } : {}) }, 200, response.headers);
+    if (typeof user?.id !== 'number') return undefined;
+    return { user_id: user.id, ...(typeof user.login === 'string' ? { user_login: user.login } : {}) };
   } catch {
-    return response;
+    return undefined;
   }
 }
 
-const processTokenResponse: NonNullable<Hooks['processResponse']> = async (response, request, ctx) =>
-  identifyUser(await errorsSentWithHttp200(response), request, ctx);
 
 /**
  * Revocation: `DELETE {apiUrl}/applications/{client_id}/grant` with Basic `client_id:client_secret`
@@ -190,12 +185,6 @@ async function workingAccessToken(
     { provider: ctx.provider, status: response.status });
 }
 
-function formParam(body: unknown, name: string): string | null {
-  if (body instanceof URLSearchParams) return body.get(name);
-  if (typeof body === 'string') return new URLSearchParams(body).get(name);
-  return null;
-}
-
 function jsonResponse(body: unknown, status: number, original: Headers): Response {
   const headers = new Headers(original);
   headers.delete('content-length');
@@ -219,7 +208,7 @@ const githubDefinition = {
     // S256 only. @see https://github.blog/changelog/2025-07-14-pkce-support-for-oauth-and-github-app-authentication
     pkce: true,
     revocation: revokeGrant,
-    hooks: { prepareRequest: acceptJson, processResponse: processTokenResponse },
+    hooks: { prepareRequest: acceptJson, processResponse: errorsSentWithHttp200, afterExchange: identifyUser },
   },
   staticToken: (app) => (app.token ? { accessToken: app.token, tokenType: 'Bearer' } : undefined),
   userCredentials: { extras: ['refresh_token_expires_in', 'user_id', 'user_login'] },

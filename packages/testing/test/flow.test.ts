@@ -202,3 +202,33 @@ describe('secrets stay out of output', () => {
     void now;
   });
 });
+
+describe('afterExchange hook', () => {
+  it('merges the extras it returns into the exchanged credentials, and a failure fails the exchange typed', async () => {
+    const fields = { ...oauthClientFields('HOOKED') } satisfies AppCredentialFields;
+    let fail = false;
+    const hooked = defineProvider({
+      id: 'hooked', displayName: 'Hooked', appCredentials: fields,
+      oauth2: {
+        server: () => ({ issuer: server.issuer, discovery: true }),
+        clientAuthentication: 'client_secret_basic',
+        defaultScopes: ['api:read'],
+        hooks: {
+          afterExchange: async (credentials, ctx) => {
+            if (fail) throw new Error('lookup failed');
+            const me = await ctx.fetch(`${server.issuer}/api/me`, { headers: { authorization: `Bearer ${credentials.accessToken}` } });
+            return { upstream_sub: ((await me.json()) as { sub: string }).sub };
+          },
+        },
+      },
+    } satisfies ProviderDefinition<'hooked', typeof fields>);
+    const auth = new AuthManager({ providers: [hooked({ clientId: server.clientId, clientSecret: server.clientSecret, redirectUri: REDIRECT })] });
+    const first = await auth.hooked.oauth2.authorize({ subject: 'h', params: { login_hint: 'hook-user' } });
+    const { credentials } = await auth.hooked.oauth2.exchange({ callbackUrl: await followAuthorization(first.url, REDIRECT) });
+    expect(credentials.extras).toMatchObject({ upstream_sub: 'hook-user' });
+    fail = true;
+    const second = await auth.hooked.oauth2.authorize({ subject: 'h', params: { login_hint: 'hook-user' } });
+    await expect(auth.hooked.oauth2.complete({ callbackUrl: await followAuthorization(second.url, REDIRECT) })).rejects.toMatchObject({ code: 'TOKEN_EXCHANGE_FAILED' });
+    expect(await auth.loadCredentials('hooked', 'h')).toBeUndefined();
+  });
+});
