@@ -151,6 +151,12 @@ export interface ApiBinding<A, X extends object> {
    * serves gmail.googleapis.com, sheets.googleapis.com…). The base URL's origin is always allowed.
    */
   readonly allowedOrigins?: readonly string[] | ((ctx: { readonly app: A }) => readonly string[]);
+  /**
+   * Whether an API response means the access token was refused, so `session.fetch` refreshes once
+   * and retries once. @default `response.status === 401` (RFC 6750 §3.1 `invalid_token`).
+   * Salesforce's identity endpoints answer a dead token with 403 `Bad_OAuth_Token`.
+   */
+  readonly isTokenRejected?: (response: Response) => boolean | Promise<boolean>;
   /** Headers sent with every call besides `Authorization` (Notion-Version, GitHub Accept). */
   readonly headers?: Readonly<Record<string, string>> | ((ctx: { readonly app: A; readonly credentials: Credentials<X> }) => Readonly<Record<string, string>>);
 }

@@ -123,7 +123,8 @@ export class Session implements AsyncDisposable {
   /**
    * An authorized request to the provider's API: `path` is resolved against the provider's base URL
    * (absolute URLs must be on the same origin), the binding's headers and `Authorization` are set.
-   * On HTTP 401 the credential is refreshed once and the request retried once (so bodies must be
+   * On HTTP 401 (or what the binding's `isTokenRejected` says) the credential is refreshed once and
+   * the request retried once (so bodies must be
    * replayable: strings, buffers, `URLSearchParams`, not streams).
    * @throws as {@link Session.accessToken}; `PROVIDER_UNAVAILABLE` on network failure
    */
@@ -132,7 +133,8 @@ export class Session implements AsyncDisposable {
     const first = await this.credentials(provider);
     const response = await this.#send(rt, first, path, init);
     const entry = this.#entries.get(provider);
-    if (response.status !== 401 || entry === undefined || entry.source === 'static') return response;
+    if (response.ok || entry === undefined || entry.source === 'static') return response;
+    if (!(await this.#tokenRejected(rt, response))) return response;
     await response.body?.cancel();
     if (entry.credentials === first) await this.#refresh(provider, entry);
     return this.#send(rt, entry.credentials, path, init);
@@ -178,6 +180,20 @@ export class Session implements AsyncDisposable {
   /** Same as `[Symbol.asyncDispose]`, for code without `await using`. */
   close(): Promise<void> {
     return this[Symbol.asyncDispose]();
+  }
+
+  /** 401, or the binding's `isTokenRejected` (given a clone, so the caller's body stays unread). */
+  async #tokenRejected(rt: ProviderRuntime, response: Response): Promise<boolean> {
+    const isTokenRejected = rt.definition.api?.isTokenRejected;
+    if (!isTokenRejected) return response.status === 401;
+    const probe = response.clone();
+    try {
+      return await isTokenRejected(probe);
+    } finally {
+      // A tee'd body finishes cancelling only once both branches are cancelled, so this settles when
+      // the caller's branch is cancelled or read too: do not wait for it here.
+      if (!probe.bodyUsed) void probe.body?.cancel().catch(() => undefined);
+    }
   }
 
   async #send(rt: ProviderRuntime, credentials: Credentials<object>, path: string, init: RequestInit): Promise<Response> {

@@ -212,10 +212,21 @@ const salesforceDefinition = {
     // The identity URL (`extras.id`) lives on the login host.
     allowedOrigins: ({ app }) => [app.loginUrl],
     headers: { accept: 'application/json' },
+    isTokenRejected,
   },
   account: accountOf,
   client: (ctx) => jsforceClient(ctx),
 } satisfies ProviderDefinition<'salesforce', typeof appCredentials, SalesforceUserCredentialExtras>;
+
+/**
+ * Quirk: the REST API refuses an expired access token with 401 `INVALID_SESSION_ID`, but the
+ * identity service (`/id/…`, `/services/oauth2/userinfo`) answers 403 with the plain text
+ * `Bad_OAuth_Token`. Both mean "refresh and retry"; other 403s (`Wrong_Org`, permissions) do not.
+ */
+async function isTokenRejected(response: Response): Promise<boolean> {
+  if (response.status === 401) return true;
+  return response.status === 403 && (await response.text().catch(() => '')).trim() === 'Bad_OAuth_Token';
+}
 
 /**
  * The Salesforce provider: OAuth 2.0 web server flow with PKCE (production, sandbox or My Domain),

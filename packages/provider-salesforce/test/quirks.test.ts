@@ -65,6 +65,29 @@ describe('refresh once on 401', () => {
   });
 });
 
+describe('identity service: 403 Bad_OAuth_Token means the token was refused', () => {
+  it('refreshes once and retries a userinfo call answered 403 Bad_OAuth_Token', async () => {
+    const { credentials } = await connect(auth, 'user-1');
+    emu.expireAccessTokens();
+    await using session = await auth.session('user-1');
+    const res = await session.fetch('salesforce', `${emu.loginUrl}/services/oauth2/userinfo`);
+    const calls = emu.requests('userinfo');
+    expect(res.status).toBe(200);
+    await res.body?.cancel();
+    expect(refreshGrants()).toHaveLength(1);
+    expect(calls.map((c) => c.headers.authorization === `Bearer ${credentials.accessToken}`)).toEqual([true, false]);
+  });
+
+  it('does not refresh on another 403', async () => {
+    await connect(auth, 'user-1');
+    await using session = await auth.session('user-1');
+    const res = await session.fetch('salesforce', `${emu.loginUrl}/id/00D000000000OTHER/005000000000USER`);
+    expect(res.status).toBe(403);
+    expect((await res.text()).trim()).not.toBe('Bad_OAuth_Token');
+    expect(refreshGrants()).toHaveLength(0);
+  });
+});
+
 describe('instance_url', () => {
   it('replaces instance_url when a refresh returns another and sends API calls there', async () => {
     await connect(auth, 'user-1');
