@@ -63,6 +63,13 @@ export interface StoreLock {
   readonly token: string;
   /** Release if still owned; a no-op when it already expired or was taken over. */
   release(): Promise<void>;
+  /**
+   * Extend the lock's expiry to its `ttlMs` from now, if still owned (compare-and-expire on the owner
+   * token). Used while a refreshed credential waits to be persisted through a store outage.
+   * @returns `true` when still owned and extended; `false` when it expired or was taken over
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when the store cannot be reached
+   */
+  renew?(): Promise<boolean>;
 }
 
 /**

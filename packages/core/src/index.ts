@@ -22,6 +22,7 @@ export {
 } from './OAuth2Flow.js';
 export { defineProvider, type ProviderFactory, type ProviderRegistration } from './defineProvider.js';
 export { ProviderRuntime, type MissingAppCredential } from './ProviderRuntime.js';
+export { matchesOriginPattern, type OriginPattern } from './OriginPattern.js';
 export { PROVIDER_RUNTIME, ENV_SOURCE, HTTP_FETCH } from './ServiceIdentifiers.js';
 export { mapProviderError, type ProviderOperation } from './mapProviderError.js';
 export { CredentialRepository, type LoadedCredentials } from './CredentialRepository.js';
