@@ -107,7 +107,7 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
     const pkce = spec.pkce !== false;
     const codeVerifier = pkce ? oauth.randomPKCECodeVerifier() : undefined;
     const nonce = spec.openid ? oauth.randomNonce() : undefined;
-    const extra = typeof spec.authorizationParams === 'function' ? spec.authorizationParams(rt.app) : (spec.authorizationParams ?? {});
+    const extra = typeof spec.authorizationParams === 'function' ? spec.authorizationParams(rt.app, { scopes }) : (spec.authorizationParams ?? {});
     const params: Record<string, string> = { redirect_uri: redirectUri, response_type: 'code', ...extra };
     for (const [k, v] of Object.entries(options.params ?? {})) if (!RESERVED_PARAMS.has(k)) params[k] = v;
     if (scopes.length > 0) params.scope = scopes.join(spec.scopeSeparator ?? ' ');

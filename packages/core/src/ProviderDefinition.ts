@@ -100,6 +100,12 @@ export interface OAuth2Hooks<A> {
 /** Revocation for providers whose revocation is not RFC 7009 (GitHub: `DELETE /applications/{client_id}/grant`). */
 export type RevokeHook<A> = (ctx: ProviderContext<A> & { readonly credentials: Credentials<object> }) => Promise<void>;
 
+/** What {@link OAuth2Spec.authorizationParams} is told about the authorization request it adds to. */
+export interface AuthorizationParamsRequest {
+  /** The scopes of this request, in order, e.g. `['openid', 'offline_access']`. */
+  readonly scopes: readonly string[];
+}
+
 /**
  * The OAuth 2.0 authorization code flow as a provider runs it. Everything here is data except the
  * named hooks.
@@ -114,8 +120,13 @@ export interface OAuth2Spec<A> {
   readonly scopeSeparator?: string;
   /** Scopes requested when `authorize` is given none. */
   readonly defaultScopes?: readonly string[] | ((app: A) => readonly string[] | undefined);
-  /** Extra authorization request parameters (Notion `owner=user`, Google `access_type=offline`). */
-  readonly authorizationParams?: Readonly<Record<string, string>> | ((app: A) => Readonly<Record<string, string>>);
+  /**
+   * Extra authorization request parameters (Notion `owner=user`, Google `access_type=offline`). A
+   * function also gets the request: the scopes being requested (after `openid` was added), e.g. to
+   * send `prompt=consent` with `offline_access` (OpenID Connect Core §11).
+   */
+  readonly authorizationParams?: Readonly<Record<string, string>>
+    | ((app: A, request: AuthorizationParamsRequest) => Readonly<Record<string, string>>);
   /** Access-token lifetime in seconds when the response has no `expires_in` (Salesforce). Absent = never expires. */
   readonly defaultAccessTokenLifetimeSeconds?: number | ((app: A) => number | undefined);
   /** RFC 7636 PKCE with S256. @default true */

@@ -12,7 +12,7 @@ export { processEnv, envFrom, type EnvSource } from './EnvSource.js';
 export { appField, oauthClientFields, resolveAppCredentials, requireAppField } from './AppCredentials.js';
 export type {
   AccountInfo, AnyProviderDefinition, ApiBinding, AppCredentialField, AppCredentialFields, AppCredentialsInput,
-  AppCredentialsOf, AuthorizationServer, ClientAuthenticationMethod, ClientContext, ExtrasOf, OAuth2Hooks, OAuth2Spec,
+  AppCredentialsOf, AuthorizationParamsRequest, AuthorizationServer, ClientAuthenticationMethod, ClientContext, ExtrasOf, OAuth2Hooks, OAuth2Spec,
   OAuthHttpRequest, ProviderContext, ProviderDefinition, RevokeHook,
 } from './ProviderDefinition.js';
 export { AuthManager, AuthManagerBase, type AuthManagerOptions, type ProviderHandle, type ProviderHandles, type TypedSession } from './AuthManager.js';
