@@ -19,6 +19,20 @@ export interface RedisServerOptions {
   readonly redisServerPath?: string;
   /** Give up when the server does not answer `PING` within this many milliseconds. @default 10000 */
   readonly startTimeoutMs?: number;
+  /**
+   * Persist every write in an append-only file before replying (`--appendonly yes
+   * --appendfsync always`), so an acknowledged write survives {@link RedisServerHandle.kill} and
+   * {@link RedisServerHandle.restart}. Off: the server keeps nothing on disk (`--appendonly no`).
+   * @default false
+   */
+  readonly appendOnly?: boolean;
+  /**
+   * The server's working directory (`--dir`; with {@link appendOnly}, the AOF goes to its
+   * `appendonlydir/`). It must exist; it stays yours: `stop()` leaves it in place. Without it the
+   * server gets a temporary directory that `stop()` removes.
+   * @default a new directory under the OS temporary directory
+   */
+  readonly dir?: string;
 }
 
 /** A running `redis-server` started by {@link startRedisServer}. */
@@ -29,15 +43,37 @@ export interface RedisServerHandle {
   readonly host: string;
   /** The TCP port it listens on (stays the same across {@link RedisServerHandle.restart}). */
   readonly port: number;
+  /** The working directory (`--dir`): {@link RedisServerOptions.dir} or a temporary one. */
+  readonly dir: string;
   /**
-   * Stop the server (SIGTERM, then SIGKILL after 5 s) and remove its working directory. Idempotent;
-   * {@link RedisServerHandle.restart} can start it again.
+   * Stop the server (SIGTERM, then SIGKILL after 5 s; a paused server is resumed first) and remove
+   * its working directory unless it was given as {@link RedisServerOptions.dir}. Idempotent;
+   * {@link RedisServerHandle.restart} can start it again. Call it at the end even after
+   * {@link RedisServerHandle.kill}, so the temporary directory goes too.
    */
   stop(): Promise<void>;
   /**
-   * Start it again on the same port, e.g. after {@link RedisServerHandle.stop} to test recovery
-   * (data is not kept: the server runs with `--save '' --appendonly no`). Stops it first if it is
-   * running.
+   * Crash the server: SIGKILL, resolving once the process has exited. Nothing is flushed; only what
+   * the append-only file already holds ({@link RedisServerOptions.appendOnly}) survives. The
+   * working directory stays, so {@link RedisServerHandle.restart} brings the data back. Clients see
+   * the connection drop and then "connection refused" until the restart. Idempotent.
+   */
+  kill(): Promise<void>;
+  /**
+   * Freeze the server (SIGSTOP): connections stay open but nothing is answered, as with a hung
+   * server or a black-holed network. {@link RedisServerHandle.resume} continues it (and `stop()`
+   * and `kill()` work on a paused server).
+   */
+  pause(): void;
+  /** Continue a server frozen by {@link RedisServerHandle.pause} (SIGCONT); a no-op otherwise. */
+  resume(): void;
+  /**
+   * Start it again on the same port, after {@link RedisServerHandle.stop} or
+   * {@link RedisServerHandle.kill} (stops it first with SIGTERM if it is still running), and wait
+   * until it answers `PING` (which Redis does only once it has loaded its append-only file).
+   * Data is kept only with {@link RedisServerOptions.appendOnly} and a working directory that is
+   * still there: after `kill()` or a running server's `restart()`, or after `stop()` with a
+   * {@link RedisServerOptions.dir} of your own. Otherwise the server starts empty.
    * @throws Error when it does not come back within `startTimeoutMs` (e.g. the port was taken meanwhile)
    */
   restart(): Promise<void>;
@@ -66,7 +102,9 @@ export interface RedisClusterHandle {
 /**
  * Start a real, throw-away `redis-server` on a free loopback port:
  * `redis-server --port <free> --bind 127.0.0.1 --save '' --appendonly no`, in a temporary
- * working directory, and wait until it answers `PING`.
+ * working directory, and wait until it answers `PING`. With `appendOnly: true` it runs with
+ * `--appendonly yes --appendfsync always` instead, so `kill()` (SIGKILL) then `restart()` on the
+ * same port brings back every acknowledged write.
  *
  * Needs `redis-server` installed (`apt-get install -y redis-server`). The process is killed when
  * this Node process exits, should `stop()` never be called.
@@ -84,17 +122,31 @@ export interface RedisClusterHandle {
  *   await server.stop();
  * }
  * ```
+ *
+ * @example A crash and a restart on the same port, with the data kept
+ * ```ts
+ * const server = await startRedisServer({ appendOnly: true });
+ * // ... write through a client of server.url
+ * await server.kill();    // SIGKILL: clients get "connection refused"
+ * await server.restart(); // same port, the AOF is replayed
+ * await server.stop();    // and the temporary directory is removed
+ * ```
  */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
   const executable = options.redisServerPath ?? 'redis-server';
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
-  let dir = await mkdtemp(join(tmpdir(), 'authmanager-redis-'));
+  const ownDir = options.dir === undefined;
+  const newDir = (): Promise<string> => mkdtemp(join(tmpdir(), 'authmanager-redis-'));
+  let dir = options.dir ?? await newDir();
+  const persistence = options.appendOnly === true
+    ? ['--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--appendonly', 'no'];
   let port = 0;
   let child: ManagedProcess | undefined;
 
   const launch = async (): Promise<void> => {
     child = startProcess(executable, [
-      '--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir,
+      '--port', String(port), '--bind', HOST, '--save', '', ...persistence, '--dir', dir,
       '--daemonize', 'no', '--protected-mode', 'no', ...(options.args ?? []),
     ]);
     await waitUntilReady(child, port, startTimeoutMs);
@@ -109,7 +161,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     } catch (err) {
       await child?.stop();
       if (attempt >= 3) {
-        await rm(dir, { recursive: true, force: true });
+        if (ownDir) await rm(dir, { recursive: true, force: true });
         throw err;
       }
     }
@@ -120,17 +172,27 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     url: `redis://${HOST}:${port}`,
     host: HOST,
     port,
+    get dir() { return dir; },
     async stop() {
       await child?.stop();
-      if (!dirRemoved) {
+      if (ownDir && !dirRemoved) {
         dirRemoved = true;
         await rm(dir, { recursive: true, force: true });
       }
     },
+    async kill() {
+      await child?.kill();
+    },
+    pause() {
+      child?.signal('SIGSTOP');
+    },
+    resume() {
+      child?.signal('SIGCONT');
+    },
     async restart() {
       await child?.stop();
       if (dirRemoved) {
-        dir = await mkdtemp(join(tmpdir(), 'authmanager-redis-'));
+        dir = await newDir();
         dirRemoved = false;
       }
       await launch();
@@ -236,7 +298,12 @@ interface ManagedProcess {
   /** Resolves when the process has exited. */
   readonly exited: Promise<void>;
   hasExited(): boolean;
+  /** SIGTERM (after SIGCONT, in case it is stopped), SIGKILL after 5 s; resolves on exit. */
   stop(): Promise<void>;
+  /** SIGKILL; resolves on exit. */
+  kill(): Promise<void>;
+  /** Send `signal` unless the process has exited. */
+  signal(signal: NodeJS.Signals): void;
 }
 
 const running = new Set<ChildProcess>();
@@ -268,9 +335,19 @@ function startProcess(command: string, args: readonly string[]): ManagedProcess 
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');
+      // A stopped (SIGSTOP) process acts on SIGTERM only once continued.
+      child.kill('SIGCONT');
       const killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exitedPromise;
       clearTimeout(killTimer);
+    },
+    async kill() {
+      if (exited) return;
+      child.kill('SIGKILL');
+      await exitedPromise;
+    },
+    signal(signal) {
+      if (!exited) child.kill(signal);
     },
   };
 }
