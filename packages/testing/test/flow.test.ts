@@ -73,6 +73,23 @@ describe('the whole flow against the sandbox', () => {
   });
 });
 
+describe('the sandbox provider asks for what a standard server needs (regression: the sandbox server added prompt=consent silently)', () => {
+  let withOffline: URL;
+  let withoutOffline: URL;
+  beforeAll(async () => {
+    const auth = manager();
+    withOffline = (await auth.sandbox.oauth2.authorize({ subject: 'p' })).url;
+    withoutOffline = (await auth.sandbox.oauth2.authorize({ subject: 'p', scopes: ['openid', 'api:read'] })).url;
+  });
+  it('sends prompt=consent when offline_access is requested (OpenID Connect Core §11)', () => {
+    expect(withOffline.searchParams.get('scope')?.split(' ')).toContain('offline_access');
+    expect(withOffline.searchParams.get('prompt')).toBe('consent');
+  });
+  it('sends no prompt without offline_access', () => {
+    expect(withoutOffline.searchParams.has('prompt')).toBe(false);
+  });
+});
+
 describe('state checks', () => {
   let auth: ReturnType<typeof manager>;
   beforeAll(() => { auth = manager(); });

@@ -27,7 +27,7 @@ class CookieJar {
 }
 
 /** Where a browser ends up: the client's redirect URI, or a page shown by the server. */
-type Landing = { kind: 'callback'; url: URL } | { kind: 'page'; url: URL; status: number; html: string };
+type Landing = { kind: 'callback'; url: URL } | { kind: 'page'; url: URL; status: number; html: string; headers: Headers };
 
 /** Follows redirects like a browser (cookies included) until the redirect URI or a page. */
 async function browse(jar: CookieJar, start: URL, init: RequestInit = {}): Promise<Landing> {
@@ -48,7 +48,7 @@ async function browse(jar: CookieJar, start: URL, init: RequestInit = {}): Promi
       request = {};
       continue;
     }
-    return { kind: 'page', url, status: res.status, html: await res.text() };
+    return { kind: 'page', url, status: res.status, html: await res.text(), headers: res.headers };
   }
   throw new Error('too many redirects');
 }
@@ -67,20 +67,28 @@ interface Authorization {
   readonly state: string;
 }
 
+/**
+ * An authorization request as a standard client sends it: `prompt=consent` with `offline_access`
+ * (OpenID Connect Core §11), unless `extra` overrides it (`prompt: ''` leaves it out).
+ */
 async function authorizationRequest(
   config: oidc.Configuration,
   extra: Record<string, string> = {},
 ): Promise<Authorization> {
   const codeVerifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
-  const authorizationUrl = oidc.buildAuthorizationUrl(config, {
+  const scope = extra['scope'] ?? ALL_SCOPES;
+  const params: Record<string, string> = {
     redirect_uri: REDIRECT_URI,
-    scope: ALL_SCOPES,
+    scope,
+    ...(scope.split(' ').includes('offline_access') ? { prompt: 'consent' } : {}),
     code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
     code_challenge_method: 'S256',
     state,
     ...extra,
-  });
+  };
+  if (params['prompt'] === '') delete params['prompt'];
+  const authorizationUrl = oidc.buildAuthorizationUrl(config, params);
   return { authorizationUrl, codeVerifier, state };
 }
 
@@ -166,6 +174,31 @@ describe('startSandboxProvider, headless code + PKCE flow', () => {
       introspection: 1,
     });
     expect(sandbox.requestCount('token:refresh_token')).toBe(0);
+  });
+});
+
+describe('startSandboxProvider, offline_access without prompt=consent (regression: the sandbox added prompt=consent silently)', () => {
+  let sandbox: SandboxProvider;
+  let withoutPrompt: oidc.TokenEndpointResponse;
+  let withPrompt: oidc.TokenEndpointResponse;
+
+  beforeAll(async () => {
+    sandbox = await startSandboxProvider({ redirectUris: [REDIRECT_URI], interactive: false });
+    const config = await discover(sandbox);
+    withoutPrompt = await connect(config, { prompt: '' });
+    withPrompt = await connect(config, { prompt: 'consent' });
+  });
+  afterAll(() => sandbox.close());
+
+  it('issues no refresh token and does not grant offline_access, as a standard OpenID Connect server', () => {
+    expect(withoutPrompt.refresh_token).toBeUndefined();
+    expect(withoutPrompt.scope?.split(' ')).not.toContain('offline_access');
+    expect(withoutPrompt.access_token).toEqual(expect.any(String));
+  });
+
+  it('issues a refresh token when the request carries prompt=consent', () => {
+    expect(withPrompt.refresh_token).toEqual(expect.any(String));
+    expect(withPrompt.scope?.split(' ')).toContain('offline_access');
   });
 });
 
@@ -475,6 +508,48 @@ describe('startSandboxProvider, interactive sign-in and consent pages', () => {
 
   it('redirects back with error=access_denied after Deny', () => {
     expect(denied.kind === 'callback' && denied.url.searchParams.get('error')).toBe('access_denied');
+  });
+
+  it('makes Sign in the default button of the sign-in form, so Enter signs in (regression: Cancel was its first submit button)', () => {
+    const html = loginPage.kind === 'page' ? loginPage.html : '';
+    const loginForm = /<form[^>]*action="[^"]*\/login"[^>]*>([\s\S]*?)<\/form>/.exec(html)?.[1] ?? '';
+    // HTML implicit submission: the first submit button whose form owner is the sign-in form.
+    const owned = [...loginForm.matchAll(/<button([^>]*)>/g)].map((m) => m[1] ?? '').filter((attrs) => !/\sform="/.test(attrs));
+    expect(owned[0]).toContain('id="sign-in"');
+    expect(html).toMatch(/<button[^>]*id="cancel"[^>]*form="abort-form"/);
+  });
+});
+
+describe('startSandboxProvider, security headers of its pages', () => {
+  let sandbox: SandboxProvider;
+  let pages: Record<string, Landing & { kind: 'page' }>;
+
+  beforeAll(async () => {
+    sandbox = await startSandboxProvider({ redirectUris: [REDIRECT_URI] });
+    const config = await discover(sandbox);
+    const jar = new CookieJar();
+    const { authorizationUrl } = await authorizationRequest(config);
+    const login = await browse(jar, authorizationUrl);
+    const consent = await postForm(jar, new URL(/action="([^"]+\/login)"/.exec(login.kind === 'page' ? login.html : '')![1]!, authorizationUrl), { login: 'erin' });
+    const expired = await browse(new CookieJar(), new URL(`${sandbox.issuer}/interaction/unknown-uid`));
+    const oidcError = await browse(new CookieJar(), new URL(`${sandbox.endpoints.authorization}?client_id=nobody&response_type=code`));
+    pages = {};
+    for (const [name, landing] of Object.entries({ login, consent, expired, oidcError })) {
+      if (landing.kind !== 'page') throw new Error(`${name}: expected a page`);
+      pages[name] = landing;
+    }
+  });
+  afterAll(() => sandbox.close());
+
+  it.each(['login', 'consent', 'expired', 'oidcError'])('sends a strict CSP with frame-ancestors \'none\' and X-Frame-Options DENY on the %s page', (name) => {
+    const page = pages[name]!;
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(csp.split(/;\s*/)).toEqual(expect.arrayContaining([
+      "default-src 'none'", "script-src 'none'", "frame-ancestors 'none'", "base-uri 'none'",
+      "form-action 'self' http://127.0.0.1:9",
+    ]));
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
   });
 });
 

@@ -1,4 +1,4 @@
-import { appField, defineProvider, oauthClientFields, z, type AppCredentialFields, type ProviderDefinition } from '@authmanager/core';
+import { appField, defineProvider, oauthClientFields, z, type AppCredentialFields, type AuthorizationParamsRequest, type ProviderDefinition } from '@authmanager/core';
 
 /** Credential extras of the sandbox provider: none beyond the OIDC ID token. */
 export type SandboxExtras = Record<string, never>;
@@ -14,6 +14,16 @@ const appCredentials = {
   clientSecret: appField({ schema: z.string().min(1), env: ['SANDBOX_CLIENT_SECRET'], default: 'sandbox-secret', secret: true, description: 'OAuth client secret (RFC 6749 §2.3.1).' }),
 } satisfies AppCredentialFields;
 
+/**
+ * What a standard OpenID Connect server needs to issue a refresh token: with `offline_access`
+ * requested, the `prompt` parameter must contain `consent` (OpenID Connect Core §11; oidc-provider
+ * ignores the scope otherwise, and so does the sandbox).
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess
+ */
+function offlineAccessParams(_app: unknown, request: AuthorizationParamsRequest): Record<string, string> {
+  return request.scopes.includes('offline_access') ? { prompt: 'consent' } : {};
+}
+
 const sandboxDefinition = {
   id: 'sandbox',
   displayName: 'Sandbox',
@@ -22,6 +32,7 @@ const sandboxDefinition = {
     server: (app) => ({ issuer: app.issuer, discovery: true }),
     clientAuthentication: 'client_secret_basic',
     defaultScopes: ['openid', 'profile', 'offline_access', 'api:read'],
+    authorizationParams: offlineAccessParams,
     pkce: true,
     openid: true,
     revocation: 'rfc7009',

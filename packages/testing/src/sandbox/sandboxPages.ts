@@ -76,6 +76,23 @@ ${body}
 </html>`;
 }
 
+/** Id of the form that Cancel and Deny submit. */
+const ABORT_FORM_ID = 'abort-form';
+
+/**
+ * Cancel / Deny. It sits beside the primary button but belongs to a form of its own (the `form`
+ * attribute): pressing Enter in a form submits that form's first submit button (HTML's implicit
+ * submission), and a Cancel inside the sign-in form, placed first, made Enter cancel.
+ */
+function abortButton(id: string, label: string, action: string): string {
+  return `<button type="submit" id="${id}" form="${ABORT_FORM_ID}" formaction="${action}/abort">${label}</button>`;
+}
+
+/** The (empty) form behind {@link abortButton}. */
+function abortForm(action: string): string {
+  return `<form method="post" id="${ABORT_FORM_ID}" action="${action}/abort"></form>`;
+}
+
 /** Inputs of {@link renderLoginPage}. */
 export interface LoginPageInput {
   /** Interaction path that the form posts to, e.g. `/interaction/<uid>`. */
@@ -99,10 +116,11 @@ ${input.error === undefined ? '' : `<div class="error" role="alert">${escapeHtml
   <input type="text" id="login" name="login" required autofocus maxlength="200"
     placeholder="sandbox-user" value="${escapeHtml(input.loginHint ?? '')}">
   <div class="actions">
-    <button type="submit" id="cancel" name="action" value="cancel" formaction="${action}/abort" formnovalidate>Cancel</button>
+    ${abortButton('cancel', 'Cancel', action)}
     <button type="submit" id="sign-in" class="primary">Sign in</button>
   </div>
-</form>`);
+</form>
+${abortForm(action)}`);
 }
 
 /** Inputs of {@link renderConsentPage}. */
@@ -132,10 +150,11 @@ ${items}
 </ul>
 <form method="post" action="${action}/confirm">
   <div class="actions">
-    <button type="submit" id="deny" name="action" value="deny" formaction="${action}/abort">Deny</button>
+    ${abortButton('deny', 'Deny', action)}
     <button type="submit" id="approve" name="action" value="approve" class="primary">Approve</button>
   </div>
-</form>`);
+</form>
+${abortForm(action)}`);
 }
 
 /** A page for an interaction that can't continue (expired, cookies missing). */

@@ -308,6 +308,32 @@ function sendHtml(res: ServerResponse, status: number, html: string): void {
   send(res, status, 'text/html; charset=utf-8', html);
 }
 
+/**
+ * Headers sent with every response of the sandbox (its own pages, oidc-provider's error pages and
+ * JSON alike): a strict Content-Security-Policy that allows no script, no framing (`frame-ancestors
+ * 'none'`, and `X-Frame-Options: DENY` for browsers without CSP 2) and forms posting only to the
+ * sandbox itself and the registered redirect URIs (Chromium applies `form-action` to the redirects
+ * that follow a form submission, and Approve ends in a redirect to the client). oidc-provider adds
+ * the hash of its one inline script (the `form_post` response mode) to `script-src` itself.
+ */
+function pageSecurityHeaders(redirectUris: ReadonlySet<string>): Record<string, string> {
+  const formTargets = new Set<string>();
+  for (const uri of redirectUris) formTargets.add(new URL(uri).origin);
+  return {
+    'content-security-policy': [
+      "default-src 'none'",
+      "style-src 'unsafe-inline'",
+      "script-src 'none'",
+      `form-action 'self'${[...formTargets].map((origin) => ` ${origin}`).join('')}`,
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+    'x-frame-options': 'DENY',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  };
+}
+
 /** The requested scopes that the sandbox supports, in request order. */
 function requestedScopes(details: Interaction): string[] {
   const { scope } = details.params;
@@ -327,10 +353,11 @@ function stringParam(details: Interaction, name: string): string | undefined {
  * What it serves:
  * - authorization code grant with PKCE (`S256`, required) and refresh tokens; client
  *   authentication `client_secret_basic` or `client_secret_post` (RFC 6749 §2.3.1);
- * - a refresh token whenever `offline_access` is requested and granted, without the client
- *   sending `prompt=consent`: the server adds `consent` to the `prompt` of a GET authorization
- *   request that asks for `offline_access` (so the consent step always runs for it). With
- *   `prompt=none`, `offline_access` is dropped and no refresh token is issued;
+ * - a refresh token when `offline_access` is requested with `prompt=consent` and granted, as a
+ *   standard OpenID Connect server does (Core §11): without `consent` in `prompt` the scope is
+ *   dropped and no refresh token is issued. The {@link sandbox} provider definition sends it;
+ * - on every response, a strict Content-Security-Policy (no script, `frame-ancestors 'none'`) and
+ *   `X-Frame-Options: DENY`;
  * - opaque access tokens, revocation (RFC 7009), introspection (RFC 7662), UserInfo, discovery;
  * - `GET /api/me`, a protected resource: with a valid `Authorization: Bearer <access token>`
  *   (known, not expired, not revoked) it answers `200 { sub, scope, client_id }`; otherwise `401`
@@ -496,20 +523,6 @@ export async function startSandboxProvider(options: SandboxProviderOptions = {})
     throw err;
   }
   provider.use(async (ctx, next) => {
-    // oidc-provider drops offline_access from an authorization request without prompt=consent
-    // (OpenID Connect Core §11); the sandbox adds the prompt so the scope is kept and a refresh
-    // token issued. prompt=none is left alone: it can't be combined with consent.
-    if (ctx.method === 'GET' && ctx.path === ROUTES.authorization) {
-      const { scope, prompt } = ctx.query;
-      const prompts = typeof prompt === 'string' ? prompt.split(' ').filter(Boolean) : [];
-      if (
-        typeof scope === 'string' && scope.split(' ').includes('offline_access')
-        && (prompt === undefined || typeof prompt === 'string')
-        && !prompts.includes('none') && !prompts.includes('consent')
-      ) {
-        ctx.query = { ...ctx.query, prompt: [...prompts, 'consent'].join(' ') };
-      }
-    }
     await next();
     // Counts token requests by grant_type once oidc-provider has parsed the body.
     const { oidc } = ctx as unknown as Partial<KoaContextWithOIDC>;
@@ -663,6 +676,7 @@ export async function startSandboxProvider(options: SandboxProviderOptions = {})
     res.once('close', () => {
       clientGone = !res.writableEnded;
     });
+    for (const [name, value] of Object.entries(pageSecurityHeaders(redirectUris))) res.setHeader(name, value);
     const { pathname } = new URL(req.url ?? '/', issuer);
     const endpoint = endpointOf(pathname);
     count(endpoint);
