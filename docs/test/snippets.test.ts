@@ -59,7 +59,8 @@ describe('the snippets run', () => {
     const auth = new AuthManager({
       providers: [acme({ baseUrl: server.issuer, clientId: server.clientId, clientSecret: server.clientSecret, redirectUri: REDIRECT })],
     });
-    const { url } = await auth.acme.oauth2.authorize({ subject: 'acme-user', params: { login_hint: 'acme-user' } });
+    // The sandbox is a standard OpenID Connect server: offline_access needs prompt=consent (Core §11).
+    const { url } = await auth.acme.oauth2.authorize({ subject: 'acme-user', params: { login_hint: 'acme-user', prompt: 'consent' } });
     expect(url.searchParams.get('scope')).toBe('offline_access api:read');
     await auth.acme.oauth2.complete({ callbackUrl: await browser(url) });
     await using session = await auth.session('acme-user');
