@@ -6,7 +6,9 @@ import {
 import { Redis, type Cluster } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DELETE_IF_VERSION_SCRIPT, RELEASE_LOCK_SCRIPT, SET_SCRIPT, TAKE_SCRIPT, type LuaScript } from './luaScripts.js';
+import {
+  DELETE_IF_VERSION_SCRIPT, RELEASE_LOCK_SCRIPT, RENEW_LOCK_SCRIPT, SET_SCRIPT, TAKE_SCRIPT, type LuaScript,
+} from './luaScripts.js';
 import { RedisKeySchema } from './RedisKeySchema.js';
 
 /** Options for {@link RedisCredentialStore}. */
@@ -17,9 +19,10 @@ export interface RedisCredentialStoreOptions {
    * `Cluster` instance that stays yours (the store never closes it and never adds commands to it).
    *
    * An instance must not use ioredis' own `keyPrefix` option (use {@link keyPrefix} instead:
-   * SCAN patterns are not prefixed by ioredis). For a bounded wait when Redis is down, give your
-   * instance the options this store uses for its own connections: `maxRetriesPerRequest: 2`,
-   * `connectTimeout: 2000`, `commandTimeout: 5000`, and a `retryStrategy` that never gives up.
+   * SCAN patterns are not prefixed by ioredis). The store's {@link commandTimeoutMs} deadline
+   * applies to calls on your instance too; to have it reconnect and fail fast while Redis is down
+   * as the store's own connections do, give it `maxRetriesPerRequest: 2`, `connectTimeout: 2000`
+   * and a `retryStrategy` that never gives up (ioredis' `commandTimeout` is not needed).
    */
   readonly redis: string | Redis | Cluster;
   /**
@@ -36,22 +39,34 @@ export interface RedisCredentialStoreOptions {
   /**
    * Connections the store opens itself (URL): reconnect attempts a command waits through before it
    * fails with `STORE_UNAVAILABLE` (ioredis `maxRetriesPerRequest`). The connection itself keeps
-   * reconnecting (backoff 100 ms doubling to 500 ms), so the store recovers when Redis is back;
-   * while Redis stays down a command fails after about `(maxRetries + 1) × 500 ms`.
+   * reconnecting (backoff 100 ms doubling to 500 ms), so the store recovers when Redis is back (a
+   * restarted server, same address); while Redis stays down a command fails after about
+   * `(maxRetries + 1) × 500 ms`, and never later than {@link commandTimeoutMs} after the call.
    * @default 2
    */
   readonly maxRetries?: number;
   /** Connections the store opens itself: TCP connect timeout in milliseconds (ioredis `connectTimeout`). @default 2000 */
   readonly connectTimeoutMs?: number;
   /**
-   * Connections the store opens itself: fail a command that got no reply after this many
-   * milliseconds (ioredis `commandTimeout`), e.g. from a hung server. `0` turns it off: ioredis arms
-   * a timer per command, which costs about a fifth of the throughput under heavy concurrency
-   * (`pnpm bench`), but without it a hung server blocks callers until the connection drops.
+   * Deadline of every store call, in milliseconds from the call: a `get`, `set`, `delete`,
+   * `take`, `list` page, `lock` attempt, lock `release` or `renew` that has no reply by then fails
+   * with `STORE_UNAVAILABLE`, whatever holds it up: a hung or frozen server, a reconnect in
+   * progress, or its command queued behind an earlier pipeline that is still waiting for replies
+   * (ioredis' own `commandTimeout` starts only when a command is sent, so it cannot bound that).
+   * Applies to an ioredis instance you pass in as well. The store arms one timer per call (and
+   * clears it when the reply comes); `0` turns it off, and then a hung server blocks callers until
+   * the connection drops.
+   *
+   * A write that failed this way may still reach Redis later (when the server wakes up or the
+   * connection's queue is sent after a reconnect); it is applied completely or not at all.
+   * `lock` arms it per attempt, so `lock` ends within `waitMs + commandTimeoutMs`.
    * @default 5000
    */
   readonly commandTimeoutMs?: number;
 }
+
+/** What a store call was doing, for error messages. */
+type Operation = 'get' | 'set' | 'delete' | 'take' | 'list' | 'lock' | 'lock release' | 'lock renew';
 
 /** `SetOptions.ifVersion` as sent to the write script. */
 type WriteMode = 'any' | 'absent' | 'version';
@@ -85,8 +100,10 @@ type WriteMode = 'any' | 'absent' | 'version';
  *
  * **Failures**: anything Redis or the network fails with becomes an `AuthManagerError` with code
  * `STORE_UNAVAILABLE`, whose `cause` is a copy of the ioredis error without the command arguments
- * (they would contain the record value). A write that failed this way may or may not have been
- * applied; it was applied completely if at all.
+ * (they would contain the record value). A call fails this way at the latest `commandTimeoutMs`
+ * after it was made, also when the server hangs. A write that failed this way may or may not have
+ * been applied; it was applied completely if at all. A store on its own connection reconnects by
+ * itself, e.g. to a server restarted on the same address.
  *
  * @example
  * ```ts
@@ -104,12 +121,14 @@ export class RedisCredentialStore implements CredentialStore {
   readonly #owned: boolean;
   readonly #keys: RedisKeySchema;
   readonly #lockRetryDelayMs: number;
+  readonly #commandTimeoutMs: number;
   #closed = false;
 
   /**
    * @param options - connection and key prefix, see {@link RedisCredentialStoreOptions}
    * @throws AuthManagerError `CONFIGURATION` when `keyPrefix` contains `{` or `}`, or the given
    *   ioredis instance has its own `keyPrefix`
+   * @throws RangeError when `commandTimeoutMs` is negative or not finite
    */
   constructor(options: RedisCredentialStoreOptions) {
     const keyPrefix = options.keyPrefix ?? 'authmanager:';
@@ -119,17 +138,23 @@ export class RedisCredentialStore implements CredentialStore {
       throw new AuthManagerError(ErrorCode.CONFIGURATION, `RedisCredentialStore: ${(err as Error).message}`);
     }
     this.#lockRetryDelayMs = Math.max(1, options.lockRetryDelayMs ?? 25);
+    const commandTimeoutMs = options.commandTimeoutMs ?? 5000;
+    if (!Number.isFinite(commandTimeoutMs) || commandTimeoutMs < 0) {
+      throw new RangeError('commandTimeoutMs must be a non-negative number of milliseconds');
+    }
+    this.#commandTimeoutMs = Math.ceil(commandTimeoutMs);
     if (typeof options.redis === 'string') {
       this.#owned = true;
       const redis = new Redis(options.redis, {
         maxRetriesPerRequest: options.maxRetries ?? 2,
         connectTimeout: options.connectTimeoutMs ?? 2000,
-        // ioredis reads 0 as "time out at once": leave it unset to turn the timer off.
-        ...(options.commandTimeoutMs === 0 ? {} : { commandTimeout: options.commandTimeoutMs ?? 5000 }),
+        // No ioredis `commandTimeout`: the store's own per-call deadline (#call) replaces it, and
+        // a second timer per command would only cost throughput.
         enableOfflineQueue: true,
         // Commands issued in the same event-loop tick go out in one write: with many concurrent
         // sessions this is most of the store's throughput (bench: "Redis session open").
         enableAutoPipelining: true,
+        // Never gives up: after a crash or restart the store reconnects by itself.
         retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), 500),
       });
       // Failures reach callers as STORE_UNAVAILABLE from the commands; without a listener ioredis
@@ -152,11 +177,12 @@ export class RedisCredentialStore implements CredentialStore {
   /**
    * The record, or `undefined` when absent or expired. One `HGET` of the `r` field
    * (`<version>:<value>`, so a read is one bulk reply, as fast as a plain `GET`).
-   * @throws AuthManagerError `STORE_UNAVAILABLE` when Redis fails or cannot be reached
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when Redis fails, cannot be reached or has not
+   *   replied within `commandTimeoutMs`
    * @throws AuthManagerError `INVALID_STORED_CREDENTIALS` when the hash lacks a well-formed `r` field
    */
   async get(key: RecordKey): Promise<StoredRecord | undefined> {
-    const record = await this.#run('get', key, () => this.#redis.hget(this.#keys.recordKey(key), 'r'));
+    const record = await this.#call('get', key, this.#redis.hget(this.#keys.recordKey(key), 'r'));
     return toRecord(key, record);
   }
 
@@ -179,7 +205,7 @@ export class RedisCredentialStore implements CredentialStore {
     }
     const mode: WriteMode = ifVersion === undefined ? 'any' : ifVersion === null ? 'absent' : 'version';
     const writeId = randomBytes(12).toString('base64url');
-    const reply = await this.#run('set', key, () => this.#eval(SET_SCRIPT, [this.#keys.recordKey(key)],
+    const reply = await this.#call('set', key, this.#eval(SET_SCRIPT, [this.#keys.recordKey(key)],
       [value, mode, ifVersion == null ? '' : String(ifVersion), ttlArg, writeId]));
     const [ok, version] = reply as [number, number];
     if (ok !== 1) throw conflict(key, ifVersion ?? null, version);
@@ -197,10 +223,9 @@ export class RedisCredentialStore implements CredentialStore {
     const recordKey = this.#keys.recordKey(key);
     const { ifVersion } = options;
     if (ifVersion === undefined) {
-      return (await this.#run('delete', key, () => this.#redis.del(recordKey))) > 0;
+      return (await this.#call('delete', key, this.#redis.del(recordKey))) > 0;
     }
-    const reply = await this.#run('delete', key, () =>
-      this.#eval(DELETE_IF_VERSION_SCRIPT, [recordKey], [String(ifVersion)]));
+    const reply = await this.#call('delete', key, this.#eval(DELETE_IF_VERSION_SCRIPT, [recordKey], [String(ifVersion)]));
     const [ok, version] = reply as [number, number];
     if (ok !== 1) throw conflict(key, ifVersion, version);
     return true;
@@ -213,7 +238,7 @@ export class RedisCredentialStore implements CredentialStore {
    *   may then be gone: a take is not retried)
    */
   async take(key: RecordKey): Promise<StoredRecord | undefined> {
-    const reply = await this.#run('take', key, () => this.#eval(TAKE_SCRIPT, [this.#keys.recordKey(key)], []));
+    const reply = await this.#call('take', key, this.#eval(TAKE_SCRIPT, [this.#keys.recordKey(key)], []));
     return toRecord(key, reply as string | null);
   }
 
@@ -223,13 +248,14 @@ export class RedisCredentialStore implements CredentialStore {
    * `provider` and `subject` it is a single `EXISTS`. Keys seen are remembered for de-duplication,
    * so memory grows with the number of matching records. A record written or deleted during the
    * walk may or may not be listed.
-   * @throws AuthManagerError `STORE_UNAVAILABLE` when Redis fails or cannot be reached
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when Redis fails or cannot be reached, or a page
+   *   (one `SCAN`) has no reply within `commandTimeoutMs`
    */
   async *list(filter: ListFilter): AsyncIterable<RecordKey> {
     const { kind, provider, subject } = filter;
     if (provider !== undefined && subject !== undefined) {
       const key: RecordKey = { kind, provider, subject };
-      const exists = await this.#run('list', key, () => this.#redis.exists(this.#keys.recordKey(key)));
+      const exists = await this.#call('list', key, this.#redis.exists(this.#keys.recordKey(key)));
       if (exists > 0) yield key;
       return;
     }
@@ -238,8 +264,7 @@ export class RedisCredentialStore implements CredentialStore {
     for (const node of await this.#scanNodes()) {
       let cursor = '0';
       do {
-        const [next, redisKeys] = await this.#run('list', undefined, () =>
-          node.scan(cursor, 'MATCH', pattern, 'COUNT', 500));
+        const [next, redisKeys] = await this.#call('list', undefined, node.scan(cursor, 'MATCH', pattern, 'COUNT', 500));
         cursor = next;
         for (const redisKey of redisKeys) {
           if (seen.has(redisKey)) continue;
@@ -257,12 +282,17 @@ export class RedisCredentialStore implements CredentialStore {
   /**
    * Take the cross-process lock of `key`: `SET <lock key> <random token> NX PX ttlMs`, retried with
    * a doubling, jittered pause (from `lockRetryDelayMs`) until `waitMs` has passed. The lock
-   * expires by itself after `ttlMs`; `release()` deletes it only while this token still owns it.
+   * expires by itself after `ttlMs`; `release()` deletes it only while this token still owns it;
+   * `renew()` sets its expiry to `ttlMs` from now only while this token still owns it (a script
+   * comparing the token, then `PEXPIRE`), and returns `false` when it expired or another owner
+   * took it. Each attempt, `release()` and `renew()` has the `commandTimeoutMs` deadline, so
+   * `lock` ends within `waitMs + commandTimeoutMs`.
    * @param options - `ttlMs`: lifetime in milliseconds (> 0, rounded up); `waitMs`: how long to
    *   keep trying in milliseconds (0 = one attempt)
    * @returns the held lock
    * @throws AuthManagerError `LOCK_TIMEOUT` when the lock is still held by another owner after `waitMs`
-   * @throws AuthManagerError `STORE_UNAVAILABLE` when Redis fails or cannot be reached (also from `release()`)
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when Redis fails, cannot be reached or has not
+   *   replied within `commandTimeoutMs` (also from `release()` and `renew()`)
    * @throws RangeError when `ttlMs` is not a positive finite number or `waitMs` is negative or not finite
    */
   async lock(key: RecordKey, options: LockOptions): Promise<StoreLock> {
@@ -274,14 +304,17 @@ export class RedisCredentialStore implements CredentialStore {
     const deadline = Date.now() + waitMs;
     const maxDelayMs = Math.max(200, this.#lockRetryDelayMs);
     let delayMs = this.#lockRetryDelayMs;
+    const ttlArg = String(Math.ceil(ttlMs));
     for (;;) {
-      const reply = await this.#run('lock', key, () => this.#redis.set(lockKey, token, 'PX', Math.ceil(ttlMs), 'NX'));
+      const reply = await this.#call('lock', key, this.#redis.set(lockKey, token, 'PX', ttlArg, 'NX'));
       if (reply === 'OK') {
         return {
           token,
           release: async () => {
-            await this.#run('lock release', key, () => this.#eval(RELEASE_LOCK_SCRIPT, [lockKey], [token]));
+            await this.#call('lock release', key, this.#eval(RELEASE_LOCK_SCRIPT, [lockKey], [token]));
           },
+          renew: async () =>
+            (await this.#call('lock renew', key, this.#eval(RENEW_LOCK_SCRIPT, [lockKey], [token, ttlArg]))) === 1,
         };
       }
       const remainingMs = deadline - Date.now();
@@ -315,7 +348,7 @@ export class RedisCredentialStore implements CredentialStore {
     if (!this.#redis.isCluster) return [this.#redis as Redis];
     const cluster = this.#redis as Cluster;
     // Until the cluster has loaded its slot map it knows no nodes; a keyless command waits for that.
-    if (cluster.status !== 'ready') await this.#run('list', undefined, () => cluster.ping());
+    if (cluster.status !== 'ready') await this.#call('list', undefined, cluster.ping());
     const masters = cluster.nodes('master');
     if (masters.length === 0) {
       throw new AuthManagerError(ErrorCode.STORE_UNAVAILABLE, 'Redis credential store failed during list: the cluster has no master nodes');
@@ -332,17 +365,42 @@ export class RedisCredentialStore implements CredentialStore {
     }
   }
 
-  async #run<T>(operation: string, key: RecordKey | undefined, command: () => Promise<T>): Promise<T> {
-    try {
-      return await command();
-    } catch (err) {
-      throw new AuthManagerError(
-        ErrorCode.STORE_UNAVAILABLE,
-        `Redis credential store failed during ${operation}${key ? ` of a ${key.kind} record for provider "${key.provider}"` : ''}`,
-        { cause: redactedCause(err), ...(key ? { provider: key.provider } : {}) },
-      );
+  /**
+   * `pending` (the call's command, just issued), raced against the call's deadline: a timer armed
+   * now, at call time, and cleared when the command settles. Either way a failure becomes
+   * `STORE_UNAVAILABLE`. A command that loses the race is left to ioredis; its late reply is
+   * ignored. Hot path: one timer and the two settle callbacks per call.
+   */
+  #call<T>(operation: Operation, key: RecordKey | undefined, pending: Promise<T>): Promise<T> {
+    const timeoutMs = this.#commandTimeoutMs;
+    if (timeoutMs === 0) {
+      return pending.catch((err: unknown) => { throw unavailable(operation, key, err); });
     }
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(rejectAtDeadline, timeoutMs, reject, operation, key, timeoutMs);
+      pending.then(
+        (value) => { clearTimeout(timer); resolve(value); },
+        (err: unknown) => { clearTimeout(timer); reject(unavailable(operation, key, err)); },
+      );
+    });
   }
+}
+
+function failedDuring(operation: Operation, key: RecordKey | undefined): string {
+  return `Redis credential store failed during ${operation}${key ? ` of a ${key.kind} record for provider "${key.provider}"` : ''}`;
+}
+
+function unavailable(operation: Operation, key: RecordKey | undefined, err: unknown): AuthManagerError {
+  return new AuthManagerError(ErrorCode.STORE_UNAVAILABLE, failedDuring(operation, key),
+    { cause: redactedCause(err), ...(key ? { provider: key.provider } : {}) });
+}
+
+/** The deadline timer of {@link RedisCredentialStore.#call} (a module function: no closure per call). */
+function rejectAtDeadline(reject: (err: AuthManagerError) => void, operation: Operation, key: RecordKey | undefined, timeoutMs: number): void {
+  const cause = new Error(`no reply from Redis within ${timeoutMs} ms of the call`);
+  cause.name = 'TimeoutError';
+  reject(new AuthManagerError(ErrorCode.STORE_UNAVAILABLE, `${failedDuring(operation, key)}: no reply within ${timeoutMs} ms`,
+    { cause, ...(key ? { provider: key.provider } : {}) }));
 }
 
 /** Parses the `r` field, `<version>:<value>`. */

@@ -66,3 +66,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 `);
+
+/**
+ * Compare-and-extend of a lock. KEYS[1] = lock key. ARGV = owner token, ttlMs.
+ * Returns 1 when the token still owns the lock and its expiry is now `ttlMs` from now, else 0.
+ */
+export const RENEW_LOCK_SCRIPT = script(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+`);
