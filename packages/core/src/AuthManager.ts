@@ -12,7 +12,7 @@ import { MemoryCredentialStore } from './MemoryCredentialStore.js';
 import { OAuth2Flow, type ExchangeResult } from './OAuth2Flow.js';
 import type { AccountInfo, AnyProviderDefinition, AppCredentialsOf, ExtrasOf } from './ProviderDefinition.js';
 import type { MissingAppCredential, ProviderRuntime } from './ProviderRuntime.js';
-import { RefreshCoordinator } from './RefreshCoordinator.js';
+import { RefreshCoordinator, type UnpersistedCredential } from './RefreshCoordinator.js';
 import { ENV_SOURCE, HTTP_FETCH, PROVIDER_RUNTIME } from './ServiceIdentifiers.js';
 import { Session, type SessionHost, type SessionOptions, type SessionProvider } from './Session.js';
 
@@ -28,7 +28,10 @@ export interface AuthManagerOptions<P extends readonly ProviderRegistration[]> {
   readonly fetch?: typeof fetch;
   /** Record format. @default jsonCredentialCodec */
   readonly codec?: CredentialCodec;
-  /** Refresh this many seconds before `expiresAt`. @default 60 */
+  /**
+   * Refresh this many seconds before `expiresAt`, but never earlier than half the token's lifetime
+   * before it (`MAX_SKEW_LIFETIME_FRACTION`), so a 5 s token is not refreshed on every call. @default 60
+   */
   readonly refreshSkewSeconds?: number;
   /** How long an authorization `state` stays valid, seconds. @default 600 */
   readonly pendingAuthorizationTtlSeconds?: number;
@@ -36,6 +39,25 @@ export interface AuthManagerOptions<P extends readonly ProviderRegistration[]> {
   readonly requestTimeoutMs?: number;
   /** The store's refresh lock (stores that have one). @default { ttlMs: 15000, waitMs: 20000 } */
   readonly refreshLock?: LockOptions;
+  /**
+   * How long a refreshed credential's store write is retried when the store fails, milliseconds.
+   * The provider may already have invalidated the old refresh token (rotation), so the new credential
+   * is kept and written as soon as the store is back (with the lock renewed meanwhile); only after
+   * this long is it given to `onUnpersistedCredential` and `STORE_UNAVAILABLE` thrown. @default 30000
+   */
+  readonly refreshWriteRetryMs?: number;
+  /**
+   * Receives a refreshed credential that could not be stored within `refreshWriteRetryMs` (to put it
+   * somewhere durable, or to alert). It holds secrets: never log it. A throwing hook is ignored.
+   */
+  readonly onUnpersistedCredential?: (event: UnpersistedCredential) => void | Promise<void>;
+  /** Timeout of one `session.fetch` API request, body included, milliseconds; 0 for none. @default 30000 */
+  readonly apiTimeoutMs?: number;
+  /**
+   * Largest response body accepted from a provider's OAuth endpoints (token, discovery, JWKS,
+   * userinfo, revocation), bytes; a larger one is `INVALID_TOKEN_RESPONSE`. @default 1048576 (1 MiB)
+   */
+  readonly maxResponseBytes?: number;
   /**
    * Storing a credential for a subject already connected to a *different* upstream account:
    * `'error'` throws `ACCOUNT_MISMATCH`, `'replace'` overwrites. @default 'error'
@@ -128,6 +150,8 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     this.#repository = new CredentialRepository(this.store, options.codec ?? jsonCredentialCodec);
     this.#coordinator = new RefreshCoordinator(this.#repository, {
       lock: options.refreshLock ?? { ttlMs: 15_000, waitMs: 20_000 }, skewMs, now: this.#now,
+      writeRetryMs: options.refreshWriteRetryMs ?? 30_000,
+      ...(options.onUnpersistedCredential ? { onUnpersistedCredential: options.onUnpersistedCredential } : {}),
     });
 
     this.container = new Container();
@@ -144,6 +168,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     for (const runtime of this.container.getAll(PROVIDER_RUNTIME)) {
       runtime.timeoutMs = options.requestTimeoutMs ?? 10_000;
       runtime.now = this.#now;
+      runtime.maxResponseBytes = options.maxResponseBytes ?? runtime.maxResponseBytes;
       this.#runtimes.set(runtime.id, runtime);
     }
 
@@ -154,6 +179,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
       repository: this.#repository,
       coordinator: this.#coordinator,
       skewMs,
+      apiTimeoutMs: options.apiTimeoutMs ?? 30_000,
       now: this.#now,
     };
     // One Session subclass per manager, with a `session.<id>` getter per provider on its

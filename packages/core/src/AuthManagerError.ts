@@ -1,4 +1,5 @@
-import type { ErrorCode } from './ErrorCode.js';
+import { isRetryable, type ErrorCode } from './ErrorCode.js';
+import { redactCause } from './RedactedCause.js';
 
 const BRAND = Symbol.for('@authmanager/core/AuthManagerError');
 
@@ -14,7 +15,11 @@ export interface OAuthErrorFields {
 
 /** Options for {@link AuthManagerError}. */
 export interface AuthManagerErrorOptions {
-  /** The underlying error (kept on `cause`; never printed with secrets). */
+  /**
+   * The underlying error. Another `AuthManagerError` is kept as it is; any other value is kept as a
+   * {@link RedactedCause} (name, code, scrubbed message, HTTP status, stack frames), so no token or
+   * secret a foreign error held (openid-client keeps whole token responses) is reachable from here.
+   */
   readonly cause?: unknown;
   /** The provider's RFC 6749 error fields, when the error came from a provider. */
   readonly oauth?: OAuthErrorFields;
@@ -22,6 +27,8 @@ export interface AuthManagerErrorOptions {
   readonly provider?: string;
   /** HTTP status of the provider response, if any. */
   readonly status?: number;
+  /** Seconds the provider asked us to wait (`Retry-After`, RFC 9110 §10.2.3), for `RATE_LIMITED`. */
+  readonly retryAfterSeconds?: number;
 }
 
 /**
@@ -53,13 +60,16 @@ export class AuthManagerError extends Error {
   declare readonly error_description?: string;
   /** RFC 6749 §5.2 `error_uri` sent by the provider, if any. */
   declare readonly error_uri?: string;
+  /** Seconds to wait before trying again, from the provider's `Retry-After` (RFC 9110 §10.2.3), if it sent one. */
+  declare readonly retryAfterSeconds?: number;
 
   constructor(code: ErrorCode, message: string, options: AuthManagerErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, options.cause === undefined ? undefined : { cause: redactCause(options.cause) });
     this.name = 'AuthManagerError';
     this.code = code;
     if (options.provider !== undefined) this.provider = options.provider;
     if (options.status !== undefined) this.status = options.status;
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
     if (options.oauth) {
       this.error = options.oauth.error;
       if (options.oauth.error_description !== undefined) this.error_description = options.oauth.error_description;
@@ -69,14 +79,23 @@ export class AuthManagerError extends Error {
   }
 
   /**
-   * True when `value` is an `AuthManagerError` (from any copy of this package), optionally with
-   * the given code.
+   * Whether trying the same operation again later can succeed (network failures, 5xx, 429, store
+   * outages, lock timeouts, store conflicts); see the table in {@link ErrorCode}. The user has to act
+   * for every other code.
    */
-  static is(value: unknown, code?: ErrorCode): value is AuthManagerError {
-    return (
-      typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true &&
-      (code === undefined || (value as AuthManagerError).code === code)
-    );
+  get retryable(): boolean {
+    return isRetryable(this.code);
+  }
+
+  /**
+   * True when `value` is an `AuthManagerError` (from any copy of this package), optionally with
+   * the given code or one of the given codes.
+   */
+  static is(value: unknown, code?: ErrorCode | readonly ErrorCode[]): value is AuthManagerError {
+    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[BRAND] !== true) return false;
+    if (code === undefined) return true;
+    const actual = (value as AuthManagerError).code;
+    return typeof code === 'string' ? actual === code : code.includes(actual);
   }
 
   /** A plain object safe to log: code, message, provider, status and the RFC error fields. */
@@ -84,6 +103,7 @@ export class AuthManagerError extends Error {
     return {
       name: this.name, code: this.code, message: this.message, provider: this.provider, status: this.status,
       error: this.error, error_description: this.error_description, error_uri: this.error_uri,
+      retryable: this.retryable, retryAfterSeconds: this.retryAfterSeconds,
     };
   }
 }

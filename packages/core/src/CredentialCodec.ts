@@ -1,6 +1,7 @@
 import { AuthManagerError } from './AuthManagerError.js';
-import { Credentials } from './Credentials.js';
+import { Credentials, isValidAccessToken, isValidTokenType } from './Credentials.js';
 import { ErrorCode } from './ErrorCode.js';
+import { isJsonObject, jsonShapeProblem } from './JsonShape.js';
 
 /**
  * Turns credentials into the string a store keeps, and back. Versioned so the format can change
@@ -21,6 +22,10 @@ export interface CredentialCodec {
  * `{"v":1,"at":accessToken,"tt":tokenType,"rt"?:refreshToken,"sc"?:scopes[],"exp"?:epochMs,
  *   "id"?:idToken,"iat":obtainedAtEpochMs,"x":extras,"raw":rest}`.
  * Each token is stored once: `raw` holds only the response fields with no typed home.
+ *
+ * `decode` refuses (with `INVALID_STORED_CREDENTIALS`) any record it could not encode again: an
+ * access token outside RFC 6749 VSCHAR, a `token_type` that is not an HTTP auth scheme, a date a
+ * `Date` cannot hold, nesting deeper than 32 levels, a `__proto__`/`constructor`/`prototype` key.
  */
 export const jsonCredentialCodec: CredentialCodec = {
   encode(c) {
@@ -35,19 +40,28 @@ export const jsonCredentialCodec: CredentialCodec = {
     return JSON.stringify(out);
   },
   decode(value) {
-    let o: Record<string, unknown>;
+    let o: unknown;
     try {
-      o = JSON.parse(value) as Record<string, unknown>;
+      o = JSON.parse(value);
     } catch (cause) {
       throw new AuthManagerError(ErrorCode.INVALID_STORED_CREDENTIALS, 'Stored credentials are not valid JSON', { cause: redactCause(cause) });
     }
-    if (typeof o !== 'object' || o === null || o.v !== 1) {
-      throw new AuthManagerError(ErrorCode.INVALID_STORED_CREDENTIALS, `Stored credentials have unknown format version ${JSON.stringify((o as { v?: unknown } | null)?.v)}`);
+    if (!isJsonObject(o) || o.v !== 1) {
+      const v = isJsonObject(o) && (typeof o.v === 'number' || typeof o.v === 'string') ? JSON.stringify(o.v).slice(0, 20) : 'none';
+      throw invalid(`have unknown format version ${v}`);
     }
-    if (typeof o.at !== 'string' || o.at === '' || typeof o.tt !== 'string' ||
-        (o.rt !== undefined && typeof o.rt !== 'string') || (o.exp !== undefined && typeof o.exp !== 'number') ||
-        (o.sc !== undefined && !Array.isArray(o.sc)) || (o.id !== undefined && typeof o.id !== 'string')) {
-      throw new AuthManagerError(ErrorCode.INVALID_STORED_CREDENTIALS, 'Stored credentials are missing fields or have fields of the wrong type');
+    const shape = jsonShapeProblem(o);
+    if (shape) throw invalid(shape);
+    if (!isValidAccessToken(o.at) || !isValidTokenType(o.tt) ||
+        (o.rt !== undefined && (typeof o.rt !== 'string' || o.rt === '')) || (o.id !== undefined && typeof o.id !== 'string') ||
+        (o.sc !== undefined && !(Array.isArray(o.sc) && o.sc.every((s) => typeof s === 'string'))) ||
+        (o.x !== undefined && !isJsonObject(o.x)) || (o.raw !== undefined && !isJsonObject(o.raw))) {
+      throw invalid('are missing fields or have fields of the wrong type');
+    }
+    // Dates a `Date` cannot hold would make a credential that can be neither printed, refreshed nor
+    // written again: refuse them here, where the record is read.
+    if ((o.exp !== undefined && !isDateMs(o.exp)) || (o.iat !== undefined && !isDateMs(o.iat))) {
+      throw invalid('have a date out of range');
     }
     return new Credentials({
       accessToken: o.at,
@@ -62,6 +76,14 @@ export const jsonCredentialCodec: CredentialCodec = {
     });
   },
 };
+
+function invalid(what: string): AuthManagerError {
+  return new AuthManagerError(ErrorCode.INVALID_STORED_CREDENTIALS, `Stored credentials ${what}`);
+}
+
+function isDateMs(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= 8.64e15;
+}
 
 /** JSON.parse errors quote the input, which may hold a token: keep only the error's kind. */
 function redactCause(cause: unknown): Error {

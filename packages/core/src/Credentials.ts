@@ -1,4 +1,6 @@
 import { inspect } from 'node:util';
+import { AuthManagerError } from './AuthManagerError.js';
+import { ErrorCode } from './ErrorCode.js';
 
 /**
  * The fields a {@link Credentials} is built from. camelCase public names; wire names stay in `raw`.
@@ -30,16 +32,59 @@ export interface CredentialsInit<X extends object = Record<string, unknown>> {
 const REDACTED = '[redacted]';
 
 /**
- * Redacts a token for display: a short prefix that identifies the token kind (`gho_`, `ntn_`) and
- * its length, never enough to use it.
+ * Token prefixes that providers document as a fixed marker of the token's kind, not part of its
+ * randomness; {@link redactToken} shows only these.
+ * - GitHub: `ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`
+ *   (https://github.blog/engineering/platform-security/behind-githubs-new-authentication-token-formats/)
+ * - Notion: `ntn_`, and `secret_` for older integration tokens (https://developers.notion.com/docs/authorization)
+ * - Google: `ya29.` access tokens (https://cloud.google.com/docs/authentication/token-types)
+ */
+export const KNOWN_TOKEN_PREFIXES: readonly string[] = ['github_pat_', 'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'ntn_', 'secret_', 'ya29.'];
+
+/**
+ * Redacts a token for display: its length, preceded by its kind's prefix when it has one of the
+ * {@link KNOWN_TOKEN_PREFIXES} (`gho_`, `ntn_`); nothing of the token's random part.
  *
  * @param token - the secret
- * @returns e.g. `"gho_…(40 chars)"`
+ * @returns e.g. `"gho_…(40 chars)"`, or `"…(32 chars)"` for a token without a known prefix
  */
 export function redactToken(token: string | undefined): string | undefined {
   if (token === undefined) return undefined;
-  const prefix = /^[a-z]{2,6}_/i.exec(token)?.[0] ?? '';
+  const prefix = KNOWN_TOKEN_PREFIXES.find((p) => token.startsWith(p) && token.length > p.length) ?? '';
   return `${prefix}…(${token.length} chars)`;
+}
+
+/**
+ * Characters an access token may have: RFC 6749 Appendix A.12 `1*VSCHAR` (%x20-7E). Anything else
+ * (CR, LF, NUL, non-Latin-1) cannot be sent in an `Authorization` header, and a header library's error
+ * would quote the token.
+ */
+const ACCESS_TOKEN_SYNTAX = /^[\x20-\x7e]+$/;
+/** RFC 9110 §5.6.2 `token`: what an auth scheme (`token_type`) may be. */
+const AUTH_SCHEME_SYNTAX = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
+/** The latest time a JavaScript `Date` holds (ECMA-262 §21.4.1.22), milliseconds. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * Share of a token's lifetime (`expiresAt` − `obtainedAt`) that the refresh skew may take at most:
+ * with the default 60 s skew a 5 s token is refreshed 2.5 s before expiry, not on every call.
+ */
+export const MAX_SKEW_LIFETIME_FRACTION = 0.5;
+
+/** Whether `token` can be an access token (RFC 6749 Appendix A.12 VSCHAR, non-empty). */
+export function isValidAccessToken(token: unknown): token is string {
+  return typeof token === 'string' && ACCESS_TOKEN_SYNTAX.test(token);
+}
+
+/** Whether `value` can be a `token_type` / HTTP auth scheme (RFC 9110 §5.6.2 token). */
+export function isValidTokenType(value: unknown): value is string {
+  return typeof value === 'string' && AUTH_SCHEME_SYNTAX.test(value);
+}
+
+function isValidDate(d: Date | undefined): boolean {
+  if (d === undefined) return true;
+  const t = d instanceof Date ? d.getTime() : NaN;
+  return Number.isFinite(t) && Math.abs(t) <= MAX_DATE_MS;
 }
 
 /**
@@ -56,6 +101,7 @@ export class Credentials<X extends object = Record<string, unknown>> {
   readonly #accessToken: string;
   readonly #refreshToken: string | undefined;
   readonly #idToken: string | undefined;
+  readonly #lifetimeMs: number;
   /** RFC 6749 §5.1 `token_type`, e.g. `Bearer`. */
   readonly tokenType: string;
   /** Granted scopes, if the provider said (RFC 6749 §3.3). */
@@ -71,9 +117,22 @@ export class Credentials<X extends object = Record<string, unknown>> {
   /** The rest of the last token response (no tokens; see {@link CredentialsInit.raw}). */
   readonly raw: Readonly<Record<string, unknown>>;
 
+  /**
+   * @throws AuthManagerError `CONFIGURATION` when `accessToken` is empty or has characters outside
+   *   RFC 6749 VSCHAR (CR, LF, non-Latin-1…), `tokenType` is not an RFC 9110 token, or a date is invalid
+   */
   constructor(init: CredentialsInit<X>) {
-    if (typeof init.accessToken !== 'string' || init.accessToken.length === 0) {
-      throw new TypeError('Credentials need a non-empty accessToken');
+    if (!isValidAccessToken(init.accessToken)) {
+      throw new AuthManagerError(ErrorCode.CONFIGURATION, 'Credentials need a non-empty accessToken of visible ASCII characters (RFC 6749 Appendix A.12)');
+    }
+    if (init.tokenType !== undefined && !isValidTokenType(init.tokenType)) {
+      throw new AuthManagerError(ErrorCode.CONFIGURATION, 'Credentials tokenType must be an HTTP auth scheme such as "Bearer" (RFC 9110 §5.6.2 token)');
+    }
+    if (!isValidDate(init.expiresAt) || !isValidDate(init.obtainedAt)) {
+      throw new AuthManagerError(ErrorCode.CONFIGURATION, 'Credentials expiresAt and obtainedAt must be valid dates');
+    }
+    if (init.refreshToken !== undefined && (typeof init.refreshToken !== 'string' || init.refreshToken === '')) {
+      throw new AuthManagerError(ErrorCode.CONFIGURATION, 'Credentials refreshToken must be a non-empty string when given');
     }
     this.#accessToken = init.accessToken;
     this.#refreshToken = init.refreshToken;
@@ -83,6 +142,7 @@ export class Credentials<X extends object = Record<string, unknown>> {
     this.expiresAt = init.expiresAt;
     this.expiresAtMs = init.expiresAt?.getTime();
     this.obtainedAt = init.obtainedAt ?? new Date();
+    this.#lifetimeMs = this.expiresAtMs === undefined ? 0 : this.expiresAtMs - this.obtainedAt.getTime();
     this.extras = Object.freeze({ ...(init.extras ?? ({} as X)) });
     this.raw = Object.freeze({ ...(init.raw ?? {}) });
   }
@@ -102,6 +162,22 @@ export class Credentials<X extends object = Record<string, unknown>> {
    */
   expiresWithin(skewMs: number, nowMs: number = Date.now()): boolean {
     return this.expiresAtMs !== undefined && this.expiresAtMs - skewMs <= nowMs;
+  }
+
+  /**
+   * True when a session should refresh: the access token expires within the skew, where the skew is
+   * capped at {@link MAX_SKEW_LIFETIME_FRACTION} of the token's lifetime (`expiresAt` −
+   * `obtainedAt`), so short-lived tokens are not refreshed on every call. Tokens without
+   * `expiresAt` never need one.
+   * @param skewMs - the configured margin, milliseconds
+   * @param nowMs - epoch milliseconds. @default Date.now()
+   */
+  needsRefresh(skewMs: number, nowMs: number = Date.now()): boolean {
+    const exp = this.expiresAtMs;
+    if (exp === undefined) return false;
+    const lifetimeMs = this.#lifetimeMs;
+    const skew = lifetimeMs > 0 ? Math.min(skewMs, lifetimeMs * MAX_SKEW_LIFETIME_FRACTION) : skewMs;
+    return exp - skew <= nowMs;
   }
 
   /**

@@ -33,7 +33,11 @@ export interface AuthorizationRequest {
   readonly expiresAt: Date;
 }
 
-/** Input of {@link OAuth2Flow.exchange}: the full callback URL, or its `code` and `state`. */
+/**
+ * Input of {@link OAuth2Flow.exchange}: the full callback URL, or its `code`, `state` and — from
+ * servers that send it — `iss` (RFC 9207). When the server's metadata says
+ * `authorization_response_iss_parameter_supported`, `iss` is required and must equal its issuer.
+ */
 export type ExchangeInput =
   | { readonly callbackUrl: string | URL }
   | { readonly code: string; readonly state: string; readonly iss?: string };
@@ -69,6 +73,21 @@ export interface FlowHost {
   loadCredentials(provider: string, subject: string): Promise<Credentials<object> | undefined>;
   /** Deletes stored credentials. */
   deleteCredentials(provider: string, subject: string): Promise<boolean>;
+}
+
+/**
+ * The callback's query parameters.
+ * @throws AuthManagerError `INVALID_STATE` when `callbackUrl` is not a URL
+ */
+function callbackParams(input: ExchangeInput, provider: string): URLSearchParams {
+  if (!('callbackUrl' in input)) {
+    return new URLSearchParams({ code: input.code, state: input.state, ...(input.iss !== undefined ? { iss: input.iss } : {}) });
+  }
+  try {
+    return new URL(input.callbackUrl).searchParams;
+  } catch {
+    throw new AuthManagerError(ErrorCode.INVALID_STATE, `${provider}: the callbackUrl is not a valid URL`, { provider });
+  }
 }
 
 const RESERVED_PARAMS = new Set(['state', 'nonce', 'code_challenge', 'code_challenge_method', 'client_id', 'redirect_uri', 'response_type']);
@@ -131,14 +150,15 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
    * Completes an authorization: consumes the pending record for `state` (once, unexpired, same
    * provider), exchanges the code at the token endpoint and validates the ID token if there is one.
    * Stores nothing: call `auth.storeCredentials` (or use {@link OAuth2Flow.complete}).
-   * @throws AuthManagerError `INVALID_STATE` | `AUTHORIZATION_DENIED` (the callback carries `error`,
+   * @throws AuthManagerError `INVALID_STATE` (malformed callback; unknown, used or expired state; `iss`
+   *   missing or naming another issuer, RFC 9207) | `AUTHORIZATION_DENIED` (the callback carries `error`,
    *   e.g. `access_denied`) | `TOKEN_EXCHANGE_FAILED` (RFC 6749 §5.2 fields set) |
    *   `INVALID_TOKEN_RESPONSE` | `PROVIDER_UNAVAILABLE`
    * @see RFC 6749 §4.1.2–4.1.4, §10.12 (state); OpenID Connect Core §3.1.3.7 (ID token validation)
    */
   async exchange(input: ExchangeInput): Promise<ExchangeResult<X>> {
     const rt = this.#runtime;
-    const params = 'callbackUrl' in input ? new URL(input.callbackUrl).searchParams : new URLSearchParams({ code: input.code, state: input.state, ...(input.iss ? { iss: input.iss } : {}) });
+    const params = callbackParams(input, rt.id);
     const state = params.get('state');
     if (!state) throw new AuthManagerError(ErrorCode.INVALID_STATE, `${rt.id}: the callback has no state parameter`, { provider: rt.id });
     const record = await this.#host.store.take(pendingKey(state));
@@ -149,22 +169,30 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
     if (pending.provider !== rt.id) {
       throw new AuthManagerError(ErrorCode.INVALID_STATE, `${rt.id}: the state was issued for another provider`, { provider: rt.id });
     }
+    const config = await rt.config();
+    const metadata = config.serverMetadata();
+    // RFC 9207 §2.4: an `iss` that names another issuer is a mix-up attack, whichever form the
+    // callback came in; a server that announces `iss` must send it. Checked before `error`, so a
+    // forged error response from another server is refused as such.
+    const iss = params.get('iss');
+    if (iss !== null && iss !== metadata.issuer) {
+      throw new AuthManagerError(ErrorCode.INVALID_STATE, `${rt.id}: the callback's iss names another authorization server (RFC 9207)`, { provider: rt.id });
+    }
+    if (iss === null && metadata.authorization_response_iss_parameter_supported === true) {
+      throw new AuthManagerError(ErrorCode.INVALID_STATE, `${rt.id}: the callback has no iss parameter, which this server always sends (RFC 9207); pass it to exchange()`, { provider: rt.id });
+    }
     const error = params.get('error');
     if (error) {
       const description = params.get('error_description');
-      throw new AuthManagerError(ErrorCode.AUTHORIZATION_DENIED, `${rt.id}: authorization failed: ${error}${description ? ` (${description})` : ''}`, {
+      throw new AuthManagerError(ErrorCode.AUTHORIZATION_DENIED, `${rt.id}: authorization failed: ${error}`, {
         provider: rt.id, oauth: { error, ...(description ? { error_description: description } : {}) },
       });
     }
-    const config = await rt.config();
     // The token request must carry the redirect_uri of the authorization request (RFC 6749 §4.1.3);
     // openid-client takes it from the URL it is given, so rebuild the callback on that URI.
     const currentUrl = new URL(pending.redirectUri);
     currentUrl.search = '';
     for (const [k, v] of params) currentUrl.searchParams.append(k, v);
-    if (!('callbackUrl' in input) && !params.has('iss') && config.serverMetadata().authorization_response_iss_parameter_supported) {
-      currentUrl.searchParams.set('iss', config.serverMetadata().issuer);
-    }
     let response: Record<string, unknown>;
     try {
       response = await oauth.authorizationCodeGrant(config, currentUrl, {
@@ -175,7 +203,8 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
     } catch (err) {
       throw mapProviderError(err, rt.id, 'exchange');
     }
-    let credentials = rt.credentialsFromResponse(response, this.#host.now());
+    this.#checkAuthorizedParty(response, config);
+    let credentials = rt.credentialsFromResponse(response, this.#host.now(), undefined, pending.scopes);
     const afterExchange = rt.oauth2.hooks?.afterExchange;
     if (afterExchange) {
       let extras: Readonly<Record<string, unknown>> | undefined;
@@ -187,6 +216,17 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
       if (extras) credentials = credentials.with({ extras: { ...credentials.extras, ...extras } });
     }
     return { provider: rt.id, subject: pending.subject, credentials: credentials as Credentials<X> };
+  }
+
+  /**
+   * OpenID Connect Core §3.1.3.7 (5): an ID token's `azp`, when present, must be our client id.
+   * openid-client checks it only when `aud` has several values.
+   */
+  #checkAuthorizedParty(response: Record<string, unknown>, config: oauth.Configuration): void {
+    const claims = typeof response.claims === 'function' ? (response.claims as () => Record<string, unknown> | undefined)() : undefined;
+    if (claims?.azp !== undefined && claims.azp !== config.clientMetadata().client_id) {
+      throw new AuthManagerError(ErrorCode.INVALID_TOKEN_RESPONSE, `${this.#runtime.id}: the ID token was issued to another client (azp)`, { provider: this.#runtime.id });
+    }
   }
 
   /**
@@ -220,6 +260,7 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
     } catch (err) {
       throw mapProviderError(err, rt.id, 'refresh');
     }
+    this.#checkAuthorizedParty(response, config);
     return rt.credentialsFromResponse(response, this.#host.now(), credentials as Credentials<object>) as Credentials<X>;
   }
 

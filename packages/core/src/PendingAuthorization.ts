@@ -34,12 +34,17 @@ export function encodePending(p: PendingAuthorization): string {
 
 /**
  * Parses a pending authorization.
- * @throws AuthManagerError `INVALID_STATE` when the record is not one
+ * @throws AuthManagerError `INVALID_STATE` when the record is not one (fields missing or of the
+ *   wrong type, a redirect URI that is not an absolute URL)
  */
 export function decodePending(value: string): PendingAuthorization {
-  try {
-    const o = JSON.parse(value) as PendingAuthorization & { v?: number };
-    if (o.v === 1 && typeof o.provider === 'string' && typeof o.subject === 'string' && typeof o.redirectUri === 'string' && typeof o.expiresAtMs === 'number') return o;
-  } catch { /* fall through */ }
-  throw new AuthManagerError(ErrorCode.INVALID_STATE, 'Pending authorization record is malformed');
+  let o: (PendingAuthorization & { v?: unknown }) | undefined;
+  try { o = JSON.parse(value) as PendingAuthorization & { v?: unknown }; } catch { o = undefined; }
+  if (typeof o === 'object' && o !== null && o.v === 1 && typeof o.provider === 'string' && typeof o.subject === 'string' &&
+      typeof o.redirectUri === 'string' && URL.canParse(o.redirectUri) && typeof o.expiresAtMs === 'number' &&
+      Array.isArray(o.scopes) && o.scopes.every((s) => typeof s === 'string') &&
+      (o.codeVerifier === undefined || typeof o.codeVerifier === 'string') && (o.nonce === undefined || typeof o.nonce === 'string')) {
+    return o;
+  }
+  throw new AuthManagerError(ErrorCode.INVALID_STATE, 'Pending authorization record is malformed; start the authorization again');
 }

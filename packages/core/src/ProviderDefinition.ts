@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Credentials, CredentialsInit } from './Credentials.js';
+import type { OriginPattern } from './OriginPattern.js';
 
 /**
  * One app-credential field: the schema its value must pass, where it can come from, its default.
@@ -162,6 +163,13 @@ export interface ApiBinding<A, X extends object> {
    * serves gmail.googleapis.com, sheets.googleapis.com…). The base URL's origin is always allowed.
    */
   readonly allowedOrigins?: readonly string[] | ((ctx: { readonly app: A }) => readonly string[]);
+  /**
+   * Where a base URL that comes from the credentials (a token response field such as Salesforce
+   * `instance_url` or Pipedrive `api_domain`) may point: origin patterns such as
+   * `https://*.my.salesforce.com` (see {@link OriginPattern}). When set, every API call checks the
+   * resolved base URL against them before the token is attached, and refuses with `CONFIGURATION`.
+   */
+  readonly baseUrlOrigins?: readonly OriginPattern[] | ((ctx: { readonly app: A }) => readonly OriginPattern[]);
   /**
    * Whether an API response means the access token was refused, so `session.fetch` refreshes once
    * and retries once. @default `response.status === 401` (RFC 6750 §3.1 `invalid_token`).

@@ -1,10 +1,12 @@
 import * as oauth from 'openid-client';
 import { requireAppField, resolveAppCredentials } from './AppCredentials.js';
 import { AuthManagerError } from './AuthManagerError.js';
-import { Credentials, type CredentialsInit } from './Credentials.js';
+import { Credentials, isValidAccessToken, isValidTokenType, type CredentialsInit } from './Credentials.js';
 import type { EnvSource } from './EnvSource.js';
 import { ErrorCode } from './ErrorCode.js';
+import { jsonShapeProblem } from './JsonShape.js';
 import { mapProviderError } from './mapProviderError.js';
+import { matchesOriginPattern } from './OriginPattern.js';
 import type {
   AnyProviderDefinition, AppCredentialsInput, OAuth2Spec, OAuthHttpRequest, ProviderContext,
 } from './ProviderDefinition.js';
@@ -13,6 +15,18 @@ import type {
 const TYPED_FIELDS = new Set(['access_token', 'token_type', 'refresh_token', 'expires_in', 'scope', 'id_token']);
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/**
+ * Largest `expires_in` accepted, seconds (2^31 − 1, about 68 years: the largest value providers use to
+ * mean "practically never"). Larger, negative, non-finite or non-numeric values are refused.
+ */
+export const MAX_EXPIRES_IN_SECONDS = 2_147_483_647;
+
+/** Default cap on a response body from a provider's OAuth endpoints, bytes (1 MiB). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
+
+/** Statuses whose responses have no body (the Fetch standard's null-body statuses). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /** A provider's app-credential field that an OAuth flow needs but is missing. */
 export interface MissingAppCredential {
@@ -37,6 +51,8 @@ export class ProviderRuntime {
   timeoutMs = 10_000;
   /** Clock, epoch milliseconds. Set by the manager. */
   now: () => number = Date.now;
+  /** Cap on one OAuth-endpoint response body, bytes. Set by the manager. */
+  maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
 
   constructor(definition: AnyProviderDefinition, input: AppCredentialsInput<AnyProviderDefinition['appCredentials']>, env: EnvSource, httpFetch: typeof fetch) {
     this.id = definition.id;
@@ -148,7 +164,7 @@ export class ProviderRuntime {
         init: { ...(options as RequestInit), headers: new Headers(options.headers as HeadersInit) },
       };
       if (hooks?.prepareRequest) request = await hooks.prepareRequest(request, this.context as never);
-      const response = await this.fetch(request.url, request.init);
+      const response = await readCapped(await this.fetch(request.url, request.init), this.maxResponseBytes, this.id);
       return hooks?.processResponse ? hooks.processResponse(response, request, this.context as never) : response;
     };
   }
@@ -168,30 +184,43 @@ export class ProviderRuntime {
   /**
    * Builds credentials from a token response. On refresh, `previous` supplies what the response
    * omits: the refresh token, scopes, ID token and extras (RFC 6749 §6: the server MAY issue a new
-   * refresh token; when it does not, the old one stays valid).
+   * refresh token; when it does not, the old one stays valid). On a code exchange, a response without
+   * `scope` means the requested scopes were granted (RFC 6749 §5.1), so `requestedScopes` are kept.
+   *
+   * The response is refused, and nothing is stored, when: `access_token` is missing or has characters
+   * outside RFC 6749 VSCHAR (CR, LF, non-Latin-1…); `token_type` is not an HTTP auth scheme;
+   * `expires_in` is not a number (or numeric string) from 0 to {@link MAX_EXPIRES_IN_SECONDS};
+   * the body nests deeper than 32 levels or has a `__proto__`, `constructor` or `prototype` key.
    * @param nowMs - epoch milliseconds the response was received
-   * @throws AuthManagerError `INVALID_TOKEN_RESPONSE` when `access_token` is missing or the provider's
+   * @param requestedScopes - the scopes of the authorization request, for a code exchange
+   * @throws AuthManagerError `INVALID_TOKEN_RESPONSE` as above, or when the provider's
    *   `validateTokenResponse` hook rejects it
    */
-  credentialsFromResponse(response: Record<string, unknown>, nowMs: number, previous?: Credentials<object>): Credentials<object> {
+  credentialsFromResponse(response: Record<string, unknown>, nowMs: number, previous?: Credentials<object>, requestedScopes?: readonly string[]): Credentials<object> {
+    const shape = jsonShapeProblem(response);
+    if (shape) throw this.#invalidResponse(`the token response ${shape}`);
     const raw: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(response)) if (typeof v !== 'function') raw[k] = v;
     this.definition.oauth2?.hooks?.validateTokenResponse?.(raw, this.context as never);
-    if (typeof raw.access_token !== 'string' || raw.access_token === '') {
-      throw new AuthManagerError(ErrorCode.INVALID_TOKEN_RESPONSE, `${this.id}: token response has no access_token`, { provider: this.id });
+    if (typeof raw.access_token !== 'string' || raw.access_token === '') throw this.#invalidResponse('the token response has no access_token');
+    if (!isValidAccessToken(raw.access_token)) {
+      throw this.#invalidResponse('the access_token has characters that cannot be sent in an HTTP header (RFC 6749 Appendix A.12 allows %x20-7E)');
     }
+    if (raw.token_type !== undefined && !isValidTokenType(raw.token_type)) {
+      throw this.#invalidResponse('token_type is not an HTTP authentication scheme (RFC 9110 §5.6.2)');
+    }
+    const expiresIn = this.#expiresIn(raw.expires_in);
     const extraKeys = this.definition.userCredentials?.extras ?? [];
     const extras: Record<string, unknown> = { ...(previous?.extras ?? {}) };
     for (const key of extraKeys) if (raw[key] !== undefined) extras[key] = raw[key];
     const rest: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(raw)) if (!TYPED_FIELDS.has(k) && !extraKeys.includes(k)) rest[k] = v;
-    const expiresIn = typeof raw.expires_in === 'number' ? raw.expires_in
-      : typeof raw.expires_in === 'string' && raw.expires_in !== '' ? Number(raw.expires_in) : undefined;
-    const lifetime = expiresIn !== undefined && Number.isFinite(expiresIn) ? expiresIn : this.defaultLifetimeSeconds();
+    const lifetime = expiresIn ?? this.defaultLifetimeSeconds();
     const tokenType = typeof raw.token_type === 'string' && raw.token_type.toLowerCase() !== 'bearer' ? raw.token_type : 'Bearer';
     const refreshToken = typeof raw.refresh_token === 'string' && raw.refresh_token !== '' ? raw.refresh_token : previous?.refreshToken;
     const idToken = typeof raw.id_token === 'string' ? raw.id_token : previous?.idToken;
-    const scopes = this.splitScopes(raw.scope) ?? previous?.scopes;
+    const granted = this.splitScopes(raw.scope);
+    const scopes = granted ?? previous?.scopes ?? (requestedScopes && requestedScopes.length > 0 ? requestedScopes : undefined);
     return new Credentials({
       accessToken: raw.access_token,
       tokenType,
@@ -205,21 +234,72 @@ export class ProviderRuntime {
     });
   }
 
-  /** Absolute URL for an API path, refusing URLs outside the provider's base (the token must not leak). */
+  /** `expires_in` in seconds (RFC 6749 §5.1), or `undefined` when absent. */
+  #expiresIn(value: unknown): number | undefined {
+    if (value === undefined || value === null) return undefined;
+    const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+    if (!Number.isFinite(n) || n < 0 || n > MAX_EXPIRES_IN_SECONDS) {
+      throw this.#invalidResponse(`expires_in must be a number of seconds from 0 to ${MAX_EXPIRES_IN_SECONDS}`);
+    }
+    return n;
+  }
+
+  #invalidResponse(what: string): AuthManagerError {
+    return new AuthManagerError(ErrorCode.INVALID_TOKEN_RESPONSE, `${this.id}: ${what}`, { provider: this.id });
+  }
+
+  /**
+   * The absolute URL an API call goes to. `path` is resolved against the binding's base URL by the
+   * WHATWG URL parser first (which turns `\\` into `/`, drops tabs and newlines, strips leading
+   * spaces and C0 controls, lower-cases and punycodes hosts, drops default ports), and only then
+   * checked: the token goes only to the base URL's origin or one of the binding's `allowedOrigins`,
+   * never to a URL with userinfo. A path starting with one `/` is relative to the base URL's path
+   * (`/users` on `https://api.notion.com/v1` is `https://api.notion.com/v1/users`).
+   * @throws AuthManagerError `CONFIGURATION` when the URL is not parseable or leaves the allowed
+   *   origins, or when a base URL derived from the credentials is outside the binding's `baseUrlOrigins`
+   *   | `UNSUPPORTED_FLOW` when the provider has no API binding
+   */
   apiUrl(path: string, credentials: Credentials<object>): URL {
     const binding = this.definition.api;
     if (!binding) throw new AuthManagerError(ErrorCode.UNSUPPORTED_FLOW, `Provider "${this.id}" has no API binding`, { provider: this.id });
     const base = typeof binding.baseUrl === 'function' ? binding.baseUrl({ app: this.app as never, credentials: credentials as never }) : binding.baseUrl;
-    const baseUrl = new URL(base.endsWith('/') ? base : `${base}/`);
-    if (/^[a-z][a-z0-9+.-]*:/i.test(path)) {
-      const url = new URL(path);
-      const extra = typeof binding.allowedOrigins === 'function' ? binding.allowedOrigins({ app: this.app as never }) : (binding.allowedOrigins ?? []);
-      if (url.origin !== baseUrl.origin && !extra.some((o) => new URL(o).origin === url.origin)) {
-        throw new AuthManagerError(ErrorCode.CONFIGURATION, `${this.id}: refusing to send the access token to ${url.origin}, outside the provider's API (${baseUrl.origin})`, { provider: this.id });
-      }
-      return url;
+    let baseUrl: URL;
+    try { baseUrl = new URL(base.endsWith('/') ? base : `${base}/`); } catch {
+      throw new AuthManagerError(ErrorCode.CONFIGURATION, `${this.id}: the API base URL is not a URL`, { provider: this.id });
     }
-    return new URL(path.replace(/^\//, ''), baseUrl);
+    const declared = typeof binding.baseUrlOrigins === 'function' ? binding.baseUrlOrigins({ app: this.app as never }) : binding.baseUrlOrigins;
+    if (declared !== undefined && !matchesOriginPattern(baseUrl, declared)) {
+      throw new AuthManagerError(ErrorCode.CONFIGURATION, `${this.id}: refusing to send the access token to ${baseUrl.origin}, which is not among the provider's declared API hosts`, { provider: this.id });
+    }
+    // One leading "/" means "below the base path"; "//" or "/\\" is a network-path reference that the
+    // parser resolves to another host, and the origin check below refuses it.
+    const relative = /^\/(?![/\\])/.test(path) ? path.slice(1) : path;
+    let url: URL;
+    try { url = new URL(relative, baseUrl); } catch {
+      throw new AuthManagerError(ErrorCode.CONFIGURATION, `${this.id}: the API path is not a valid URL reference`, { provider: this.id });
+    }
+    if (url.username !== '' || url.password !== '') {
+      throw new AuthManagerError(ErrorCode.CONFIGURATION, `${this.id}: refusing to send the access token to a URL with userinfo`, { provider: this.id });
+    }
+    if (url.origin !== baseUrl.origin && !this.#allowedOrigins().has(url.origin)) {
+      const shown = url.origin === 'null' ? `a ${url.protocol} URL` : url.origin;
+      throw new AuthManagerError(ErrorCode.CONFIGURATION, `${this.id}: refusing to send the access token to ${shown}, outside the provider's API (${baseUrl.origin})`, { provider: this.id });
+    }
+    return url;
+  }
+
+  #allowed: ReadonlySet<string> | undefined;
+
+  /** The binding's `allowedOrigins`, each normalized by the URL parser (computed once). */
+  #allowedOrigins(): ReadonlySet<string> {
+    if (this.#allowed) return this.#allowed;
+    const binding = this.definition.api;
+    const extra = typeof binding?.allowedOrigins === 'function' ? binding.allowedOrigins({ app: this.app as never }) : (binding?.allowedOrigins ?? []);
+    const origins = new Set<string>();
+    for (const o of extra) {
+      try { const origin = new URL(o).origin; if (origin !== 'null') origins.add(origin); } catch { /* not a URL: allows nothing */ }
+    }
+    return (this.#allowed = origins);
   }
 
   /** The binding's extra headers for an API call. */
@@ -227,6 +307,40 @@ export class ProviderRuntime {
     const h = this.definition.api?.headers;
     return typeof h === 'function' ? h({ app: this.app as never, credentials: credentials as never }) : (h ?? {});
   }
+}
+
+/**
+ * Reads a response body up to `maxBytes` and hands back an equivalent response. openid-client reads
+ * token, discovery, JWKS and userinfo bodies whole; a provider (or anything posing as one) must not be
+ * able to make us buffer an unbounded body.
+ * @throws AuthManagerError `INVALID_TOKEN_RESPONSE` when the body is larger
+ */
+async function readCapped(response: Response, maxBytes: number, provider: string): Promise<Response> {
+  if (response.body === null || NULL_BODY_STATUSES.has(response.status)) return response;
+  const tooLarge = () => new AuthManagerError(ErrorCode.INVALID_TOKEN_RESPONSE,
+    `${provider}: the response body is larger than ${maxBytes} bytes (maxResponseBytes)`, { provider, status: response.status });
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const copy = new Response(Buffer.concat(chunks), { status: response.status, statusText: response.statusText, headers: response.headers });
+  // openid-client checks `response.url` in places (and hooks may read it): keep it.
+  Object.defineProperty(copy, 'url', { value: response.url });
+  return copy;
 }
 
 function isLoopbackHttp(url: URL): boolean {

@@ -1,32 +1,59 @@
 import { AuthManagerError } from './AuthManagerError.js';
 import type { Credentials } from './Credentials.js';
 import type { CredentialRepository } from './CredentialRepository.js';
-import { recordKeyId, type LockOptions } from './CredentialStore.js';
+import { recordKeyId, type LockOptions, type StoreLock } from './CredentialStore.js';
 import { ErrorCode } from './ErrorCode.js';
 
 /** Performs one refresh token grant (no storage). */
 export type RefreshGrant = (credentials: Credentials<object>) => Promise<Credentials<object>>;
 
+/** What {@link RefreshCoordinatorOptions.onUnpersistedCredential} is given. */
+export interface UnpersistedCredential {
+  readonly provider: string;
+  readonly subject: string;
+  /** The refreshed credential that could not be written. A secret: keep it safe, never log it. */
+  readonly credentials: Credentials<object>;
+  /** The last store error (`STORE_UNAVAILABLE`, or a store's own code). */
+  readonly error: AuthManagerError;
+}
+
+/** Options of {@link RefreshCoordinator}. */
+export interface RefreshCoordinatorOptions {
+  readonly lock: LockOptions;
+  readonly skewMs: number;
+  /** Manager clock, epoch milliseconds (expiry checks). */
+  readonly now: () => number;
+  /** How long a refreshed credential's write is retried through a store outage, milliseconds. */
+  readonly writeRetryMs: number;
+  /** Called with a refreshed credential whose write failed for `writeRetryMs`. */
+  readonly onUnpersistedCredential?: (event: UnpersistedCredential) => void | Promise<void>;
+}
+
+const FIRST_RETRY_DELAY_MS = 100;
+const MAX_RETRY_DELAY_MS = 2_000;
+/** Compare-and-set rounds lost to other writers before giving up (each re-reads first). */
+const MAX_CONFLICTS = 5;
+
 /**
  * Refreshes stored credentials at most once at a time per (provider, subject):
  * - in this process, concurrent callers share one in-flight promise (single-flight);
  * - across processes, when the store has a `lock`, the refresher takes it, re-reads the record and
- *   skips the refresh if another process already did it;
+ *   skips the refresh if another process already did it; a `LOCK_TIMEOUT` re-reads too, since the
+ *   holder may have refreshed meanwhile;
  * - the new credential is written (compare-and-set on the version read) before any caller gets it;
- * - a failed refresh writes nothing: the stored credential stays exactly as it was.
+ * - a failed refresh writes nothing: the stored credential stays exactly as it was;
+ * - a successful refresh is never thrown away while it can still be stored: the provider may already
+ *   have invalidated the old refresh token (rotation), so a failed write is retried for
+ *   `writeRetryMs` (renewing the lock), and past that the credential goes to `onUnpersistedCredential`.
  */
 export class RefreshCoordinator {
   readonly #repository: CredentialRepository;
   readonly #inFlight = new Map<string, Promise<Credentials<object>>>();
-  readonly #lock: LockOptions;
-  readonly #skewMs: number;
-  readonly #now: () => number;
+  readonly #options: RefreshCoordinatorOptions;
 
-  constructor(repository: CredentialRepository, options: { lock: LockOptions; skewMs: number; now: () => number }) {
+  constructor(repository: CredentialRepository, options: RefreshCoordinatorOptions) {
     this.#repository = repository;
-    this.#lock = options.lock;
-    this.#skewMs = options.skewMs;
-    this.#now = options.now;
+    this.#options = options;
   }
 
   /**
@@ -34,7 +61,9 @@ export class RefreshCoordinator {
    * @param stale - the credentials the caller found expired or rejected (HTTP 401)
    * @param grant - the provider's refresh token grant
    * @throws AuthManagerError `CREDENTIALS_NOT_FOUND` (deleted meanwhile) | `REAUTHORIZATION_REQUIRED` |
-   *   `TOKEN_REFRESH_FAILED` | `PROVIDER_UNAVAILABLE` | `LOCK_TIMEOUT` | `STORE_UNAVAILABLE`
+   *   `TOKEN_REFRESH_FAILED` | `PROVIDER_UNAVAILABLE` | `RATE_LIMITED` | `LOCK_TIMEOUT` |
+   *   `STORE_UNAVAILABLE` (for a refreshed credential: only after `writeRetryMs`, and the message says
+   *   whether `onUnpersistedCredential` received it)
    */
   refresh(provider: string, subject: string, stale: Credentials<object>, grant: RefreshGrant): Promise<Credentials<object>> {
     const id = recordKeyId(this.#repository.key(provider, subject));
@@ -46,32 +75,87 @@ export class RefreshCoordinator {
     return flight;
   }
 
+  /** Whether `current` is a credential someone else refreshed after the caller saw `stale`. */
+  #replaced(current: Credentials<object>, stale: Credentials<object>): boolean {
+    return current.accessToken !== stale.accessToken && !current.needsRefresh(this.#options.skewMs, this.#options.now());
+  }
+
   async #run(provider: string, subject: string, stale: Credentials<object>, grant: RefreshGrant): Promise<Credentials<object>> {
     const store = this.#repository.store;
-    const lock = store.lock ? await store.lock(this.#repository.key(provider, subject), this.#lock) : undefined;
+    let lock: StoreLock | undefined;
+    if (store.lock) {
+      try {
+        lock = await store.lock(this.#repository.key(provider, subject), this.#options.lock);
+      } catch (err) {
+        if (!AuthManagerError.is(err, ErrorCode.LOCK_TIMEOUT)) throw err;
+        // The holder may well have refreshed while we waited.
+        const now = await this.#repository.load(provider, subject);
+        if (now && this.#replaced(now.credentials, stale)) return now.credentials;
+        throw err;
+      }
+    }
     try {
       const loaded = await this.#repository.load(provider, subject);
       if (!loaded) {
         throw new AuthManagerError(ErrorCode.CREDENTIALS_NOT_FOUND, `No stored ${provider} credentials for this subject (deleted while refreshing?)`, { provider });
       }
       const current = loaded.credentials;
-      if (current.accessToken !== stale.accessToken && !current.expiresWithin(this.#skewMs, this.#now())) {
-        return current; // another caller or process refreshed already
-      }
+      if (this.#replaced(current, stale)) return current; // another caller or process refreshed already
       const fresh = await grant(current);
-      try {
-        await this.#repository.save(provider, subject, fresh, loaded.version);
-      } catch (err) {
-        if (!AuthManagerError.is(err, ErrorCode.STORE_CONFLICT)) throw err;
-        // Someone wrote between our read and our write (a store without a lock). Prefer a valid
-        // record they wrote; otherwise ours is the newest grant: write it over theirs.
-        const now = await this.#repository.load(provider, subject);
-        if (now && !now.credentials.expiresWithin(this.#skewMs, this.#now())) return now.credentials;
-        await this.#repository.save(provider, subject, fresh, now ? now.version : null);
-      }
-      return fresh;
+      return await this.#persist(provider, subject, fresh, loaded.version, lock);
     } finally {
-      await lock?.release();
+      // Best effort: the lock expires by itself, and a failed release must not hide the result.
+      await lock?.release().catch(() => undefined);
     }
+  }
+
+  /**
+   * Writes a refreshed credential, compare-and-set on the version it was refreshed from, retrying
+   * through store outages for `writeRetryMs` while renewing the lock.
+   * @returns the credential to hand out: ours, or a valid one another writer stored meanwhile
+   */
+  async #persist(provider: string, subject: string, fresh: Credentials<object>, version: number, lock: StoreLock | undefined): Promise<Credentials<object>> {
+    const deadline = performance.now() + this.#options.writeRetryMs;
+    let ifVersion: number | null = version;
+    let delayMs = FIRST_RETRY_DELAY_MS;
+    let conflicts = 0;
+    let lastError: AuthManagerError;
+    for (;;) {
+      try {
+        await this.#repository.save(provider, subject, fresh, ifVersion);
+        return fresh;
+      } catch (err) {
+        if (AuthManagerError.is(err, ErrorCode.STORE_CONFLICT) && conflicts++ < MAX_CONFLICTS) {
+          // Someone wrote between our read and our write (a store without a lock, or our own write
+          // that applied before its reply was lost). Prefer a valid record there; otherwise ours is the
+          // newest grant: write it over theirs.
+          try {
+            const now = await this.#repository.load(provider, subject);
+            if (now && !now.credentials.needsRefresh(this.#options.skewMs, this.#options.now())) return now.credentials;
+            ifVersion = now ? now.version : null;
+            continue;
+          } catch (readErr) {
+            err = readErr;
+          }
+        }
+        if (!AuthManagerError.is(err) || !err.retryable || err.code === ErrorCode.STORE_CONFLICT) throw err;
+        lastError = err;
+      }
+      const leftMs = deadline - performance.now();
+      if (leftMs <= 0) break;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(delayMs, leftMs)));
+      delayMs = Math.min(delayMs * 2, MAX_RETRY_DELAY_MS);
+      // Keep other processes from refreshing with the refresh token we may have just used up.
+      await lock?.renew?.().catch(() => false);
+    }
+    const hook = this.#options.onUnpersistedCredential;
+    let handed = false;
+    if (hook) {
+      try { await hook({ provider, subject, credentials: fresh, error: lastError }); handed = true; } catch { /* reported below */ }
+    }
+    throw new AuthManagerError(ErrorCode.STORE_UNAVAILABLE,
+      `${provider}: the refreshed credential could not be stored for ${this.#options.writeRetryMs} ms (refreshWriteRetryMs); ` +
+      (handed ? 'it was handed to onUnpersistedCredential' : hook ? 'onUnpersistedCredential threw, so it is lost' : 'no onUnpersistedCredential hook is set, so it is lost and the user may have to connect again'),
+      { cause: lastError, provider });
   }
 }

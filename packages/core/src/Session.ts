@@ -24,8 +24,10 @@ export interface SessionHost {
   flow(provider: string): OAuth2Flow<object>;
   readonly repository: CredentialRepository;
   readonly coordinator: RefreshCoordinator;
-  /** Refresh this many milliseconds before `expiresAt`. */
+  /** Refresh this many milliseconds before `expiresAt` (capped at a share of the token's lifetime). */
   readonly skewMs: number;
+  /** Timeout of one `session.fetch` request, milliseconds; 0 for none. */
+  readonly apiTimeoutMs: number;
   /** Epoch milliseconds. */
   now(): number;
 }
@@ -91,12 +93,11 @@ export class Session implements AsyncDisposable {
    */
   async accessToken(provider: string): Promise<string> {
     const entry = this.#entries.get(provider);
-    if (entry !== undefined) {
-      const exp = entry.credentials.expiresAtMs;
-      if (exp === undefined || exp - this.#host.skewMs > this.#host.now()) return entry.credentials.accessToken;
+    if (entry !== undefined && !entry.credentials.needsRefresh(this.#host.skewMs, this.#host.now())) {
+      return entry.credentials.accessToken;
     }
     const loaded = entry ?? await this.#load(provider);
-    if (loaded.credentials.expiresWithin(this.#host.skewMs, this.#host.now())) await this.#refresh(provider, loaded);
+    if (loaded.credentials.needsRefresh(this.#host.skewMs, this.#host.now())) await this.#refresh(provider, loaded);
     return loaded.credentials.accessToken;
   }
 
@@ -106,7 +107,7 @@ export class Session implements AsyncDisposable {
    */
   async credentials(provider: string): Promise<Credentials<object>> {
     const entry = this.#entries.get(provider) ?? await this.#load(provider);
-    if (entry.credentials.expiresWithin(this.#host.skewMs, this.#host.now())) await this.#refresh(provider, entry);
+    if (entry.credentials.needsRefresh(this.#host.skewMs, this.#host.now())) await this.#refresh(provider, entry);
     return entry.credentials;
   }
 
@@ -126,7 +127,14 @@ export class Session implements AsyncDisposable {
    * On HTTP 401 (or what the binding's `isTokenRejected` says) the credential is refreshed once and
    * the request retried once (so bodies must be
    * replayable: strings, buffers, `URLSearchParams`, not streams).
-   * @throws as {@link Session.accessToken}; `PROVIDER_UNAVAILABLE` on network failure
+   *
+   * The path is resolved by the WHATWG URL parser before anything is checked, and the token is sent
+   * only to the binding's base origin or its `allowedOrigins` (see `ProviderRuntime.apiUrl`). Each
+   * request, body included, is bounded by the manager's `apiTimeoutMs` (default 30 s) besides any
+   * `init.signal` of the caller's.
+   * @throws as {@link Session.accessToken}; `CONFIGURATION` for a URL outside the provider's API
+   *   (before any request); `PROVIDER_UNAVAILABLE` on network failure or timeout; the caller's own
+   *   abort reason when `init.signal` aborts
    */
   async fetch(provider: string, path: string, init: RequestInit = {}): Promise<Response> {
     const rt = this.#host.runtime(provider);
@@ -200,11 +208,21 @@ export class Session implements AsyncDisposable {
     const url = rt.apiUrl(path, credentials);
     const headers = new Headers(rt.apiHeaders(credentials));
     new Headers(init.headers).forEach((value, name) => headers.set(name, value));
+    // Credentials only hold VSCHAR tokens and RFC 9110 schemes (checked when built), so this cannot
+    // throw a header error that quotes the token.
     headers.set('authorization', `${credentials.tokenType} ${credentials.accessToken}`);
+    const timeoutMs = this.#host.apiTimeoutMs;
+    const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+    const signal = timeout && init.signal ? AbortSignal.any([init.signal, timeout]) : (timeout ?? init.signal ?? null);
     try {
-      return await rt.fetch(url, { ...init, headers });
+      return await rt.fetch(url, { ...init, headers, signal });
     } catch (cause) {
-      throw new AuthManagerError(ErrorCode.PROVIDER_UNAVAILABLE, `${rt.id} API request to ${url.origin}${url.pathname} failed`, { cause, provider: rt.id });
+      if (init.signal?.aborted) throw init.signal.reason;
+      const what = `${rt.id} API request to ${url.origin}${url.pathname}`;
+      if (timeout?.aborted) {
+        throw new AuthManagerError(ErrorCode.PROVIDER_UNAVAILABLE, `${what} timed out after ${timeoutMs} ms (apiTimeoutMs)`, { cause, provider: rt.id });
+      }
+      throw new AuthManagerError(ErrorCode.PROVIDER_UNAVAILABLE, `${what} failed`, { cause, provider: rt.id });
     }
   }
 

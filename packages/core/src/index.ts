@@ -1,6 +1,9 @@
-export { ErrorCode } from './ErrorCode.js';
+export { ErrorCode, RETRYABLE_CODES, isRetryable } from './ErrorCode.js';
+export { RedactedCause } from './RedactedCause.js';
 export { AuthManagerError, type AuthManagerErrorOptions, type OAuthErrorFields } from './AuthManagerError.js';
-export { Credentials, redactToken, type CredentialsInit } from './Credentials.js';
+export {
+  Credentials, redactToken, isValidAccessToken, isValidTokenType, KNOWN_TOKEN_PREFIXES, MAX_SKEW_LIFETIME_FRACTION, type CredentialsInit,
+} from './Credentials.js';
 export { jsonCredentialCodec, type CredentialCodec } from './CredentialCodec.js';
 export {
   recordKeyId,
@@ -21,12 +24,13 @@ export {
   OAuth2Flow, type AuthorizeOptions, type AuthorizationRequest, type ExchangeInput, type ExchangeResult, type IntrospectionResult, type FlowHost,
 } from './OAuth2Flow.js';
 export { defineProvider, type ProviderFactory, type ProviderRegistration } from './defineProvider.js';
-export { ProviderRuntime, type MissingAppCredential } from './ProviderRuntime.js';
+export { ProviderRuntime, MAX_EXPIRES_IN_SECONDS, DEFAULT_MAX_RESPONSE_BYTES, type MissingAppCredential } from './ProviderRuntime.js';
+export { MAX_JSON_DEPTH } from './JsonShape.js';
 export { matchesOriginPattern, type OriginPattern } from './OriginPattern.js';
 export { PROVIDER_RUNTIME, ENV_SOURCE, HTTP_FETCH } from './ServiceIdentifiers.js';
-export { mapProviderError, type ProviderOperation } from './mapProviderError.js';
+export { mapProviderError, retryAfterSeconds, type ProviderOperation } from './mapProviderError.js';
 export { CredentialRepository, type LoadedCredentials } from './CredentialRepository.js';
-export { RefreshCoordinator, type RefreshGrant } from './RefreshCoordinator.js';
+export { RefreshCoordinator, type RefreshGrant, type RefreshCoordinatorOptions, type UnpersistedCredential } from './RefreshCoordinator.js';
 export { pendingKey, type PendingAuthorization } from './PendingAuthorization.js';
 /** The zod instance app-credential schemas are written with (providers need no zod dependency of their own). */
 export { z } from 'zod';

@@ -1,6 +1,7 @@
 import * as oauth from 'openid-client';
 import { AuthManagerError } from './AuthManagerError.js';
 import { ErrorCode } from './ErrorCode.js';
+import { scrubMessage } from './RedactedCause.js';
 
 /** Which operation failed: decides the code of a provider's rejection. */
 export type ProviderOperation = 'discovery' | 'exchange' | 'refresh' | 'revoke' | 'introspect' | 'api';
@@ -27,8 +28,36 @@ function isNetworkFailure(err: unknown): boolean {
 }
 
 /**
+ * Seconds from a `Retry-After` header: delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+ * @returns whole seconds ≥ 0, or `undefined` when absent or unparseable
+ */
+export function retryAfterSeconds(headers: Headers | undefined, nowMs: number = Date.now()): number | undefined {
+  const value = headers?.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d{1,10}$/.test(value)) return Number(value);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - nowMs) / 1000));
+}
+
+/** The code and extra fields for an HTTP status outside the OAuth error format. */
+function statusCode(status: number, operation: ProviderOperation): ErrorCode {
+  if (status === 429) return ErrorCode.RATE_LIMITED;
+  if (status >= 500) return ErrorCode.PROVIDER_UNAVAILABLE;
+  // A 2xx that failed to parse or validate is a malformed answer, whatever the operation.
+  if (status >= 200 && status < 300) return ErrorCode.INVALID_TOKEN_RESPONSE;
+  return REJECTION_CODE[operation];
+}
+
+function retryAfterOf(status: number, headers: Headers | undefined): { retryAfterSeconds?: number } {
+  const seconds = status === 429 || status === 503 ? retryAfterSeconds(headers) : undefined;
+  return seconds === undefined ? {} : { retryAfterSeconds: seconds };
+}
+
+/**
  * Maps whatever openid-client, fetch or a quirk hook threw into an {@link AuthManagerError}:
+ * - HTTP 429 → `RATE_LIMITED` with `retryAfterSeconds` from `Retry-After`
  * - HTTP 5xx, network failure, timeout → `PROVIDER_UNAVAILABLE`
+ * - HTTP 2xx whose body is not JSON, not an object, or fails validation → `INVALID_TOKEN_RESPONSE`
  * - `invalid_grant` on refresh → `REAUTHORIZATION_REQUIRED` (RFC 6749 §5.2)
  * - another OAuth error response → the operation's code (`TOKEN_EXCHANGE_FAILED`, …) with `error`,
  *   `error_description`, `error_uri`
@@ -48,21 +77,24 @@ export function mapProviderError(err: unknown, provider: string, operation: Prov
       ...(err.error_description !== undefined ? { error_description: err.error_description } : {}),
       ...(typeof err.cause.error_uri === 'string' ? { error_uri: err.cause.error_uri } : {}),
     };
-    const base = { cause: err, provider, status: err.status, oauth: oauthFields };
+    const base = { cause: err, provider, status: err.status, oauth: oauthFields, ...retryAfterOf(err.status, err.response?.headers) };
+    if (err.status === 429) {
+      return new AuthManagerError(ErrorCode.RATE_LIMITED, `${what}: provider answered HTTP 429 (${err.error}); try again later`, base);
+    }
     if (err.status >= 500) {
       return new AuthManagerError(ErrorCode.PROVIDER_UNAVAILABLE, `${what}: provider answered HTTP ${err.status} (${err.error})`, base);
     }
     if (operation === 'refresh' && err.error === 'invalid_grant') {
       return new AuthManagerError(ErrorCode.REAUTHORIZATION_REQUIRED, `${what}: refresh token rejected (invalid_grant); the user must connect again`, base);
     }
-    return new AuthManagerError(REJECTION_CODE[operation], `${what} failed: ${err.error}${err.error_description ? ` (${err.error_description})` : ''}`, base);
+    return new AuthManagerError(REJECTION_CODE[operation], `${what} failed: ${err.error}${err.error_description ? ` (${scrubMessage(err.error_description)})` : ''}`, base);
   }
   if (err instanceof oauth.WWWAuthenticateChallengeError) {
     const params = err.cause[0]?.parameters ?? {};
     const error = params.error ?? 'invalid_client';
-    const code = err.status >= 500 ? ErrorCode.PROVIDER_UNAVAILABLE : REJECTION_CODE[operation];
+    const code = err.status === 429 || err.status >= 500 ? statusCode(err.status, operation) : REJECTION_CODE[operation];
     return new AuthManagerError(code, `${what} failed: HTTP ${err.status} ${error}`, {
-      cause: err, provider, status: err.status,
+      cause: err, provider, status: err.status, ...retryAfterOf(err.status, err.response.headers),
       oauth: { error, ...(params.error_description ? { error_description: params.error_description } : {}) },
     });
   }
@@ -76,8 +108,11 @@ export function mapProviderError(err: unknown, provider: string, operation: Prov
   }
   const cause = (err as { cause?: { status?: unknown; headers?: unknown } } | undefined)?.cause;
   if (typeof cause === 'object' && cause !== null && typeof cause.status === 'number' && typeof cause.headers === 'object') {
-    const code = cause.status >= 500 ? ErrorCode.PROVIDER_UNAVAILABLE : REJECTION_CODE[operation];
-    return new AuthManagerError(code, `${what}: unexpected HTTP ${cause.status} response`, { cause: err, provider, status: cause.status });
+    const code = statusCode(cause.status, operation);
+    const detail = code === ErrorCode.INVALID_TOKEN_RESPONSE ? 'a response that is not a JSON object' : 'an unexpected response';
+    return new AuthManagerError(code, `${what}: HTTP ${cause.status} with ${detail}`, {
+      cause: err, provider, status: cause.status, ...retryAfterOf(cause.status, cause.headers as Headers),
+    });
   }
   const oauthCode = (err as { code?: unknown } | undefined)?.code;
   if (typeof oauthCode === 'string' && oauthCode.startsWith('OAUTH_')) {

@@ -58,7 +58,7 @@ describe('Credentials expiry', () => {
     expect(sample().idTokenClaims()).toEqual({ sub: 'user-1' });
   });
   it('rejects an empty access token', () => {
-    expect(() => new Credentials({ accessToken: '' })).toThrow(TypeError);
+    expect(() => new Credentials({ accessToken: '' })).toThrow(expect.objectContaining({ code: 'CONFIGURATION' }));
   });
 });
 
