@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { describeCredentialStore } from '@authmanager/testing/conformance';
+import { AuthManagerError } from '@authmanager/core';
 import { Cluster, type Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisCredentialStore } from '../src/index.js';
 
 // Master nodes of the cluster started once per jest run by cluster.globalSetup.mjs.
@@ -77,6 +79,22 @@ describe('RedisCredentialStore on a Redis Cluster', () => {
     const listed: string[] = [];
     for await (const key of store.list({ kind: 'credentials', provider })) listed.push(key.subject);
     expect({ masters: ports.size, listed: listed.sort() }).toEqual({ masters: 3, listed: [...subjects].sort() });
+  });
+
+  it('renews a held lock past its original ttlMs, and renew returns false once another owner took it over', async () => {
+    const key = { kind: 'credentials', provider: 'renew', subject: `s-${Date.now()}` } as const;
+    const other = new RedisCredentialStore({ redis: cluster, keyPrefix: 'cluster-test:' });
+    const lock = await store.lock(key, { ttlMs: 400, waitMs: 0 });
+    await sleep(250);
+    const renewed = await lock.renew?.();
+    await sleep(250); // 500 ms after the lock was taken: past its original 400 ms
+    const keptOut = await other.lock(key, { ttlMs: 400, waitMs: 0 }).then(() => 'taken', (err: unknown) =>
+      (AuthManagerError.is(err) ? err.code : String(err)));
+    await sleep(500); // the renewed lock has expired now
+    const takeover = await other.lock(key, { ttlMs: 5000, waitMs: 0 });
+    const renewedAfterTakeover = await lock.renew?.();
+    await takeover.release();
+    expect({ renewed, keptOut, renewedAfterTakeover }).toEqual({ renewed: true, keptOut: 'LOCK_TIMEOUT', renewedAfterTakeover: false });
   });
 
   it('lists from a Cluster instance that has not connected yet', async () => {

@@ -211,6 +211,68 @@ describe('concurrency across connections', () => {
   });
 });
 
+describe('lock renewal', () => {
+  /** The lock key of `key` under `prefix` (found with SCAN, so the test does not restate the schema). */
+  async function lockKeyOf(prefix: string): Promise<string> {
+    const keys = (await keysWithPrefix(prefix)).filter((k) => k.startsWith(`${prefix}lock:`));
+    if (keys.length !== 1) throw new Error(`expected one lock key under ${prefix}, found ${keys.length}`);
+    return keys[0] as string;
+  }
+
+  it('keeps another owner out past the original ttlMs, and sets the expiry to ttlMs from the renewal', async () => {
+    const owner = newStore('renew-a:');
+    const other = newStore('renew-a:');
+    const key = newKey();
+    const lock = await owner.lock(key, { ttlMs: 600, waitMs: 0 });
+    await sleep(400);
+    const renewed = await lock.renew?.();
+    const pttlAfterRenewMs = await raw.pttl(await lockKeyOf('renew-a:'));
+    await sleep(400); // 800 ms after the lock was taken: past its original 600 ms
+    const pastOriginalTtl = await rejectionOf(other.lock(key, { ttlMs: 5000, waitMs: 0 }));
+    await lock.release();
+    expect({
+      renewed,
+      pttlResetToTtl: pttlAfterRenewMs > 450 && pttlAfterRenewMs <= 600,
+      otherKeptOut: AuthManagerError.is(pastOriginalTtl, 'LOCK_TIMEOUT'),
+    }).toEqual({ renewed: true, pttlResetToTtl: true, otherKeptOut: true });
+  });
+
+  it('returns false after the lock expired and another owner took it, and leaves the new owner\'s lock alone', async () => {
+    const owner = newStore('renew-b:');
+    const other = newStore('renew-b:');
+    const key = newKey();
+    const lock = await owner.lock(key, { ttlMs: 200, waitMs: 0 });
+    await sleep(300);
+    const takenOver = await other.lock(key, { ttlMs: 2000, waitMs: 0 });
+    const lockKey = await lockKeyOf('renew-b:');
+    const pttlBeforeMs = await raw.pttl(lockKey);
+    await sleep(100);
+    const renewed = await lock.renew?.();
+    const holder = await raw.get(lockKey);
+    const pttlAfterMs = await raw.pttl(lockKey);
+    await takenOver.release();
+    expect({ renewed, holder: holder === takenOver.token, notExtended: pttlAfterMs <= pttlBeforeMs - 50 })
+      .toEqual({ renewed: false, holder: true, notExtended: true });
+  });
+
+  it('returns false after the lock expired with no new owner, and does not bring it back', async () => {
+    const owner = newStore('renew-c:');
+    const key = newKey();
+    const lock = await owner.lock(key, { ttlMs: 150, waitMs: 0 });
+    await sleep(250);
+    const renewed = await lock.renew?.();
+    const lockKeys = (await keysWithPrefix('renew-c:')).filter((k) => k.startsWith('renew-c:lock:'));
+    expect({ renewed, lockKeys }).toEqual({ renewed: false, lockKeys: [] });
+  });
+
+  it('returns false after the owner released the lock', async () => {
+    const owner = newStore('renew-d:');
+    const lock = await owner.lock(newKey(), { ttlMs: 5000, waitMs: 0 });
+    await lock.release();
+    expect(await lock.renew?.()).toBe(false);
+  });
+});
+
 describe('connection ownership', () => {
   it('leaves a caller-owned ioredis instance open on close()', async () => {
     const redis = new Redis(server.url);
