@@ -68,8 +68,26 @@ describe('the whole flow against the sandbox', () => {
     const auth = manager();
     const { url } = await auth.sandbox.oauth2.authorize({ subject: 'user-cs', params: { login_hint: 'user-cs' } });
     const cb = await followAuthorization(url, REDIRECT);
-    await auth.sandbox.oauth2.complete({ code: cb.searchParams.get('code')!, state: cb.searchParams.get('state')! });
+    await auth.sandbox.oauth2.complete({ code: cb.searchParams.get('code')!, state: cb.searchParams.get('state')!, iss: cb.searchParams.get('iss')! });
     expect(await auth.loadCredentials('sandbox', 'user-cs')).toBeInstanceOf(Credentials);
+  });
+
+  it('regression: RFC 9207 was off for exchange({ code, state }): a missing iss is refused when the server announces it', async () => {
+    const auth = manager();
+    const { url } = await auth.sandbox.oauth2.authorize({ subject: 'user-iss', params: { login_hint: 'user-iss' } });
+    const cb = await followAuthorization(url, REDIRECT);
+    await expect(auth.sandbox.oauth2.exchange({ code: cb.searchParams.get('code')!, state: cb.searchParams.get('state')! }))
+      .rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('iss') });
+  });
+
+  it('regression: RFC 9207 was off for exchange({ code, state }): an iss naming another server is refused before the code is sent', async () => {
+    const auth = manager();
+    const { url } = await auth.sandbox.oauth2.authorize({ subject: 'user-iss2', params: { login_hint: 'user-iss2' } });
+    const cb = await followAuthorization(url, REDIRECT);
+    const before = server.requestCount('token:authorization_code');
+    await expect(auth.sandbox.oauth2.exchange({ code: cb.searchParams.get('code')!, state: cb.searchParams.get('state')!, iss: 'https://attacker.example' }))
+      .rejects.toMatchObject({ code: 'INVALID_STATE' });
+    expect(server.requestCount('token:authorization_code')).toBe(before);
   });
 });
 
@@ -140,7 +158,7 @@ describe('state checks', () => {
   });
   it('reports a denied authorization as AUTHORIZATION_DENIED', async () => {
     const { state } = await auth.sandbox.oauth2.authorize({ subject: 'victim' });
-    const cb = new URL(`${REDIRECT}?error=access_denied&error_description=nope&state=${state}`);
+    const cb = new URL(`${REDIRECT}?error=access_denied&error_description=nope&state=${state}&iss=${encodeURIComponent(server.issuer)}`);
     await expect(auth.sandbox.oauth2.complete({ callbackUrl: cb })).rejects.toMatchObject({ code: 'AUTHORIZATION_DENIED', error: 'access_denied' });
   });
 });
