@@ -1,12 +1,12 @@
 import { AuthManagerError, ErrorCode, type ClientContext } from '@authmanager/core';
 import type { Connection } from 'jsforce';
-import { instanceUrlOf, type SalesforceUserCredentialExtras } from './extras.js';
+import type { SalesforceUserCredentialExtras } from './extras.js';
+import { instanceUrlOf, type InstanceOriginApp } from './instanceUrl.js';
 
 /** The app credentials the jsforce client reads. */
-interface JsforceApp {
+interface JsforceApp extends InstanceOriginApp {
   readonly apiVersion: string;
   readonly loginUrl: string;
-  readonly instanceUrl?: string | undefined;
 }
 
 type ConnectionClass = typeof import('jsforce').Connection;
@@ -38,7 +38,7 @@ export async function jsforceClient(ctx: ClientContext<JsforceApp, SalesforceUse
   const JsforceConnection = await loadConnectionClass();
   const credentials = await ctx.credentials();
   return new JsforceConnection({
-    instanceUrl: instanceUrlOf(credentials, ctx.app.instanceUrl),
+    instanceUrl: instanceUrlOf(credentials, ctx.app),
     accessToken: credentials.accessToken,
     version: ctx.app.apiVersion,
     loginUrl: ctx.app.loginUrl,
@@ -46,7 +46,7 @@ export async function jsforceClient(ctx: ClientContext<JsforceApp, SalesforceUse
       (async () => {
         let fresh = await ctx.credentials();
         if (fresh.accessToken === conn.accessToken) fresh = await ctx.refresh();
-        const instanceUrl = instanceUrlOf(fresh, ctx.app.instanceUrl);
+        const instanceUrl = instanceUrlOf(fresh, ctx.app);
         if (instanceUrl !== conn.instanceUrl.replace(/\/+$/, '')) {
           conn.accessToken = fresh.accessToken;
           conn.instanceUrl = instanceUrl;

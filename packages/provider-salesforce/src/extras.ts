@@ -1,5 +1,3 @@
-import { AuthManagerError, ErrorCode, type Credentials } from '@authmanager/core';
-
 /**
  * Extras kept from Salesforce's token response (wire names).
  * @see https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_web_server_flow.htm
@@ -15,16 +13,4 @@ export interface SalesforceUserCredentialExtras {
   readonly sfdc_community_url?: string;
   /** Experience Cloud site id, when the user logged in through one. */
   readonly sfdc_community_id?: string;
-}
-
-/**
- * The instance a credential's API calls go to: its `instance_url`, else the configured one.
- * @throws AuthManagerError `CONFIGURATION` when there is neither
- */
-export function instanceUrlOf(credentials: Credentials<SalesforceUserCredentialExtras>, configured: string | undefined): string {
-  const url = credentials.extras.instance_url ?? configured;
-  if (!url) {
-    throw new AuthManagerError(ErrorCode.CONFIGURATION, 'salesforce: the credential has no instance_url; pass instanceUrl or set SALESFORCE_INSTANCE_URL', { provider: 'salesforce' });
-  }
-  return url.replace(/\/+$/, '');
 }

@@ -5,3 +5,4 @@ export {
   type SalesforceAppCredentials,
 } from './salesforce.js';
 export type { SalesforceUserCredentialExtras } from './extras.js';
+export { SALESFORCE_INSTANCE_ORIGIN_PATTERNS } from './instanceUrl.js';

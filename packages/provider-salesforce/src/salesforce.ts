@@ -5,7 +5,8 @@ import {
   type ProviderContext, type ProviderDefinition, type RevokeHook,
 } from '@authmanager/core';
 import { jsforceClient } from './client.js';
-import { instanceUrlOf, type SalesforceUserCredentialExtras } from './extras.js';
+import type { SalesforceUserCredentialExtras } from './extras.js';
+import { allowedInstanceOriginsSchema, hostOf, instanceUrlOf, isAllowedInstanceUrl } from './instanceUrl.js';
 
 /** Production login host. */
 export const SALESFORCE_PRODUCTION_LOGIN_URL = 'https://login.salesforce.com';
@@ -88,7 +89,13 @@ const appCredentials = {
   instanceUrl: appField({
     schema: hostUrl.optional(),
     env: ['SALESFORCE_INSTANCE_URL'],
-    description: 'Instance URL of the static access token (https://<domain>.my.salesforce.com).',
+    description: 'Instance URL of the static access token (https://<domain>.my.salesforce.com). Configuring it allows its origin as an instance.',
+  }),
+  allowedInstanceOrigins: appField({
+    schema: allowedInstanceOriginsSchema,
+    env: ['SALESFORCE_ALLOWED_INSTANCE_ORIGINS'],
+    default: [],
+    description: 'Origins besides Salesforce\'s documented https://*.salesforce.com that an instance_url may name (the access token is sent there): https://host[:port] or https://*.suffix, a list or a space/comma string; http only for an exact loopback host (emulators).',
   }),
 } satisfies AppCredentialFields;
 
@@ -113,8 +120,10 @@ function invalid(message: string): AuthManagerError {
 /**
  * Quirk: Salesforce signs its token response instead of sending `expires_in`-style metadata.
  * `signature` is Base64(HMAC-SHA256(key = consumer secret, message = `id` + `issued_at`)); checking it
- * proves the identity URL (and so the account) came from Salesforce unmodified. Also requires the
- * `instance_url` the API base is derived from, on https (the token is sent there).
+ * proves the identity URL (and so the account) came from Salesforce unmodified. The signature does
+ * not cover `instance_url`, which becomes the destination of the access token, so it must be on
+ * Salesforce's documented domains or an `allowedInstanceOrigins` entry (see
+ * `SALESFORCE_INSTANCE_ORIGIN_PATTERNS`); otherwise the response is rejected and nothing is stored.
  * @see https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_web_server_flow.htm
  * @throws AuthManagerError `INVALID_TOKEN_RESPONSE`
  */
@@ -130,8 +139,10 @@ function verifyTokenResponseSignature(raw: Readonly<Record<string, unknown>>, ct
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw invalid('token response signature does not match id + issued_at (tampered response or wrong client secret)');
   }
-  if (typeof instanceUrl !== 'string' || !URL.canParse(instanceUrl) || !isSecureUrl(instanceUrl)) {
-    throw invalid('token response has no https instance_url');
+  if (typeof instanceUrl !== 'string') throw invalid('token response has no instance_url');
+  if (!isAllowedInstanceUrl(instanceUrl, ctx.app)) {
+    const host = hostOf(instanceUrl);
+    throw invalid(`token response's instance_url${host ? ` (${host})` : ''} is not on a Salesforce domain or an allowedInstanceOrigins entry`);
   }
 }
 
@@ -151,10 +162,11 @@ const revokeGrant: RevokeHook<SalesforceAppCredentials> = async ({ app, fetch, p
     body: new URLSearchParams({ token }).toString(),
   });
   if (response.ok) { await response.body?.cancel(); return; }
-  const body = await response.json().catch(() => ({})) as { error?: unknown; error_description?: unknown };
-  const error = typeof body.error === 'string' ? body.error : undefined;
+  // Any JSON value may come back (`null` too); a body that is not JSON is just an HTTP status.
+  const body = await response.json().catch(() => undefined) as { error?: unknown; error_description?: unknown } | null | undefined;
+  const error = typeof body?.error === 'string' ? body.error : undefined;
   if (response.status === 400 && error === 'invalid_token') return;
-  const description = typeof body.error_description === 'string' ? body.error_description : undefined;
+  const description = typeof body?.error_description === 'string' ? body.error_description : undefined;
   throw new AuthManagerError(
     response.status >= 500 ? ErrorCode.PROVIDER_UNAVAILABLE : ErrorCode.REVOCATION_FAILED,
     `${provider} revoke failed: HTTP ${response.status}${error ? ` (${error})` : ''}`,
@@ -208,8 +220,10 @@ const salesforceDefinition = {
   staticToken: staticCredentials,
   userCredentials: { extras: ['instance_url', 'id', 'issued_at', 'sfdc_community_url', 'sfdc_community_id'] },
   api: {
-    baseUrl: ({ app, credentials }) => `${instanceUrlOf(credentials, app.instanceUrl)}${DATA_PATH}${app.apiVersion}`,
-    // The identity URL (`extras.id`) lives on the login host.
+    // Checked on every call: a stored instance_url off the allowed origins throws before the token is sent.
+    baseUrl: ({ app, credentials }) => `${instanceUrlOf(credentials, app)}${DATA_PATH}${app.apiVersion}`,
+    // The identity URL (`extras.id`) lives on the login host. The token goes to an absolute URL only
+    // through `session.fetch`, which core confines to these origins and the instance's.
     allowedOrigins: ({ app }) => [app.loginUrl],
     headers: { accept: 'application/json' },
     isTokenRejected,
@@ -236,8 +250,13 @@ async function isTokenRejected(response: Response): Promise<boolean> {
  * App credentials (constructor, else env, else default): `clientId` (`SALESFORCE_CLIENT_ID`),
  * `clientSecret` (`SALESFORCE_CLIENT_SECRET`), `redirectUri` (`SALESFORCE_REDIRECT_URI`), `loginUrl`
  * (`SALESFORCE_LOGIN_URL`, default production), `authorizationUrl` / `tokenUrl` overrides,
- * `apiVersion` (`SALESFORCE_API_VERSION`), `accessTokenLifetimeSeconds`, `defaultScopes`, and for
- * static-token mode `accessToken` (`SALESFORCE_ACCESS_TOKEN`) + `instanceUrl` (`SALESFORCE_INSTANCE_URL`).
+ * `apiVersion` (`SALESFORCE_API_VERSION`), `accessTokenLifetimeSeconds`, `defaultScopes`,
+ * `allowedInstanceOrigins` (`SALESFORCE_ALLOWED_INSTANCE_ORIGINS`), and for static-token mode
+ * `accessToken` (`SALESFORCE_ACCESS_TOKEN`) + `instanceUrl` (`SALESFORCE_INSTANCE_URL`).
+ *
+ * The access token only ever goes to the org's `instance_url` (which must be on
+ * `https://*.salesforce.com` or an `allowedInstanceOrigins` entry, checked when a token response
+ * arrives and again before every call) and to the login host.
  *
  * @see https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_web_server_flow.htm
  * @example

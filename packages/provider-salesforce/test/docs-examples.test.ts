@@ -7,8 +7,17 @@ import { startSalesforceEmulator, type SalesforceEmulator } from '../../testing/
 import { followAuthorization } from './helpers.js';
 
 let sf: SalesforceEmulator;
-beforeAll(async () => { sf = await startSalesforceEmulator(); });
-afterAll(async () => { await sf.close(); });
+// The flow snippet is production code, where instance_url is on https://*.salesforce.com; the
+// emulator's instances are loopback, which a deployment opts in to through the environment the
+// snippet's AuthManager reads by default (process.env).
+beforeAll(async () => {
+  sf = await startSalesforceEmulator();
+  process.env.SALESFORCE_ALLOWED_INSTANCE_ORIGINS = sf.instanceUrls.join(' ');
+});
+afterAll(async () => {
+  delete process.env.SALESFORCE_ALLOWED_INSTANCE_ORIGINS;
+  await sf.close();
+});
 
 describe('docs examples', () => {
   it('OAuth flow', async () => {
@@ -57,6 +66,7 @@ describe('docs examples', () => {
     const auth = new AuthManager({
       providers: [salesforce({
         loginUrl: emulator.loginUrl, // every OAuth endpoint is derived from it
+        allowedInstanceOrigins: emulator.instanceUrls, // loopback instances: only when listed
         clientId: emulator.clientId, clientSecret: emulator.clientSecret, redirectUri: emulator.redirectUri,
       })],
     });

@@ -8,15 +8,22 @@ export interface ManagerOptions {
   readonly env?: EnvSource;
   readonly store?: MemoryCredentialStore;
   readonly accessTokenLifetimeSeconds?: number;
+  /** @default the emulator's two loopback instance hosts (loopback is never allowed unless listed) */
+  readonly allowedInstanceOrigins?: readonly string[];
   readonly onAccountMismatch?: AuthManagerOptions<[]>['onAccountMismatch'];
+  readonly fetch?: typeof fetch;
 }
 
-/** An AuthManager with the Salesforce provider pointed at the emulator's login host. */
+/**
+ * An AuthManager with the Salesforce provider pointed at the emulator's login host, opting in to
+ * the emulator's loopback instance hosts as `instance_url` origins.
+ */
 export function managerFor(emu: SalesforceEmulator, options: ManagerOptions = {}) {
-  const { accessTokenLifetimeSeconds, ...rest } = options;
+  const { accessTokenLifetimeSeconds, allowedInstanceOrigins = emu.instanceUrls, ...rest } = options;
   return new AuthManager({
     providers: [salesforce({
       loginUrl: emu.loginUrl, clientId: emu.clientId, clientSecret: emu.clientSecret, redirectUri: emu.redirectUri,
+      allowedInstanceOrigins: [...allowedInstanceOrigins],
       ...(accessTokenLifetimeSeconds !== undefined ? { accessTokenLifetimeSeconds } : {}),
     })],
     env: options.env ?? (() => undefined),

@@ -76,8 +76,15 @@ export interface SalesforceIssuedToken {
   readonly id: string;
 }
 
-/** What {@link SalesforceEmulator.tamperNextTokenResponse} corrupts in the next successful token response. */
-export type SalesforceTamper = 'signature' | 'id';
+/**
+ * What {@link SalesforceEmulator.tamperNextTokenResponse} corrupts in the next successful token response:
+ * - `'signature'`: signed with the wrong key, so it no longer matches;
+ * - `'id'`: the identity URL names another user (the signature, computed before, no longer matches);
+ * - `{ instance_url }`: the org's instance is replaced by this URL. The signature still matches:
+ *   Salesforce signs only `id` + `issued_at`, so this is what anyone who can alter the response in
+ *   transit could do to redirect the access token.
+ */
+export type SalesforceTamper = 'signature' | 'id' | { readonly instance_url: string };
 
 /**
  * A running Salesforce emulator (see {@link startSalesforceEmulator}) with its test controls.
@@ -130,7 +137,7 @@ export interface SalesforceEmulator {
   issueAccessToken(): SalesforceIssuedToken;
   /** The next authorization redirects back with `error` (default `access_denied`) instead of a code. */
   denyNextAuthorization(error?: string, description?: string): void;
-  /** Corrupts the next successful token response so that its `signature` no longer matches. */
+  /** Corrupts the next successful token response (see {@link SalesforceTamper}). */
   tamperNextTokenResponse(what: SalesforceTamper): void;
   /** The next request to `endpoint` answers `status` with `body` (JSON) before any other processing. */
   failNext(endpoint: SalesforceEndpoint, status: number, body?: unknown): void;
@@ -429,6 +436,8 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
       response.signature = signature;
     } else if (tamper === 'id') {
       response.id = `${loginUrl}/id/${who.orgId}/005000000000000AAA`;
+    } else if (tamper !== undefined) {
+      response.instance_url = tamper.instance_url;
     }
     tamper = undefined;
     return response;
