@@ -1,11 +1,12 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
 import formbody from '@fastify/formbody';
-import { AuthManagerError, ErrorCode, redactToken, type AuthManager, type Credentials, type OAuth2Flow, type ProviderHandle, type ProviderRegistration } from '@authmanager/core';
+import { AuthManagerError, ErrorCode, redactToken, z, type AuthManager, type Credentials, type OAuth2Flow, type ProviderHandle, type ProviderRegistration } from '@authmanager/core';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { describeError, type DemoAction } from './errors.js';
+import { describeError, oauthErrorCode, type DemoAction } from './errors.js';
 import { FlashStore } from './FlashStore.js';
 import { formatCountdown, renderHomePage, renderMessagePage, type ConnectionView, type Flash, type ProviderView } from './html.js';
+import type { LogDestination } from './logLines.js';
 import { PROBE_ENDPOINTS, probeLabel, type ProbeEndpoint } from './providers.js';
 
 /** Options of {@link createDemoApp}. */
@@ -26,17 +27,32 @@ export interface DemoAppOptions<P extends readonly ProviderRegistration[] = read
   readonly defaultSubject?: string;
   /**
    * Pino log level (`'info'` logs each request by path, never its query string: callbacks carry
-   * the authorization code; `'warn'` logs failed actions by error code).
+   * the authorization code; `'warn'` logs failed actions by error code; a denied consent is
+   * logged at `'info'`: it is the user's choice, not a fault).
    * @default 'silent'
    */
   readonly logLevel?: string;
+  /** Where log lines go: a pino destination, e.g. `readableLogDestination(process.stdout)`. @default standard output, one JSON object a line */
+  readonly logStream?: LogDestination;
+  /**
+   * Key of the HMAC that binds each form's CSRF token to the visitor's demo session (at least 32
+   * characters; `DEMO_SECRET` in `main.ts`). With a fixed key, open pages stay valid across restarts.
+   * @default 32 random bytes, new for each app
+   * @throws Error from {@link createDemoApp} when shorter than 32 characters
+   */
+  readonly secret?: string;
   /** Clock, epoch milliseconds. @default Date.now */
   readonly now?: () => number;
 }
 
 const SUBJECT_COOKIE = 'demo_subject';
-const CSRF_COOKIE = 'demo_csrf';
+/** A random id per browser (host-only, HttpOnly): what the CSRF token is bound to. */
+const SESSION_COOKIE = 'demo_session';
 const FLASH_COOKIE = 'demo_flash';
+/** 256 random bits, base64url. */
+const SESSION_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+/** Shortest accepted {@link DemoAppOptions.secret}, characters. */
+const MIN_SECRET_CHARS = 32;
 /** What a subject may look like: short, printable, no separators a store key could trip on. */
 const SUBJECT_PATTERN = /^[A-Za-z0-9._@+-]{1,64}$/;
 /** Longest API response body shown, characters. */
@@ -86,10 +102,41 @@ function sameSecret(a: string | undefined, b: string | undefined): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Body of the demo's POST forms. */
-interface FormBody {
-  readonly csrf?: string;
-  readonly subject?: string;
+/**
+ * The bodies the demo's POST forms send, field by field: each field once, as text (a repeated
+ * field arrives as an array, a JSON body can carry any type), and no other field.
+ */
+const ACTION_FORM = z.strictObject({ csrf: z.string().max(128) });
+const SUBJECT_FORM = z.strictObject({ csrf: z.string().max(128), subject: z.string().max(256) });
+type ActionForm = z.infer<typeof ACTION_FORM>;
+type SubjectForm = z.infer<typeof SUBJECT_FORM>;
+/** The form each POST route reads; the others read {@link ACTION_FORM}. */
+const FORMS: Readonly<Record<string, z.ZodType<ActionForm>>> = { '/subject': SUBJECT_FORM };
+
+/** One sentence on what is wrong with a form, from the first zod issue (field names shortened). */
+function formProblem(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (issue === undefined) return 'The form could not be read.';
+  if (issue.code === 'unrecognized_keys') {
+    return `The form has a field the demo does not know: ${issue.keys.slice(0, 3).map((k) => `"${k.slice(0, 40)}"`).join(', ')}.`;
+  }
+  if (issue.path.length === 0) return 'The request body is not a form.';
+  const field = String(issue.path[0]).slice(0, 40);
+  if (issue.code === 'too_big') return `The field "${field}" is too long.`;
+  return `The field "${field}" is missing or not a single text value.`;
+}
+
+/** The stack frames of an error without its message line (a foreign message may quote a response). */
+function stackFrames(err: unknown): string[] {
+  const stack = err instanceof Error && typeof err.stack === 'string' ? err.stack : '';
+  return stack.split('\n').filter((line) => /^\s+at /.test(line)).slice(0, 12).map((line) => line.trim());
+}
+
+/** Page title and sentence for a request Fastify itself refused (body parsing, size, URL). */
+function clientErrorText(status: number): [string, string] {
+  if (status === 413) return ['Form too large', 'The form is larger than the demo accepts. Go back to the demo page and use its buttons.'];
+  if (status === 415) return ['Not a form', 'The demo reads URL-encoded forms (and JSON) only. Go back to the demo page and use its buttons.'];
+  return ['Request not understood', 'The request is malformed (for example broken JSON or URL encoding). Go back to the demo page and use its buttons.'];
 }
 
 /** The OAuth flow of a provider handle typed for any provider (the handle's type knows it only per definition). */
@@ -135,8 +182,12 @@ function formatBody(text: string): string {
  *
  * Routes: `GET /` (the page), `POST /subject`, `POST /connect/:provider` (303 to the authorization
  * URL), `GET /callback/:provider`, `POST /call/:provider`, `POST /refresh/:provider`,
- * `POST /disconnect/:provider`. Every POST checks a double-submit CSRF token; every action ends
- * with a redirect home and a one-shot message.
+ * `POST /disconnect/:provider`. Every POST is validated field by field (400 and a page saying what
+ * is wrong), must come from the demo's own origin, and must carry the CSRF token of the visitor's
+ * session: an HMAC of the session cookie under `secret` (403 otherwise). Every action ends with a
+ * redirect home and a one-shot message.
+ *
+ * @throws Error when `secret` is shorter than 32 characters
  *
  * @example
  * ```ts
@@ -151,10 +202,25 @@ export function createDemoApp<P extends readonly ProviderRegistration[]>(options
   const now = options.now ?? Date.now;
   const flashes = new FlashStore({ now });
   const secureCookies = options.publicUrl?.startsWith('https:') ?? false;
+  if (options.secret !== undefined && options.secret.length < MIN_SECRET_CHARS) {
+    throw new Error(`The CSRF secret (DEMO_SECRET) must be at least ${MIN_SECRET_CHARS} characters`);
+  }
+  const secret = options.secret ?? randomBytes(32).toString('base64url');
+  /** The CSRF token of a session: HMAC-SHA256 under the server's secret, so only this server can make one. */
+  const csrfTokenFor = (session: string): string => createHmac('sha256', secret).update(`connect-demo csrf:${session}`).digest('base64url');
 
   const app = Fastify({
-    logger: { level: options.logLevel ?? 'silent', serializers: { req: (req) => ({ method: req.method, url: (req.url ?? '').split('?')[0] }) } },
+    logger: {
+      level: options.logLevel ?? 'silent',
+      ...(options.logStream ? { stream: options.logStream } : {}),
+      serializers: { req: (req) => ({ method: req.method, url: (req.url ?? '').split('?')[0] }) },
+    },
     bodyLimit: 16 * 1024,
+    // A URL Fastify cannot route (bad percent-encoding) gets the demo's page, not Fastify's JSON.
+    frameworkErrors: (err, request, reply) => {
+      request.log.info({ code: err.code }, 'request not understood');
+      void sendHtml(reply, 400, renderMessagePage(...clientErrorText(400)));
+    },
   });
   void app.register(formbody);
 
@@ -162,6 +228,29 @@ export function createDemoApp<P extends readonly ProviderRegistration[]>(options
 
   const cookie = (name: string, value: string, maxAgeSeconds?: number): string =>
     `${name}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Lax${secureCookies ? '; Secure' : ''}${maxAgeSeconds === undefined ? '' : `; Max-Age=${maxAgeSeconds}`}`;
+
+  const sessionOf = (request: FastifyRequest): string | undefined => {
+    const value = parseCookies(request.headers.cookie).get(SESSION_COOKIE);
+    return value !== undefined && SESSION_PATTERN.test(value) ? value : undefined;
+  };
+
+  /**
+   * Whether a POST comes from a page of the demo's own origin. Browsers send `Origin` (and
+   * `Sec-Fetch-Site`) with every POST; a page on another port of the same host is another origin
+   * (though it shares the cookies). A client that sends neither (curl, the tests' fetch) is left
+   * to the CSRF token.
+   */
+  const fromOwnOrigin = (request: FastifyRequest): boolean => {
+    const site = request.headers['sec-fetch-site'];
+    if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return false;
+    const sent = request.headers.origin;
+    if (sent === undefined) return true;
+    const own = [`${request.protocol}://${request.headers.host ?? ''}`];
+    if (options.publicUrl !== undefined) {
+      try { own.push(new URL(options.publicUrl).origin); } catch { /* not a URL: only the Host header counts */ }
+    }
+    return own.includes(sent);
+  };
 
   const subjectOf = (request: FastifyRequest): string => {
     const value = parseCookies(request.headers.cookie).get(SUBJECT_COOKIE);
@@ -192,20 +281,54 @@ export function createDemoApp<P extends readonly ProviderRegistration[]>(options
     return undefined;
   };
 
-  /** Double-submit check for every POST: the form's token must equal the cookie's. */
+  /**
+   * Every POST: the body must be the route's form (else 400 and what is wrong), sent from the
+   * demo's origin, with the CSRF token of the visitor's session cookie (else 403). A token is an
+   * HMAC only this server can make, so a cookie and field pair planted by another app on the
+   * same host (cookies ignore ports) does not pass.
+   */
   app.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'POST') return;
-    const body = (request.body ?? {}) as FormBody;
-    if (!sameSecret(body.csrf, parseCookies(request.headers.cookie).get(CSRF_COOKIE))) {
+    if (request.method !== 'POST' || request.is404) return;
+    const form = FORMS[request.routeOptions.url ?? ''] ?? ACTION_FORM;
+    const parsed = form.safeParse(request.body ?? {});
+    if (!parsed.success) {
+      request.log.info({ problem: parsed.error.issues[0]?.code }, 'malformed form');
+      return sendHtml(reply, 400, renderMessagePage('The form could not be read', `${formProblem(parsed.error)} Go back to the demo page and use its buttons.`));
+    }
+    request.body = parsed.data;
+    const session = sessionOf(request);
+    if (!fromOwnOrigin(request) || session === undefined || !sameSecret(parsed.data.csrf, csrfTokenFor(session))) {
+      request.log.info('form refused: other origin or CSRF token not of this session');
       return sendHtml(reply, 403, renderMessagePage('Form expired', 'This form is out of date or did not come from the demo page. Go back, reload the page and try again.'));
     }
   });
 
+  /**
+   * Logs a failed action by what it is (error code, the provider's RFC 6749 error code, HTTP
+   * status), never by message: a provider's free-text `error_description` is in there. A denied
+   * consent is the user's choice and is logged at info.
+   */
   const failure = (request: FastifyRequest, reply: FastifyReply, err: unknown, handle: ProviderHandle, action: DemoAction): FastifyReply => {
-    if (AuthManagerError.is(err)) request.log.warn({ error: err.toJSON(), action }, 'authmanager error');
-    else request.log.error({ err, action }, 'unexpected error');
+    if (AuthManagerError.is(err)) {
+      const error = oauthErrorCode(err);
+      const fields = { action, provider: handle.id, code: err.code, ...(error ? { error } : {}), ...(err.status !== undefined ? { status: err.status } : {}) };
+      if (err.code === ErrorCode.AUTHORIZATION_DENIED && error === 'access_denied') request.log.info(fields, 'consent denied');
+      else request.log.warn(fields, 'action failed');
+    } else {
+      request.log.error({ action, provider: handle.id, errorName: err instanceof Error ? err.name : typeof err, stack: stackFrames(err) }, 'unexpected error');
+    }
     return redirectHome(reply, { level: 'error', message: describeError(err, handle.displayName, action) });
   };
+
+  app.setErrorHandler((err: { statusCode?: number; code?: string; name?: string }, request, reply) => {
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status < 500) {
+      request.log.info({ code: err.code, status }, 'request not understood');
+      return sendHtml(reply, status, renderMessagePage(...clientErrorText(status)));
+    }
+    request.log.error({ errorName: err.name, code: err.code, stack: stackFrames(err) }, 'unexpected error');
+    return sendHtml(reply, 500, renderMessagePage('Something went wrong', 'The demo could not handle this request. The server log has the details.'));
+  });
 
   const connectionOf = async (handle: ProviderHandle, subject: string): Promise<ProviderView['connection']> => {
     let credentials: Credentials<object> | undefined;
@@ -236,11 +359,12 @@ export function createDemoApp<P extends readonly ProviderRegistration[]>(options
   app.get('/', async (request, reply) => {
     const cookies = parseCookies(request.headers.cookie);
     const setCookies: string[] = [];
-    let csrfToken = cookies.get(CSRF_COOKIE);
-    if (csrfToken === undefined || !/^[A-Za-z0-9_-]{43}$/.test(csrfToken)) {
-      csrfToken = randomBytes(32).toString('base64url');
-      setCookies.push(cookie(CSRF_COOKIE, csrfToken));
+    let session = sessionOf(request);
+    if (session === undefined) {
+      session = randomBytes(32).toString('base64url');
+      setCookies.push(cookie(SESSION_COOKIE, session));
     }
+    const csrfToken = csrfTokenFor(session);
     const flashId = cookies.get(FLASH_COOKIE);
     if (flashId !== undefined) setCookies.push(cookie(FLASH_COOKIE, '', 0));
     const flash = flashes.take(flashId);
@@ -266,8 +390,8 @@ export function createDemoApp<P extends readonly ProviderRegistration[]>(options
     }), scriptNonce);
   });
 
-  app.post<{ Body: FormBody }>('/subject', async (request, reply) => {
-    const subject = (request.body.subject ?? '').trim();
+  app.post<{ Body: SubjectForm }>('/subject', async (request, reply) => {
+    const subject = request.body.subject.trim();
     if (!SUBJECT_PATTERN.test(subject)) {
       return redirectHome(reply, { level: 'error', message: 'A subject is 1 to 64 letters, digits or . _ @ + - characters.' });
     }
@@ -275,7 +399,7 @@ export function createDemoApp<P extends readonly ProviderRegistration[]>(options
     return redirectHome(reply, { level: 'success', message: `Switched to subject ${subject}.` });
   });
 
-  app.post<{ Params: { provider: string }; Body: FormBody }>('/connect/:provider', async (request, reply) => {
+  app.post<{ Params: { provider: string }; Body: ActionForm }>('/connect/:provider', async (request, reply) => {
     const handle = providerOf(request, reply);
     if (!handle) return reply;
     const hint = setupHint(handle);
@@ -311,7 +435,7 @@ export function createDemoApp<P extends readonly ProviderRegistration[]>(options
     }
   });
 
-  app.post<{ Params: { provider: string }; Body: FormBody }>('/call/:provider', async (request, reply) => {
+  app.post<{ Params: { provider: string }; Body: ActionForm }>('/call/:provider', async (request, reply) => {
     const handle = providerOf(request, reply);
     if (!handle) return reply;
     const probe = probes[handle.id];
@@ -333,7 +457,7 @@ export function createDemoApp<P extends readonly ProviderRegistration[]>(options
     }
   });
 
-  app.post<{ Params: { provider: string }; Body: FormBody }>('/refresh/:provider', async (request, reply) => {
+  app.post<{ Params: { provider: string }; Body: ActionForm }>('/refresh/:provider', async (request, reply) => {
     const handle = providerOf(request, reply);
     if (!handle) return reply;
     try {
@@ -345,7 +469,7 @@ export function createDemoApp<P extends readonly ProviderRegistration[]>(options
     }
   });
 
-  app.post<{ Params: { provider: string }; Body: FormBody }>('/disconnect/:provider', async (request, reply) => {
+  app.post<{ Params: { provider: string }; Body: ActionForm }>('/disconnect/:provider', async (request, reply) => {
     const handle = providerOf(request, reply);
     if (!handle) return reply;
     const subject = subjectOf(request);

@@ -3,9 +3,14 @@ import { AuthManagerError, ErrorCode } from '@authmanager/core';
 /** What the user was doing when the error happened; picks the wording. */
 export type DemoAction = 'connect' | 'callback' | 'call' | 'refresh' | 'disconnect' | 'show';
 
-/** An RFC 6749 error code, as sent by the provider, if it looks like one (`access_denied`). */
-function oauthError(err: AuthManagerError): string | undefined {
-  return err.error !== undefined && /^[\x20-\x7e]{1,64}$/.test(err.error) ? err.error : undefined;
+/**
+ * The provider's RFC 6749 `error` code (`access_denied`), if it sent one that looks like a code:
+ * one word of letters, digits and `_ . : -`, at most 64 characters. Safe to show and to log, unlike
+ * its free-text `error_description` (anyone can put text in a callback URL; a "code" with spaces
+ * in it is text too).
+ */
+export function oauthErrorCode(err: AuthManagerError): string | undefined {
+  return err.error !== undefined && /^[A-Za-z0-9_.:-]{1,64}$/.test(err.error) ? err.error : undefined;
 }
 
 /**
@@ -22,7 +27,7 @@ export function describeError(err: unknown, providerName: string, action: DemoAc
   if (!AuthManagerError.is(err)) {
     return `Something went wrong while talking to ${providerName}. The server log has the details.`;
   }
-  const rfc = oauthError(err);
+  const rfc = oauthErrorCode(err);
   const said = rfc ? ` (${rfc})` : '';
   switch (err.code) {
     case ErrorCode.INVALID_STATE:

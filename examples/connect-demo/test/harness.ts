@@ -26,6 +26,8 @@ export interface StartDemoOptions {
   readonly store?: { readonly store: CredentialStore; readonly label: string };
   /** "Call API" endpoints. @default PROBE_ENDPOINTS */
   readonly probes?: DemoAppOptions['probes'];
+  /** Log level and destination of the demo. @default silent */
+  readonly log?: { readonly level: string; readonly stream: NonNullable<DemoAppOptions['logStream']> };
 }
 
 /**
@@ -41,7 +43,10 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoHarness>
   const auth = new AuthManager({
     providers, env: envFrom(options.env ?? {}), ...(options.store ? { store: options.store.store } : {}), ...(options.now ? { now: options.now } : {}),
   });
-  const app = createDemoApp({ auth, storeLabel: options.store?.label ?? 'Memory (test)', ...(options.probes ? { probes: options.probes } : {}) });
+  const app = createDemoApp({
+    auth, storeLabel: options.store?.label ?? 'Memory (test)', ...(options.probes ? { probes: options.probes } : {}),
+    ...(options.log ? { logLevel: options.log.level, logStream: options.log.stream } : {}),
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const origin = listeningOrigin(app.server);
   // Extra providers may be sandbox variants: the sandbox accepts each one's callback too.
@@ -60,6 +65,7 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoHarness>
 export interface DemoResponse {
   readonly status: number;
   readonly location: string | null;
+  readonly contentType: string | null;
   readonly html: string;
 }
 
@@ -70,6 +76,8 @@ export interface DemoResponse {
 export class DemoClient {
   readonly #origin: string;
   readonly #cookies = new Map<string, string>();
+  /** The CSRF token of the last page that had a form. */
+  #csrf = '';
 
   constructor(origin: string) {
     this.#origin = origin;
@@ -84,14 +92,29 @@ export class DemoClient {
     return this.#send(pathOrUrl, { method: 'GET' });
   }
 
+  /** Sets a cookie as another app on the same host could (cookies ignore ports). */
+  plantCookie(name: string, value: string): void {
+    this.#cookies.set(name, value);
+  }
+
+  /** The CSRF token of the last page that had a form. */
+  get csrf(): string {
+    return this.#csrf;
+  }
+
   /** Posts a form; the CSRF token comes from the last page unless `fields.csrf` is given. */
   async post(path: string, fields: Record<string, string> = {}): Promise<DemoResponse> {
-    const csrf = this.#cookies.get('demo_csrf') ?? '';
+    const csrf = this.#csrf;
     return this.#send(path, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ csrf, ...fields }).toString(),
     });
+  }
+
+  /** Posts any body with any headers (the session cookie is sent; no CSRF field is added). */
+  async postRaw(path: string, contentType: string, body: string, headers: Record<string, string> = {}): Promise<DemoResponse> {
+    return this.#send(path, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body });
   }
 
   /** GET / after a redirect home: the page with its one-shot message. */
@@ -114,7 +137,10 @@ export class DemoClient {
       if (value === '' || /max-age=0/i.test(line)) this.#cookies.delete(name);
       else this.#cookies.set(name, value);
     }
-    return { status: res.status, location: res.headers.get('location'), html: await res.text() };
+    const html = await res.text();
+    const token = /<input type="hidden" name="csrf" value="([^"]*)">/.exec(html)?.[1];
+    if (token !== undefined) this.#csrf = token;
+    return { status: res.status, location: res.headers.get('location'), contentType: res.headers.get('content-type'), html };
   }
 }
 
