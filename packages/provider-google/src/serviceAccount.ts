@@ -57,7 +57,10 @@ export interface ServiceAccountTokenRequest {
   readonly scopes: readonly string[];
   /**
    * A Workspace user's email to act as (domain-wide delegation; the assertion's `sub`). The
-   * service account needs delegation for these scopes in the Admin console.
+   * service account needs delegation for these scopes in the Admin console. Absent: the token is
+   * the service account's own. An empty (or blank) string names no user and is refused.
+   * @see https://developers.google.com/identity/protocols/oauth2/service-account#authorizingrequests
+   *   (`sub`: "the email address of the user for which the application is requesting delegated access")
    */
   readonly subject?: string;
 }
@@ -110,21 +113,28 @@ export class GoogleServiceAccountFlow {
   /**
    * Credentials (access token, `expiresAt`, the requested scopes) usable as
    * `auth.session(id, { withCredentials: { google: credentials } })`.
-   * @throws AuthManagerError `CONFIGURATION` (no `serviceAccountKey`, no scopes) |
+   * @throws AuthManagerError `CONFIGURATION` (no `serviceAccountKey`, no scopes, an empty `subject`) |
    *   `TOKEN_EXCHANGE_FAILED` (Google refused the assertion: `error` is e.g. `invalid_grant`,
    *   `invalid_scope`, `unauthorized_client` for delegation not granted) | `PROVIDER_UNAVAILABLE` |
-   *   `INVALID_TOKEN_RESPONSE`
+   *   `INVALID_TOKEN_RESPONSE` (no `access_token` or `expires_in`, or a body that is not JSON)
    */
   credentials(request: ServiceAccountTokenRequest): Promise<Credentials<GoogleServiceAccountExtras>> {
     const scopes = [...new Set(request.scopes)].sort();
     if (scopes.length === 0) {
       return Promise.reject(new AuthManagerError(ErrorCode.CONFIGURATION, `${this.#ctx.provider}: a service-account token needs at least one scope`, { provider: this.#ctx.provider }));
     }
-    const key = `${request.subject ?? ''}\u0000${scopes.join(' ')}`;
+    const { subject } = request;
+    if (subject !== undefined && subject.trim() === '') {
+      // Google's `sub` is the email of the user to act as; '' is no user. Sending it (or, as a cache
+      // key, confusing it with "no subject") would hand back the service account's own token.
+      return Promise.reject(new AuthManagerError(ErrorCode.CONFIGURATION, `${this.#ctx.provider}: a service-account token's subject must be a user's email (domain-wide delegation); omit it for the service account's own token`, { provider: this.#ctx.provider }));
+    }
+    // One entry per (subject or none, scope set): JSON keeps "no subject" apart from every string.
+    const key = JSON.stringify([subject ?? null, scopes]);
     const hit = this.#cache.get(key);
     if (hit && (!hit.settled || !hit.settled.expiresWithin(REUSE_MARGIN_MS))) return hit.promise;
     const entry: CacheEntry = {
-      promise: this.#grant(scopes, request.subject).then(
+      promise: this.#grant(scopes, subject).then(
         (credentials) => { entry.settled = credentials; return credentials; },
         (err: unknown) => { if (this.#cache.get(key) === entry) this.#cache.delete(key); throw err; },
       ),
@@ -186,14 +196,20 @@ export class GoogleServiceAccountFlow {
     if (typeof body?.access_token !== 'string' || body.access_token === '') {
       throw new AuthManagerError(ErrorCode.INVALID_TOKEN_RESPONSE, `${provider}: service-account token response has no access_token`, { provider, status: response.status });
     }
-    const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in);
+    // Google always sends `expires_in` (~3599 s). Without one the token would look eternal and be
+    // served from the cache long after Google stopped accepting it.
+    const expiresIn = typeof body.expires_in === 'number' ? body.expires_in
+      : typeof body.expires_in === 'string' && body.expires_in !== '' ? Number(body.expires_in) : Number.NaN;
+    if (!Number.isFinite(expiresIn) || expiresIn <= 0) {
+      throw new AuthManagerError(ErrorCode.INVALID_TOKEN_RESPONSE, `${provider}: service-account token response has no valid expires_in`, { provider, status: response.status });
+    }
     const obtainedAt = new Date();
     return new Credentials<GoogleServiceAccountExtras>({
       accessToken: body.access_token,
       tokenType: 'Bearer',
       scopes,
       obtainedAt,
-      ...(Number.isFinite(expiresIn) ? { expiresAt: new Date(obtainedAt.getTime() + expiresIn * 1000) } : {}),
+      expiresAt: new Date(obtainedAt.getTime() + expiresIn * 1000),
     });
   }
 }

@@ -109,6 +109,42 @@ describe('service accounts: RFC 7523 JWT bearer grant', () => {
     expect(AuthManagerError.is(noScopes, 'CONFIGURATION')).toBe(true);
   });
 
+  // Defect: the cache key was `${subject ?? ''}\0${scopes}`, so `subject: ''` hit the service
+  // account's own cached token (and, uncached, sent an empty `sub`).
+  it('refuses subject "" (and a blank one) with CONFIGURATION instead of returning the service account\'s own cached token', async () => {
+    const auth = googleAuth(emu, { serviceAccountKey: emu.serviceAccountKey });
+    await auth.google.serviceAccount.accessToken({ scopes: [USERINFO_EMAIL] });
+    const grants = emu.requests('token').length;
+    const empty = await rejection(auth.google.serviceAccount.accessToken({ scopes: [USERINFO_EMAIL], subject: '' }));
+    const blank = await rejection(auth.google.serviceAccount.accessToken({ scopes: [USERINFO_EMAIL], subject: '  ' }));
+    expect(AuthManagerError.is(empty, 'CONFIGURATION')).toBe(true);
+    expect(AuthManagerError.is(blank, 'CONFIGURATION')).toBe(true);
+    expect(emu.requests('token').length).toBe(grants);
+  });
+
+  it('caches one token per (subject or none, scope set): a delegated token never serves the service account, nor the reverse', async () => {
+    emu.setDomainWideDelegation(true);
+    const auth = googleAuth(emu, { serviceAccountKey: emu.serviceAccountKey });
+    const [alice, bob] = [emu.users[0]!.email, emu.users[1]!.email];
+    const own = await auth.google.serviceAccount.accessToken({ scopes: [USERINFO_EMAIL] });
+    const asBob = await auth.google.serviceAccount.accessToken({ scopes: [USERINFO_EMAIL], subject: bob });
+    const asAlice = await auth.google.serviceAccount.accessToken({ scopes: [USERINFO_EMAIL], subject: alice });
+    const ownAgain = await auth.google.serviceAccount.accessToken({ scopes: [USERINFO_EMAIL] });
+    const bobAgain = await auth.google.serviceAccount.accessToken({ scopes: [USERINFO_EMAIL], subject: bob });
+    expect(new Set([own, asBob, asAlice]).size).toBe(3);
+    expect(ownAgain).toBe(own);
+    expect(bobAgain).toBe(asBob);
+  });
+
+  // Defect: a token response without `expires_in` made credentials without expiry, cached forever.
+  it('rejects a token response without expires_in with INVALID_TOKEN_RESPONSE (it would be cached forever)', async () => {
+    const auth = googleAuth(emu, { serviceAccountKey: emu.serviceAccountKey });
+    emu.failNext('token', 200, { access_token: 'ya29.no-expiry', token_type: 'Bearer' });
+    const err = await rejection(auth.google.serviceAccount.accessToken({ scopes: [DRIVE_READONLY] }));
+    expect(AuthManagerError.is(err, 'INVALID_TOKEN_RESPONSE')).toBe(true);
+    expect(await auth.google.serviceAccount.accessToken({ scopes: [DRIVE_READONLY] })).not.toBe('ya29.no-expiry');
+  });
+
   it('a key that is not JSON is a CONFIGURATION error that does not print it', () => {
     const auth = googleAuth(emu, {}, envFrom({ GOOGLE_SERVICE_ACCOUNT_KEY: 'not json -----BEGIN PRIVATE KEY----- MIIEvQ' }));
     let err: unknown;
