@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuthManager, Credentials } from '@authmanager/core';
 import { followAuthorization, sandbox, startSandboxProvider, type SandboxProvider } from '@authmanager/testing';
-import { quickstart } from '../snippets/quickstart.js';
 import { acme, disconnect, makeCallbackHandler } from '../snippets/flows.js';
 import { handler, job, options } from '../snippets/sessions.js';
 
@@ -34,13 +33,6 @@ describe('every snippet in docs/*.md and README.md is a region of a file these t
 });
 
 describe('the snippets run', () => {
-  it('quickstart connects user-123 and calls /api/me for the connected account', async () => {
-    const { me, token, auth } = await quickstart(server.issuer, REDIRECT, browser);
-    // the headless sandbox signs in as 'sandbox-user'; /api/me answers for that upstream account
-    expect((me as { sub: string }).sub).toBe((await auth.account('sandbox', 'user-123'))!.id);
-    expect(token).toBe((await auth.loadCredentials('sandbox', 'user-123'))!.accessToken);
-  });
-
   it('the callback handler stores on success and explains a replay and a denial', async () => {
     const auth = new AuthManager({ providers: [sandbox({ issuer: server.issuer, redirectUri: REDIRECT })] });
     const handle = makeCallbackHandler(auth);
