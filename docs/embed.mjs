@@ -1,11 +1,17 @@
-// Refreshes every `<!-- snippet: file#region -->` block in docs/*.md and README.md from docs/snippets.
+// Refreshes every `<!-- snippet: file#region -->` block in docs/*.md, README.md and packages/*/README.md
+// from docs/snippets.
 // `node docs/embed.mjs` after editing a snippet; docs/test/snippets.test.ts fails while they differ.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(fileURLToPath(import.meta.url));
-const files = [...readdirSync(root).filter((f) => f.endsWith('.md')).map((f) => join(root, f)), join(root, '..', 'README.md')];
+const packages = join(root, '..', 'packages');
+const files = [
+  ...readdirSync(root).filter((f) => f.endsWith('.md')).map((f) => join(root, f)),
+  join(root, '..', 'README.md'),
+  ...readdirSync(packages).map((d) => join(packages, d, 'README.md')).filter((f) => existsSync(f)),
+];
 for (const file of files) {
   const text = readFileSync(file, 'utf8');
   const next = text.replace(/<!-- snippet: ([\w./-]+)#([\w-]+) -->\n```ts\n[\s\S]*?```/g, (_all, source, region) => {

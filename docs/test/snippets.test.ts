@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuthManager, Credentials } from '@authmanager/core';
@@ -15,8 +15,13 @@ afterAll(async () => { await server.close(); });
 const browser = (url: URL) => followAuthorization(url, REDIRECT);
 
 /** `<!-- snippet: file#region -->` followed by a fenced block must equal that region of docs/snippets/file. */
-describe('every snippet in docs/*.md and README.md is a region of a file these tests run', () => {
-  const markdown = [...readdirSync(root).filter((f) => f.endsWith('.md')).map((f) => join(root, f)), join(root, '..', 'README.md')];
+describe('every snippet in docs/*.md, README.md and packages/*/README.md is a region of a file these tests run', () => {
+  const packages = join(root, '..', 'packages');
+  const markdown = [
+    ...readdirSync(root).filter((f) => f.endsWith('.md')).map((f) => join(root, f)),
+    join(root, '..', 'README.md'),
+    ...readdirSync(packages).map((d) => join(packages, d, 'README.md')).filter((f) => existsSync(f)),
+  ];
   const blocks = markdown.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/<!-- snippet: ([\w./-]+)#([\w-]+) -->\n```ts\n([\s\S]*?)```/g)]
     .map((m) => ({ file, source: m[1]!, region: m[2]!, code: m[3]! })));
   it('finds snippets', () => { expect(blocks.length).toBeGreaterThanOrEqual(8); });
