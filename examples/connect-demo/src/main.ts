@@ -3,7 +3,8 @@
  * the AuthManager with every provider package that is present, and serves the connect demo.
  *
  * Environment: `PORT` (default 3000), `HOST` (default 127.0.0.1), `SANDBOX_PORT` (default: a free
- * port), `DEMO_PUBLIC_URL`, `DEMO_LOG_LEVEL` (default warn), `REDIS_URL`, `AUTHMANAGER_KMS_KEY_ID`
+ * port), `DEMO_PUBLIC_URL`, `DEMO_LOG_LEVEL` (default warn), `DEMO_SECRET` (default: random per
+ * start), `REDIS_URL`, `AUTHMANAGER_KMS_KEY_ID`
  * (+ the AWS SDK's variables), `AUTHMANAGER_LOCAL_KEY`, and each provider's `<PROVIDER>_CLIENT_ID`,
  * `<PROVIDER>_CLIENT_SECRET`, `<PROVIDER>_REDIRECT_URI`. See README.md.
  */
@@ -11,8 +12,9 @@ import { AuthManager, AuthManagerError, type CredentialStore, type ProviderRegis
 import { sandbox, startSandboxProvider, type SandboxProvider } from '@authmanager/testing';
 import type { FastifyInstance } from 'fastify';
 import { callbackPath, createDemoApp, listeningOrigin } from './app.js';
+import { readableLogDestination } from './logLines.js';
 import { loadOptionalProviders } from './providers.js';
-import { createCredentialStore } from './store.js';
+import { checkCredentialStore, createCredentialStore } from './store.js';
 
 function port(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -59,10 +61,11 @@ async function main(): Promise<void> {
 
   try {
     const listenPort = port('PORT', 3000);
-    sandboxServer = await startSandboxProvider({ port: port('SANDBOX_PORT', 0), interactive: true });
     const selected = await createCredentialStore();
     store = selected.store;
     const label = selected.label;
+    await checkCredentialStore(selected);
+    sandboxServer = await startSandboxProvider({ port: port('SANDBOX_PORT', 0), interactive: true });
     const optional = await loadOptionalProviders();
     const providers: readonly ProviderRegistration[] = [
       sandbox({ issuer: sandboxServer.issuer, clientId: sandboxServer.clientId, clientSecret: sandboxServer.clientSecret }),
@@ -70,7 +73,15 @@ async function main(): Promise<void> {
     ];
     const manager = new AuthManager({ providers, store });
     auth = manager;
-    app = createDemoApp({ auth: manager, storeLabel: label, logLevel: process.env.DEMO_LOG_LEVEL || 'warn', ...(publicUrl ? { publicUrl } : {}) });
+    app = createDemoApp({
+      auth: manager,
+      storeLabel: label,
+      logLevel: process.env.DEMO_LOG_LEVEL || 'warn',
+      // A person reads a terminal; a pipe or file gets pino's JSON lines for tools.
+      ...(process.stdout.isTTY ? { logStream: readableLogDestination(process.stdout) } : {}),
+      ...(process.env.DEMO_SECRET ? { secret: process.env.DEMO_SECRET } : {}),
+      ...(publicUrl ? { publicUrl } : {}),
+    });
     await app.listen({ port: listenPort, host });
     const origin = publicUrl?.replace(/\/+$/, '') ?? listeningOrigin(app.server);
     sandboxServer.addRedirectUri(`${origin}${callbackPath('sandbox')}`);

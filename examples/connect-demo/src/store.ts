@@ -1,4 +1,4 @@
-import { MemoryCredentialStore, processEnv, type CredentialStore, type EnvSource } from '@authmanager/core';
+import { AuthManagerError, MemoryCredentialStore, processEnv, type CredentialStore, type EnvSource } from '@authmanager/core';
 
 /** A credential store and how the page names it. */
 export interface SelectedStore {
@@ -62,5 +62,24 @@ export async function createCredentialStore(env: EnvSource = processEnv): Promis
   } catch (err) {
     await store.close?.();
     throw err;
+  }
+}
+
+/**
+ * Checks at start that the store answers (one `get` of a key no one writes), so an unreachable
+ * `REDIS_URL` stops the demo with one clear line instead of failing the first visitor's request.
+ * The memory store always answers; a wrapped store is checked through its wrapper (reading a
+ * missing record asks nothing of KMS).
+ * @param selected - what {@link createCredentialStore} returned
+ * @throws Error naming the store (host, port, database; never a password) and the error code, e.g.
+ *   `the credential store Redis (127.0.0.1:6390) did not answer (STORE_UNAVAILABLE); is it running? Check REDIS_URL.`
+ */
+export async function checkCredentialStore(selected: SelectedStore): Promise<void> {
+  try {
+    await selected.store.get({ kind: 'credentials', provider: 'connect-demo', subject: 'startup-probe' });
+  } catch (err) {
+    const code = AuthManagerError.is(err) ? err.code : err instanceof Error ? err.name : 'error';
+    const hint = selected.label.includes('Redis') ? '; is it running? Check REDIS_URL.' : '.';
+    throw new Error(`the credential store ${selected.label} did not answer (${code})${hint}`, { cause: err });
   }
 }
