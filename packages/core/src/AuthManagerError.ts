@@ -1,5 +1,5 @@
 import { isRetryable, type ErrorCode } from './ErrorCode.js';
-import { redactCause } from './RedactedCause.js';
+import { redactCause, scrubMessage } from './RedactedCause.js';
 
 const BRAND = Symbol.for('@authmanager/core/AuthManagerError');
 
@@ -56,7 +56,7 @@ export class AuthManagerError extends Error {
   declare readonly status?: number;
   /** RFC 6749 §5.2 `error` sent by the provider, if any. */
   declare readonly error?: string;
-  /** RFC 6749 §5.2 `error_description` sent by the provider, if any. */
+  /** RFC 6749 §5.2 `error_description` sent by the provider, if any (token-like runs replaced by `[redacted]`). */
   declare readonly error_description?: string;
   /** RFC 6749 §5.2 `error_uri` sent by the provider, if any. */
   declare readonly error_uri?: string;
@@ -72,7 +72,8 @@ export class AuthManagerError extends Error {
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
     if (options.oauth) {
       this.error = options.oauth.error;
-      if (options.oauth.error_description !== undefined) this.error_description = options.oauth.error_description;
+      // Free text from the provider: scrubbed like a foreign message, in case it echoes what it was sent.
+      if (options.oauth.error_description !== undefined) this.error_description = scrubMessage(options.oauth.error_description);
       if (options.oauth.error_uri !== undefined) this.error_uri = options.oauth.error_uri;
     }
     Object.defineProperty(this, BRAND, { value: true });
