@@ -289,13 +289,13 @@ export class RedisCredentialStore implements CredentialStore {
    * `lock` ends within `waitMs + commandTimeoutMs`.
    * @param options - `ttlMs`: lifetime in milliseconds (> 0, rounded up); `waitMs`: how long to
    *   keep trying in milliseconds (0 = one attempt)
-   * @returns the held lock
+   * @returns the held lock, with `renew` (always present here)
    * @throws AuthManagerError `LOCK_TIMEOUT` when the lock is still held by another owner after `waitMs`
    * @throws AuthManagerError `STORE_UNAVAILABLE` when Redis fails, cannot be reached or has not
    *   replied within `commandTimeoutMs` (also from `release()` and `renew()`)
    * @throws RangeError when `ttlMs` is not a positive finite number or `waitMs` is negative or not finite
    */
-  async lock(key: RecordKey, options: LockOptions): Promise<StoreLock> {
+  async lock(key: RecordKey, options: LockOptions): Promise<Required<StoreLock>> {
     const { ttlMs, waitMs } = options;
     if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number of milliseconds');
     if (!Number.isFinite(waitMs) || waitMs < 0) throw new RangeError('waitMs must be a non-negative number of milliseconds');

@@ -86,13 +86,13 @@ describe('RedisCredentialStore on a Redis Cluster', () => {
     const other = new RedisCredentialStore({ redis: cluster, keyPrefix: 'cluster-test:' });
     const lock = await store.lock(key, { ttlMs: 400, waitMs: 0 });
     await sleep(250);
-    const renewed = await lock.renew?.();
+    const renewed = await lock.renew();
     await sleep(250); // 500 ms after the lock was taken: past its original 400 ms
     const keptOut = await other.lock(key, { ttlMs: 400, waitMs: 0 }).then(() => 'taken', (err: unknown) =>
       (AuthManagerError.is(err) ? err.code : String(err)));
     await sleep(500); // the renewed lock has expired now
     const takeover = await other.lock(key, { ttlMs: 5000, waitMs: 0 });
-    const renewedAfterTakeover = await lock.renew?.();
+    const renewedAfterTakeover = await lock.renew();
     await takeover.release();
     expect({ renewed, keptOut, renewedAfterTakeover }).toEqual({ renewed: true, keptOut: 'LOCK_TIMEOUT', renewedAfterTakeover: false });
   });

@@ -77,7 +77,7 @@ describe('a frozen Redis server (SIGSTOP): each store call fails within its own 
   let recovered: { own: boolean; given: boolean };
 
   /** One call of every kind; `lock` is a lock taken before the freeze. */
-  function everyCall(store: RedisCredentialStore, lock: StoreLock, n: string): Record<string, () => Promise<unknown>> {
+  function everyCall(store: RedisCredentialStore, lock: Required<StoreLock>, n: string): Record<string, () => Promise<unknown>> {
     const other = (subject: string): RecordKey => ({ kind: 'credentials', provider: 'p', subject: `${n}-${subject}` });
     return {
       get: () => store.get(key),
@@ -90,7 +90,7 @@ describe('a frozen Redis server (SIGSTOP): each store call fails within its own 
       'list (EXISTS)': async () => { for await (const _ of store.list({ kind: 'credentials', provider: 'p', subject: 'x' })) { /* drain */ } },
       lock: () => store.lock(other('lock'), { ttlMs: 10_000, waitMs: 0 }),
       release: () => lock.release(),
-      renew: () => lock.renew?.() ?? Promise.reject(new Error('no renew')),
+      renew: () => lock.renew(),
     };
   }
 

@@ -225,7 +225,7 @@ describe('lock renewal', () => {
     const key = newKey();
     const lock = await owner.lock(key, { ttlMs: 600, waitMs: 0 });
     await sleep(400);
-    const renewed = await lock.renew?.();
+    const renewed = await lock.renew();
     const pttlAfterRenewMs = await raw.pttl(await lockKeyOf('renew-a:'));
     await sleep(400); // 800 ms after the lock was taken: past its original 600 ms
     const pastOriginalTtl = await rejectionOf(other.lock(key, { ttlMs: 5000, waitMs: 0 }));
@@ -247,7 +247,7 @@ describe('lock renewal', () => {
     const lockKey = await lockKeyOf('renew-b:');
     const pttlBeforeMs = await raw.pttl(lockKey);
     await sleep(100);
-    const renewed = await lock.renew?.();
+    const renewed = await lock.renew();
     const holder = await raw.get(lockKey);
     const pttlAfterMs = await raw.pttl(lockKey);
     await takenOver.release();
@@ -260,7 +260,7 @@ describe('lock renewal', () => {
     const key = newKey();
     const lock = await owner.lock(key, { ttlMs: 150, waitMs: 0 });
     await sleep(250);
-    const renewed = await lock.renew?.();
+    const renewed = await lock.renew();
     const lockKeys = (await keysWithPrefix('renew-c:')).filter((k) => k.startsWith('renew-c:lock:'));
     expect({ renewed, lockKeys }).toEqual({ renewed: false, lockKeys: [] });
   });
@@ -269,7 +269,7 @@ describe('lock renewal', () => {
     const owner = newStore('renew-d:');
     const lock = await owner.lock(newKey(), { ttlMs: 5000, waitMs: 0 });
     await lock.release();
-    expect(await lock.renew?.()).toBe(false);
+    expect(await lock.renew()).toBe(false);
   });
 });
 
