@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { AuthManager, AuthManagerError, Credentials, pendingKey, type AuthManagerOptions, type ProviderRegistration } from '@authmanager/core';
+import { AuthManager, AuthManagerError, Credentials, pendingKey, type AuthManagerOptions, type ExchangeResult, type OAuth2Flow, type ProviderRegistration } from '@authmanager/core';
 import { hostile, hostileOidc, startHostileProvider, type HostileAnswer, type HostileProvider } from './hostileProvider.js';
 
 const AT = 'AT-secret-3f9a1c2b7d4e5f60718293a4b5c6d7e8';
@@ -43,9 +43,13 @@ function manager(options: Partial<AuthManagerOptions<readonly ProviderRegistrati
   return new AuthManager({ providers: [registration ?? hostile({ origin: server.origin })], ...options });
 }
 
+function flowOf(auth: ReturnType<typeof manager>): OAuth2Flow<object> {
+  return (auth.provider('hostile') as unknown as { oauth2: OAuth2Flow<object> }).oauth2;
+}
+
 /** authorize, then a callback with a made-up code: the token endpoint answers what was queued. */
-async function exchangeWith(auth: ReturnType<typeof manager>, answer: HostileAnswer, subject = 'user-1') {
-  const flow = auth.provider('hostile').oauth2 as unknown as { authorize: (o: object) => Promise<{ url: URL; state: string }>; exchange: (i: object) => Promise<{ credentials: Credentials<object> }> };
+async function exchangeWith(auth: ReturnType<typeof manager>, answer: HostileAnswer, subject = 'user-1'): Promise<{ url: URL; result: Promise<ExchangeResult<object>> }> {
+  const flow = flowOf(auth);
   const { url, state } = await flow.authorize({ subject });
   server.answer(answer);
   return { url, result: flow.exchange({ callbackUrl: `http://127.0.0.1:1/callback?code=c&state=${state}` }) };
@@ -143,14 +147,14 @@ describe('regression: scopes on exchange — a token response without scope mean
 describe('regression: malformed callbackUrl and pending records gave TypeError: Invalid URL', () => {
   it('a callbackUrl that is not a URL is INVALID_STATE', async () => {
     const auth = manager();
-    const err = await rejection((auth.provider('hostile').oauth2 as unknown as { exchange: (i: object) => Promise<unknown> }).exchange({ callbackUrl: 'not a url' }));
+    const err = await rejection(flowOf(auth).exchange({ callbackUrl: 'not a url' }));
     expect(err.code).toBe('INVALID_STATE');
   });
   it('a pending record whose redirect URI is not a URL is INVALID_STATE', async () => {
     const auth = manager();
     const state = 'forged-state-0123456789';
     await auth.store.set(pendingKey(state), JSON.stringify({ v: 1, provider: 'hostile', subject: 's', redirectUri: '::nope', scopes: [], expiresAtMs: Date.now() + 60_000 }));
-    const err = await rejection((auth.provider('hostile').oauth2 as unknown as { exchange: (i: object) => Promise<unknown> }).exchange({ callbackUrl: `http://127.0.0.1:1/callback?code=c&state=${state}` }));
+    const err = await rejection(flowOf(auth).exchange({ callbackUrl: `http://127.0.0.1:1/callback?code=c&state=${state}` }));
     expect(err.code).toBe('INVALID_STATE');
   });
 });
@@ -158,7 +162,7 @@ describe('regression: malformed callbackUrl and pending records gave TypeError: 
 describe('regression: ID token azp was not checked (OpenID Connect Core §3.1.3.7)', () => {
   async function exchangeIdToken(azp: string | undefined) {
     const auth = manager({}, hostileOidc({ origin: server.origin }));
-    const flow = auth.provider('hostile').oauth2 as unknown as { authorize: (o: object) => Promise<{ url: URL; state: string }>; exchange: (i: object) => Promise<{ credentials: Credentials<object> }> };
+    const flow = flowOf(auth);
     const { url, state } = await flow.authorize({ subject: 'u' });
     const idToken = await server.idToken({ nonce: url.searchParams.get('nonce'), ...(azp !== undefined ? { azp } : {}) });
     server.answer({ body: { access_token: AT, token_type: 'Bearer', id_token: idToken } });
@@ -254,7 +258,7 @@ describe('regression: session.fetch sent the bearer token to another host', () =
   it('an allowed origin is matched after parsing (IDN, case, default port)', async () => {
     const creds = new Credentials({ accessToken: AT });
     const { ProviderRuntime } = await import('@authmanager/core');
-    const runtime = new ProviderRuntime(hostile({ origin: server.origin, allowedOrigins: ['https://BÜCHER.example:443'] }).definition, { origin: server.origin, allowedOrigins: ['https://BÜCHER.example:443'] }, {}, fetch);
+    const runtime = new ProviderRuntime(hostile({ origin: server.origin, allowedOrigins: ['https://BÜCHER.example:443'] }).definition, { origin: server.origin, allowedOrigins: ['https://BÜCHER.example:443'] }, () => undefined, fetch);
     expect(runtime.apiUrl('https://xn--bcher-kva.example/v1', creds).origin).toBe('https://xn--bcher-kva.example');
     expect(runtime.apiUrl('https://bücher.EXAMPLE:443/v1', creds).origin).toBe('https://xn--bcher-kva.example');
     expect(() => runtime.apiUrl('https://bucher.example/v1', creds)).toThrow(expect.objectContaining({ code: 'CONFIGURATION' }));
