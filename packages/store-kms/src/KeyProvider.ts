@@ -40,11 +40,18 @@ export interface KeyProvider {
   generateDataKey(context: EncryptionContext): Promise<GeneratedDataKey>;
   /**
    * Unwraps a data key produced by {@link KeyProvider.generateDataKey}.
-   * @param keyId - `GeneratedDataKey.keyId` as it was returned when the key was generated
+   *
+   * `keyId` comes from the stored record, so whoever can write the store chooses it. An
+   * implementation must unwrap only under keys it was configured with (the current key and any
+   * listed previous keys), refuse any other id with `DECRYPTION_FAILED` before calling its key
+   * service, and tell the key service which key it expects (as `AwsKmsKeyProvider` sets `KeyId`),
+   * never let the record pick the key.
+   * @param keyId - the key id the record names: `GeneratedDataKey.keyId` as returned when the key
+   *   was generated, if the record is genuine
    * @param wrappedKey - `GeneratedDataKey.wrappedKey`
    * @param context - the same context it was generated with
    * @returns the 32-byte data key; the caller owns it and zeroes it when done
-   * @throws AuthManagerError `DECRYPTION_FAILED` (wrong context, tampered wrapped key),
+   * @throws AuthManagerError `DECRYPTION_FAILED` (a key id not configured, wrong context, tampered wrapped key),
    *   `KEY_MANAGEMENT_FAILED`, `STORE_UNAVAILABLE`
    */
   decryptDataKey(keyId: string, wrappedKey: Buffer, context: EncryptionContext): Promise<Buffer>;

@@ -5,9 +5,11 @@ import {
 } from '@authmanager/core';
 import { DataKeyCache, DATA_KEY_CACHE_DEFAULTS, type DataKeyCacheOptions } from './DataKeyCache.js';
 import {
-  canonicalContext, openRecord, parseEnvelope, sealRecord, type DataKeyScope, type Envelope,
+  canonicalContext, FORMAT_ID, LEGACY_FORMAT_ID, newGeneration, openRecord, parseEnvelope, sealRecord,
+  type DataKeyScope, type Envelope,
 } from './envelope.js';
 import type { EncryptionContext, GeneratedDataKey, KeyProvider } from './KeyProvider.js';
+import { LifetimeTracker, type ReplayDetectionOptions } from './LifetimeTracker.js';
 
 export type { DataKeyScope } from './envelope.js';
 
@@ -17,8 +19,9 @@ const CONTEXT_PREFIX = 'authmanager:';
 export interface KmsEncryptedCredentialStoreOptions {
   /**
    * What a data key's KMS encryption context binds it to.
-   * - `'record'`: kind, provider, subject and version of the one record it encrypts
-   *   (`authmanager:kind`, `authmanager:provider`, `authmanager:subject`, `authmanager:version`).
+   * - `'record'`: kind, provider, subject, generation and version of the one record it encrypts
+   *   (`authmanager:kind`, `authmanager:provider`, `authmanager:subject`,
+   *   `authmanager:generation`, `authmanager:version`; amk1 records have no generation).
    *   KMS itself refuses to unwrap it for any other record, CloudTrail shows which record was
    *   read, and IAM conditions can restrict by provider. Every write costs one `GenerateDataKey`;
    *   reads are cached.
@@ -27,7 +30,7 @@ export interface KmsEncryptedCredentialStoreOptions {
    *   CloudTrail.
    *
    * In both scopes the AES-GCM additional authenticated data binds each ciphertext to its kind,
-   * provider, subject and version. Records of either scope are always readable, whatever this says.
+   * provider, subject, generation and version. Records of either scope are always readable, whatever this says.
    * @default 'record'
    */
   readonly dataKeyScope?: DataKeyScope;
@@ -42,8 +45,8 @@ export interface KmsEncryptedCredentialStoreOptions {
   readonly cache?: DataKeyCacheOptions | false;
   /**
    * Re-encrypt a `credentials` record under the current key when a read finds it under an older
-   * one (a compare-and-set write: it adds one to the record's version; a lost race is ignored,
-   * and so is a failed re-encryption, the read still succeeds). A process that does not write
+   * one, or in the amk1 format (a compare-and-set write: it adds one to the record's version; a
+   * lost race is ignored, and so is a failed re-encryption, the read still succeeds). A process that does not write
    * learns the current key with one `GenerateDataKey` per `cache.maxAgeMs`. Pending authorizations are not
    * rewritten: their TTL cannot be carried over, and they expire on their own.
    * @default false
@@ -56,6 +59,25 @@ export interface KmsEncryptedCredentialStoreOptions {
    * @default 32
    */
   readonly maxWriteAttempts?: number;
+  /**
+   * Replay detection in this process's memory, or `false` for none. Each record's generation
+   * (drawn when it is created, kept by updates) and highest version seen are remembered, so a read
+   * that finds a generation this store saw end (the record deleted, taken, found absent, or created
+   * anew) or an older version of the current generation fails with `DECRYPTION_FAILED`. Only what
+   * this instance has seen counts: see the README ("Replay and rollback") for what no store-side
+   * check can detect. Turn it off for an inner store that can legitimately go back in time (reads
+   * from lagging replicas; a restore from backup needs a restart or new store instances).
+   * @default REPLAY_DETECTION_DEFAULTS
+   */
+  readonly replayDetection?: ReplayDetectionOptions | false;
+  /**
+   * Read records in the amk1 format (written before generations existed; they carry none, so
+   * replay detection does not apply to them). Set `false` once {@link KmsEncryptedCredentialStore.rotate}
+   * has rewritten them all (and no process of an older version writes any): an attacker holding an
+   * old amk1 ciphertext could otherwise put it back as the first version of a re-created record.
+   * @default true
+   */
+  readonly acceptLegacyRecords?: boolean;
   /** Clock in epoch milliseconds for cache ages (tests move time with it). @default Date.now */
   readonly now?: () => number;
 }
@@ -66,13 +88,16 @@ export interface RotationProgress {
   readonly keyId: string;
   /** Records looked at so far. */
   readonly scanned: number;
-  /** Records rewritten under the current key. */
+  /** Records rewritten under the current key (and in the current format). */
   readonly reencrypted: number;
-  /** Records already under the current key (left as they were). */
+  /** Records already under the current key in the current format (left as they were). */
   readonly skipped: number;
   /** Records deleted between listing and reading. */
   readonly missing: number;
-  /** Records that failed authentication (`DECRYPTION_FAILED`); left as they were. */
+  /**
+   * Records that failed authentication (`DECRYPTION_FAILED`: tampered, under a key the provider
+   * does not accept, or a detected replay); left as they were.
+   */
   readonly failed: number;
 }
 
@@ -96,22 +121,30 @@ type WriteOptions = { ifVersion: number | null; ttlMs?: number };
  * Envelope encryption around any {@link CredentialStore}: each value is encrypted with
  * AES-256-GCM under a data key that a {@link KeyProvider} (AWS KMS, or a local key in
  * development) generates and wraps. The inner store holds only text of the form
- * `amk1.<scope>.<keyId>.<wrappedKey>.<iv>.<tag>.<ciphertext>` (unpadded base64url fields); keys
+ * `amk2.<scope>.<keyId>.<generation>.<wrappedKey>.<iv>.<tag>.<ciphertext>` (unpadded base64url
+ * fields; records of the earlier `amk1` format, without generation, are still read); keys
  * (kind, provider, subject), versions and TTLs stay in the clear, as the inner store needs them.
  *
  * Each ciphertext is bound (GCM additional data, and in `'record'` scope the KMS encryption
- * context) to its kind, provider, subject and the version it is stored as. Writes therefore go
- * through the inner store's compare-and-set: read version v, encrypt for v + 1, write with
- * `ifVersion: v` (retried on conflict unless the caller gave `ifVersion`). A ciphertext copied to
- * another subject, rolled back to an older version, or altered in any byte fails with
- * `DECRYPTION_FAILED`. (Someone who can also rewrite the inner store's version counter, or who
- * replays a deleted record's first version, is out of reach of this check.)
+ * context) to its kind, provider, subject, the record's generation (a random 128-bit id drawn
+ * when the record is created and kept by its updates) and the version it is stored as. Writes
+ * therefore go through the inner store's compare-and-set: read version v (and the generation),
+ * encrypt for v + 1, write with `ifVersion: v` (retried on conflict unless the caller gave
+ * `ifVersion`). A ciphertext copied to another subject, put back in place of a later version, or
+ * altered in any byte fails with `DECRYPTION_FAILED`. Someone who can also reset the version
+ * counter (delete the record, or write the inner store directly) can put back an old record
+ * whole; this store then refuses it only if it has seen the record's newer state itself
+ * (`replayDetection`), which no check inside the store can replace: see the README.
+ *
+ * Only records naming the key provider's configured keys are unwrapped (`previousKeyIds` /
+ * `previousKeys` for rotation); a record naming another key fails with `DECRYPTION_FAILED`.
  *
  * Data keys are cached ({@link DataKeyCacheOptions}); plaintext keys are zeroed on eviction.
  * Records keep naming the key that wrapped them, so after a key rotation old records still read,
  * and {@link KmsEncryptedCredentialStore.rotate} (or `reencryptOnRead`) moves them to the new key.
  *
- * Errors: `DECRYPTION_FAILED` (record fails authentication or is not an `amk1` record),
+ * Errors: `DECRYPTION_FAILED` (record fails authentication, names a key the provider does not
+ * accept, is a detected replay, or is not an `amk2`/`amk1` record),
  * `KEY_MANAGEMENT_FAILED` (the key service refused: disabled or unknown key, throttling, access
  * denied), `STORE_UNAVAILABLE` (key service or inner store unreachable), `STORE_CONFLICT` (lost
  * compare-and-set), `LOCK_TIMEOUT` (from the inner lock). On any key-service failure nothing is
@@ -148,6 +181,9 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
    */
   readonly #opened = new Map<string, { readonly stored: string; readonly version: number; readonly cacheId: string; readonly value: string; readonly envelope: Envelope }>();
   readonly #reencryptOnRead: boolean;
+  readonly #acceptLegacy: boolean;
+  /** What this instance has seen of each record's lifetimes; `undefined` with `replayDetection: false`. */
+  readonly #lifetimes: LifetimeTracker | undefined;
   readonly #maxWriteAttempts: number;
   readonly #now: () => number;
   readonly #keyIdTtlMs: number;
@@ -156,7 +192,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
   /**
    * @param inner - the store that keeps the encrypted text (memory, Redis, ...)
    * @param keyProvider - generates and unwraps data keys
-   * @param options - scope, cache limits, lazy re-encryption
+   * @param options - scope, cache limits, lazy re-encryption, replay detection
    * @throws AuthManagerError `CONFIGURATION` for an `encryptionContext` name in the reserved
    *   `authmanager:` namespace or a non-positive limit
    */
@@ -190,6 +226,8 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
       this.#keyIdTtlMs = cacheOptions.maxAgeMs ?? DATA_KEY_CACHE_DEFAULTS.maxAgeMs;
     }
     this.#reencryptOnRead = options.reencryptOnRead ?? false;
+    this.#acceptLegacy = options.acceptLegacyRecords ?? true;
+    this.#lifetimes = options.replayDetection === false ? undefined : new LifetimeTracker(options.replayDetection ?? {});
     this.#maxWriteAttempts = options.maxWriteAttempts ?? 32;
     if (!(this.#maxWriteAttempts >= 1)) {
       throw new AuthManagerError(ErrorCode.CONFIGURATION, `maxWriteAttempts must be at least 1, got ${this.#maxWriteAttempts}`);
@@ -202,9 +240,13 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
    * @throws AuthManagerError `DECRYPTION_FAILED`, `KEY_MANAGEMENT_FAILED`, `STORE_UNAVAILABLE`
    */
   async get(key: RecordKey): Promise<StoredRecord | undefined> {
+    const since = this.#mark();
     const record = await this.inner.get(key);
-    if (record === undefined) return undefined;
-    const { value, envelope } = await this.#decrypt(key, record);
+    if (record === undefined) {
+      this.#lifetimes?.ended(recordKeyId(key), since);
+      return undefined;
+    }
+    const { value, envelope } = await this.#decrypt(key, record, since);
     if (this.#reencryptOnRead && key.kind === 'credentials') {
       const version = await this.#reencryptQuietly(key, record.version, envelope, value);
       return { value, version };
@@ -223,16 +265,27 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     const writeOptions = (expected: number | null): WriteOptions =>
       ttlMs === undefined ? { ifVersion: expected } : { ifVersion: expected, ttlMs };
     if (ifVersion !== undefined) {
+      const since = this.#mark();
       const target = ifVersion === null ? 1 : ifVersion + 1;
-      const sealed = await this.#encrypt(key, target, value);
-      return { value, version: await this.#write(key, sealed, writeOptions(ifVersion), target) };
+      // An update continues the generation of the record it replaces; a creation starts one.
+      let generation: string;
+      if (ifVersion === null) {
+        generation = newGeneration();
+      } else {
+        const current = await this.inner.get(key);
+        generation = current?.version === ifVersion ? this.#generationToKeep(key, current.value) : newGeneration();
+      }
+      const sealed = await this.#encrypt(key, target, generation, value);
+      return { value, version: await this.#write(key, sealed, writeOptions(ifVersion), target, generation, since) };
     }
     for (let attempt = 1; ; attempt++) {
+      const since = this.#mark();
       const current = await this.inner.get(key);
       const target = (current?.version ?? 0) + 1;
-      const sealed = await this.#encrypt(key, target, value);
+      const generation = current === undefined ? newGeneration() : this.#generationToKeep(key, current.value);
+      const sealed = await this.#encrypt(key, target, generation, value);
       try {
-        return { value, version: await this.#write(key, sealed, writeOptions(current?.version ?? null), target) };
+        return { value, version: await this.#write(key, sealed, writeOptions(current?.version ?? null), target, generation, since) };
       } catch (err) {
         if (!AuthManagerError.is(err, ErrorCode.STORE_CONFLICT) || attempt >= this.#maxWriteAttempts) throw err;
         if (attempt > 2) await delay(Math.random() * Math.min(attempt, 10));
@@ -240,9 +293,17 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     }
   }
 
-  /** Deletes a record (passed through to the inner store). @throws AuthManagerError `STORE_CONFLICT` */
+  /**
+   * Deletes a record (passed through to the inner store); its generation then counts as ended, so
+   * this store refuses its ciphertexts if they are ever put back.
+   * @throws AuthManagerError `STORE_CONFLICT`
+   */
   async delete(key: RecordKey, options?: DeleteOptions): Promise<boolean> {
-    return options === undefined ? this.inner.delete(key) : this.inner.delete(key, options);
+    const since = this.#mark();
+    const deleted = await (options === undefined ? this.inner.delete(key) : this.inner.delete(key, options));
+    // Whether it deleted or found nothing, no record exists now: the lifetime seen before has ended.
+    this.#lifetimes?.ended(recordKeyId(key), since);
+    return deleted;
   }
 
   /**
@@ -253,11 +314,18 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
    */
   async take(key: RecordKey): Promise<StoredRecord | undefined> {
     for (let attempt = 1; ; attempt++) {
+      const since = this.#mark();
       const record = await this.inner.get(key);
-      if (record === undefined) return undefined;
-      const { value } = await this.#decrypt(key, record);
+      if (record === undefined) {
+        this.#lifetimes?.ended(recordKeyId(key), since);
+        return undefined;
+      }
+      const { value } = await this.#decrypt(key, record, since);
       try {
-        return (await this.inner.delete(key, { ifVersion: record.version })) ? { value, version: record.version } : undefined;
+        const deleting = this.#mark();
+        const deleted = await this.inner.delete(key, { ifVersion: record.version });
+        this.#lifetimes?.ended(recordKeyId(key), deleting);
+        return deleted ? { value, version: record.version } : undefined;
       } catch (err) {
         if (!AuthManagerError.is(err, ErrorCode.STORE_CONFLICT) || attempt >= this.#maxWriteAttempts) throw err;
       }
@@ -270,13 +338,14 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
   }
 
   /**
-   * Re-encrypts every `credentials` record under the current master key. Records already under it
-   * are skipped, so a run that was stopped (signal, crash) resumes where it left off when run
-   * again. Each rewrite is a compare-and-set; a record changed meanwhile is read again. Records
+   * Re-encrypts every `credentials` record under the current master key, in the current (amk2)
+   * format. Records already under it in that format are skipped, so a run that was stopped
+   * (signal, crash) resumes where it left off when run again. An amk1 record gets a generation. Each rewrite is a compare-and-set; a record changed meanwhile is read again. Records
    * that fail authentication are counted in `failed` and left alone. Pending authorizations are
    * left alone: they expire within minutes and remain readable under the old key.
    *
-   * Keep the old key enabled until this has finished (and `failed` is 0).
+   * The old key must be accepted by the key provider (`previousKeyIds`, `previousKeys`) for its
+   * records to be read; keep it enabled and listed until this has finished (and `failed` is 0).
    * @returns final counters and the keys of the records that failed
    * @throws AuthManagerError `KEY_MANAGEMENT_FAILED`, `STORE_UNAVAILABLE` (stops at the first);
    *   the signal's reason when aborted
@@ -306,25 +375,33 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     this.#encryptCache?.clear();
     this.#decryptCache?.clear();
     this.#opened.clear();
+    this.#lifetimes?.clear();
     await this.keyProvider.close?.();
     await this.inner.close?.();
   }
 
   async #rotateRecord(key: RecordKey, keyId: string): Promise<'reencrypted' | 'skipped' | 'missing' | 'failed'> {
     for (let attempt = 1; ; attempt++) {
+      const since = this.#mark();
       const record = await this.inner.get(key);
-      if (record === undefined) return 'missing';
-      if (parseEnvelope(record.value)?.keyId === keyId) return 'skipped';
-      let value: string;
+      if (record === undefined) {
+        this.#lifetimes?.ended(recordKeyId(key), since);
+        return 'missing';
+      }
+      const parsed = parseEnvelope(record.value);
+      if (parsed?.keyId === keyId && parsed.format === FORMAT_ID) return 'skipped';
+      let opened: { value: string; envelope: Envelope };
       try {
-        ({ value } = await this.#decrypt(key, record));
+        opened = await this.#decrypt(key, record, since);
       } catch (err) {
         if (AuthManagerError.is(err, ErrorCode.DECRYPTION_FAILED)) return 'failed';
         throw err;
       }
-      const sealed = await this.#encrypt(key, record.version + 1, value);
+      const writing = this.#mark();
+      const generation = opened.envelope.generation ?? newGeneration();
+      const sealed = await this.#encrypt(key, record.version + 1, generation, opened.value);
       try {
-        await this.#write(key, sealed, { ifVersion: record.version }, record.version + 1);
+        await this.#write(key, sealed, { ifVersion: record.version }, record.version + 1, generation, writing);
         return 'reencrypted';
       } catch (err) {
         if (!AuthManagerError.is(err, ErrorCode.STORE_CONFLICT) || attempt >= this.#maxWriteAttempts) throw err;
@@ -335,16 +412,22 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
   /** Lazy rotation for `get`: @returns the version the record has afterwards */
   async #reencryptQuietly(key: RecordKey, version: number, envelope: Envelope, value: string): Promise<number> {
     try {
-      if (envelope.keyId === (await this.#currentKeyId())) return version;
-      const sealed = await this.#encrypt(key, version + 1, value);
-      return await this.#write(key, sealed, { ifVersion: version }, version + 1);
+      if (envelope.keyId === (await this.#currentKeyId()) && envelope.format === FORMAT_ID) return version;
+      const writing = this.#mark();
+      const generation = envelope.generation ?? newGeneration();
+      const sealed = await this.#encrypt(key, version + 1, generation, value);
+      return await this.#write(key, sealed, { ifVersion: version }, version + 1, generation, writing);
     } catch {
       // The read stands; the record is left under its old key for a later read or rotate().
       return version;
     }
   }
 
-  async #write(key: RecordKey, sealed: string, options: WriteOptions, target: number): Promise<number> {
+  /**
+   * Writes a sealed record and notes its generation as the record's current one.
+   * @param since - the mark taken before the reads this write is based on
+   */
+  async #write(key: RecordKey, sealed: string, options: WriteOptions, target: number, generation: string, since: number): Promise<number> {
     const written = await this.inner.set(key, sealed, options);
     if (written.version !== target) {
       throw new AuthManagerError(
@@ -353,16 +436,44 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
         { provider: key.provider },
       );
     }
+    this.#lifetimes?.observe(recordKeyId(key), generation, written.version, since);
     return written.version;
   }
 
-  #kmsContext(scope: DataKeyScope, key: RecordKey, version: number): EncryptionContext {
+  #mark(): number {
+    return this.#lifetimes?.mark() ?? 0;
+  }
+
+  /**
+   * The generation an update of the record stored as `stored` continues: the one its header names,
+   * or a new one when it names none (amk1, malformed) or one this store saw end.
+   *
+   * The header is read without authenticating it. That is sound: a forged header can only make
+   * this write join a generation of the forger's choosing, and then the worst case is that stores
+   * which saw that generation end refuse the record, which a forger able to write the store could
+   * cause anyway by writing garbage. It cannot make an old ciphertext acceptable: that needs the
+   * old record's version, which only resetting the counter gives.
+   *
+   * Version-only compare-and-set leaves an ABA window: if, between the read of version v and the
+   * write, the record is deleted, re-created and updated back to version v, this write carries the
+   * old generation into the new lifetime (as it carries the old value over the new one). Stores that
+   * saw the old generation end then refuse the record until one of them writes it again.
+   */
+  #generationToKeep(key: RecordKey, stored: string): string {
+    const generation = parseEnvelope(stored)?.generation;
+    if (generation === undefined || this.#lifetimes?.hasEnded(recordKeyId(key), generation) === true) return newGeneration();
+    return generation;
+  }
+
+  /** @param generation - the record's generation; `undefined` for an amk1 record (whose context had none) */
+  #kmsContext(scope: DataKeyScope, key: RecordKey, version: number, generation: string | undefined): EncryptionContext {
     if (scope === 'store') return { ...this.#fixedContext, [`${CONTEXT_PREFIX}scope`]: 'store' };
     return {
       ...this.#fixedContext,
       [`${CONTEXT_PREFIX}kind`]: key.kind,
       [`${CONTEXT_PREFIX}provider`]: key.provider,
       [`${CONTEXT_PREFIX}subject`]: key.subject,
+      ...(generation === undefined ? {} : { [`${CONTEXT_PREFIX}generation`]: generation }),
       [`${CONTEXT_PREFIX}version`]: String(version),
     };
   }
@@ -372,7 +483,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     const known = this.#currentKey;
     if (known !== undefined && this.#now() - known.learnedAtMs < this.#keyIdTtlMs) return known.keyId;
     if (this.#scope === 'store') {
-      return this.#withEncryptKey(this.#kmsContext('store', PROBE_KEY, 0), (dataKey) => dataKey.keyId);
+      return this.#withEncryptKey(this.#kmsContext('store', PROBE_KEY, 0, undefined), (dataKey) => dataKey.keyId);
     }
     const probe = await this.#generate({ ...this.#fixedContext, [`${CONTEXT_PREFIX}purpose`]: 'key-probe' });
     probe.plaintextKey.fill(0);
@@ -385,15 +496,15 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     return dataKey;
   }
 
-  async #encrypt(key: RecordKey, version: number, plaintext: string): Promise<string> {
-    const context = this.#kmsContext(this.#scope, key, version);
+  async #encrypt(key: RecordKey, version: number, generation: string, plaintext: string): Promise<string> {
+    const context = this.#kmsContext(this.#scope, key, version, generation);
     if (this.#scope === 'store') {
       return this.#withEncryptKey(context, (dataKey) =>
-        sealRecord(dataKey.plaintextKey, dataKey.keyId, dataKey.wrappedKey, 'store', key, version, plaintext));
+        sealRecord({ dataKey: dataKey.plaintextKey, keyId: dataKey.keyId, wrappedKey: dataKey.wrappedKey, scope: 'store', generation }, key, version, plaintext));
     }
     const dataKey = await this.#generate(context);
     try {
-      return sealRecord(dataKey.plaintextKey, dataKey.keyId, dataKey.wrappedKey, 'record', key, version, plaintext);
+      return sealRecord({ dataKey: dataKey.plaintextKey, keyId: dataKey.keyId, wrappedKey: dataKey.wrappedKey, scope: 'record', generation }, key, version, plaintext);
     } finally {
       // The same key decrypts this record: keep it for the reads that follow (the cache owns it then).
       if (this.#decryptCache) {
@@ -440,8 +551,27 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     }
   }
 
-  async #decrypt(key: RecordKey, record: StoredRecord): Promise<{ value: string; envelope: Envelope }> {
+  /**
+   * Authenticates and decrypts a record read by an inner-store call issued at mark `since`, after
+   * checking it against what this store has seen of the record's lifetimes.
+   */
+  async #decrypt(key: RecordKey, record: StoredRecord, since: number): Promise<{ value: string; envelope: Envelope }> {
     const memoId = recordKeyId(key);
+    const envelope = parseEnvelope(record.value);
+    if (envelope === undefined) throw decryptionFailed(key, 'it is not a well-formed amk2 or amk1 record');
+    if (envelope.format === LEGACY_FORMAT_ID && !this.#acceptLegacy) {
+      throw decryptionFailed(key, 'it is an amk1 record, which carries no generation, and acceptLegacyRecords is false');
+    }
+    // Before the memo below, which would otherwise serve a put-back record it opened earlier.
+    const stale = this.#lifetimes?.check(memoId, envelope.generation, record.version, since);
+    if (stale === 'ended') throw decryptionFailed(key, 'its generation belongs to a lifetime of the record that this store saw end: a deleted or replaced record put back');
+    if (stale === 'older') throw decryptionFailed(key, 'it is an older version of the record than this store has already seen');
+    const opened = await this.#openMemoized(key, record, envelope, memoId);
+    this.#lifetimes?.observe(memoId, envelope.generation, record.version, since);
+    return opened;
+  }
+
+  async #openMemoized(key: RecordKey, record: StoredRecord, envelope: Envelope, memoId: string): Promise<{ value: string; envelope: Envelope }> {
     const memo = this.#opened.get(memoId);
     if (memo !== undefined) {
       if (memo.stored === record.value && memo.version === record.version && this.#decryptCache?.use(memo.cacheId, () => true) !== undefined) {
@@ -449,7 +579,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
       }
       this.#opened.delete(memoId);
     }
-    const opened = await this.#decryptEnvelope(key, record);
+    const opened = await this.#open(key, record, envelope);
     const cache = this.#decryptCache;
     if (cache !== undefined) {
       if (this.#opened.size >= cache.maxEntries) {
@@ -464,15 +594,15 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     return opened;
   }
 
-  async #decryptEnvelope(key: RecordKey, record: StoredRecord): Promise<{ value: string; envelope: Envelope }> {
-    const envelope = parseEnvelope(record.value);
-    if (envelope === undefined) throw decryptionFailed(key, 'it is not a well-formed amk1 record');
-    const context = this.#kmsContext(envelope.scope, key, record.version);
+  async #open(key: RecordKey, record: StoredRecord, envelope: Envelope): Promise<{ value: string; envelope: Envelope }> {
+    const context = this.#kmsContext(envelope.scope, key, record.version, envelope.generation);
     let value: string | undefined;
     try {
       value = await this.#withDecryptKey(envelope, context, (dataKey) => openRecord(dataKey, envelope, key, record.version));
     } catch (err) {
-      if (AuthManagerError.is(err, ErrorCode.DECRYPTION_FAILED)) throw decryptionFailed(key, 'its data key did not unwrap', err);
+      if (AuthManagerError.is(err, ErrorCode.DECRYPTION_FAILED)) {
+        throw decryptionFailed(key, 'its data key did not unwrap, or it names a key the key provider does not accept', err);
+      }
       throw err;
     }
     if (value === undefined) throw decryptionFailed(key, 'the ciphertext did not authenticate');
@@ -518,8 +648,10 @@ const PROBE_KEY: RecordKey = { kind: 'credentials', provider: '*', subject: '*' 
 
 /**
  * A wrapped data key names its plaintext key: the context it was wrapped under need not be part of
- * the id, because every record's AES-GCM additional data binds kind, provider, subject and version,
- * so a record moved elsewhere fails to open even with the cached key.
+ * the id, because every record's AES-GCM additional data binds kind, provider, subject, generation
+ * and version, so a record moved elsewhere fails to open even with the cached key. The key id is
+ * part of the id, and only keys the provider unwrapped (or generated) are cached, so a record
+ * naming a key the provider refuses never finds a cached key either.
  */
 function decryptCacheId(keyId: string, wrappedKeyText: string): string {
   return `${keyId}\u0000${wrappedKeyText}`;

@@ -13,7 +13,11 @@ const WRAP_FORMAT = 1;
 export interface LocalKeyProviderOptions {
   /** The current master key: exactly 32 bytes. New data keys are wrapped under it. */
   readonly key: Uint8Array;
-  /** Earlier master keys (32 bytes each) that still unwrap records written before a rotation. */
+  /**
+   * Earlier master keys (32 bytes each) that still unwrap records written before a rotation. A
+   * record naming any key that is neither `key` nor one of these is refused with `DECRYPTION_FAILED`.
+   * @default []
+   */
   readonly previousKeys?: readonly Uint8Array[];
 }
 
@@ -43,11 +47,13 @@ export interface LocalKeyProviderFileOptions {
  * use `AwsKmsKeyProvider` in production.
  *
  * Rotation: construct it with the new key as `key` and the old ones in `previousKeys`; records
- * name the key that wrapped them (`local:` and 16 hex digits of a SHA-256 fingerprint).
+ * name the key that wrapped them (`local:` and 16 hex digits of a SHA-256 fingerprint), and only
+ * a record naming `key` or one of `previousKeys` is unwrapped.
  *
  * Errors: `CONFIGURATION` when a key is missing or not 32 bytes (the message names the variable or
- * file, never the value); `DECRYPTION_FAILED` when a wrapped key or context does not authenticate;
- * `KEY_MANAGEMENT_FAILED` when a record names a key this provider does not hold.
+ * file, never the value); `DECRYPTION_FAILED` when a wrapped key or context does not authenticate,
+ * or a record names a key that is neither `key` nor one of `previousKeys`; `KEY_MANAGEMENT_FAILED`
+ * after {@link LocalKeyProvider.close}.
  *
  * @example
  * ```ts
@@ -102,8 +108,10 @@ export class LocalKeyProvider implements KeyProvider {
     return randomBytes(KEY_BYTES).toString('base64');
   }
 
+  /** @throws AuthManagerError `KEY_MANAGEMENT_FAILED` after {@link LocalKeyProvider.close} */
   async generateDataKey(context: EncryptionContext): Promise<GeneratedDataKey> {
-    const master = this.#master(this.keyId);
+    const master = this.#keys.get(this.keyId);
+    if (master === undefined) throw new AuthManagerError(ErrorCode.KEY_MANAGEMENT_FAILED, 'LocalKeyProvider was closed');
     const plaintextKey = randomBytes(KEY_BYTES);
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', master, iv);
@@ -113,6 +121,11 @@ export class LocalKeyProvider implements KeyProvider {
     return { keyId: this.keyId, plaintextKey, wrappedKey };
   }
 
+  /**
+   * @param keyId - the local key id the record names (untrusted): only `key` and `previousKeys` unwrap
+   * @throws AuthManagerError `DECRYPTION_FAILED` (a key this provider was not given, a tampered
+   *   wrapped key or another context), `KEY_MANAGEMENT_FAILED` after {@link LocalKeyProvider.close}
+   */
   async decryptDataKey(keyId: string, wrappedKey: Buffer, context: EncryptionContext): Promise<Buffer> {
     const master = this.#master(keyId);
     if (wrappedKey.length !== 1 + IV_BYTES + TAG_BYTES + KEY_BYTES || wrappedKey[0] !== WRAP_FORMAT) {
@@ -149,13 +162,12 @@ export class LocalKeyProvider implements KeyProvider {
 
   #master(keyId: string): Buffer {
     const key = this.#keys.get(keyId);
-    if (key === undefined) {
-      throw new AuthManagerError(
-        ErrorCode.KEY_MANAGEMENT_FAILED,
-        `Data key was wrapped under local key ${keyId}, which this LocalKeyProvider does not hold (add it to previousKeys)`,
-      );
-    }
-    return key;
+    if (key !== undefined) return key;
+    if (this.#keys.size === 0) throw new AuthManagerError(ErrorCode.KEY_MANAGEMENT_FAILED, 'LocalKeyProvider was closed');
+    throw new AuthManagerError(
+      ErrorCode.DECRYPTION_FAILED,
+      `Record names local key ${JSON.stringify(keyId.slice(0, 256))}, which is neither this LocalKeyProvider's key nor one of its previousKeys (list the old key there while rotating)`,
+    );
   }
 }
 

@@ -8,3 +8,4 @@ export {
   LocalKeyProvider, type LocalKeyProviderEnvOptions, type LocalKeyProviderFileOptions, type LocalKeyProviderOptions,
 } from './LocalKeyProvider.js';
 export { DATA_KEY_CACHE_DEFAULTS, type DataKeyCacheOptions } from './DataKeyCache.js';
+export { REPLAY_DETECTION_DEFAULTS, type ReplayDetectionOptions } from './LifetimeTracker.js';

@@ -134,7 +134,7 @@ describe('key service unreachable', () => {
     });
   });
 
-  it('never writes plaintext when KMS refuses: the inner store holds only the one amk1 record written before', async () => {
+  it('never writes plaintext when KMS refuses: the inner store holds only the one amk2 record written before', async () => {
     const { keyId, inner, store } = await fixture();
     const keys = [newKey(), newKey(), newKey()];
     kms.disableKey(keyId);
@@ -144,7 +144,7 @@ describe('key service unreachable', () => {
     for (const key of keys) await rejectionOf(store.set(key, 'new-secret'));
     const values: string[] = [];
     for await (const key of inner.list({ kind: 'credentials' })) values.push((await inner.get(key))!.value);
-    expect({ count: values.length, allEncrypted: values.every((v) => v.startsWith('amk1.') && !v.includes('secret')) })
+    expect({ count: values.length, allEncrypted: values.every((v) => v.startsWith('amk2.') && !v.includes('secret')) })
       .toEqual({ count: 1, allEncrypted: true });
   });
 });

@@ -28,7 +28,7 @@ describe('LocalKeyProvider', () => {
     const reopened = new KmsEncryptedCredentialStore(inner, LocalKeyProvider.fromEnv({ env: envFrom({ AUTHMANAGER_LOCAL_KEY: key }) }));
     expect({
       read: plain(await reopened.get(record)),
-      stored: (await inner.get(record))?.value.startsWith('amk1.r.'),
+      stored: (await inner.get(record))?.value.startsWith('amk2.r.'),
       keyId: /^local:[0-9a-f]{16}$/.test(provider.keyId),
     }).toEqual({ read: { value: 'secret-value', version: 1 }, stored: true, keyId: true });
   });
@@ -76,7 +76,7 @@ describe('LocalKeyProvider', () => {
       .toEqual({ same: true, length: 32, other: 'DECRYPTION_FAILED' });
   });
 
-  it('names a record\'s key it does not hold with KEY_MANAGEMENT_FAILED, and reads it with previousKeys', async () => {
+  it('regression: a record naming a local key that is not configured is rejected with DECRYPTION_FAILED (read once listed in previousKeys)', async () => {
     const oldKey = randomBytes(32);
     const inner = new MemoryCredentialStore();
     const record = newKey();
@@ -88,9 +88,10 @@ describe('LocalKeyProvider', () => {
     const err = await rejectionOf(new KmsEncryptedCredentialStore(inner, newKeyOnly).get(record));
     expect({
       code: codeOf(err),
-      names: String((err as Error).message).includes(new LocalKeyProvider({ key: oldKey }).keyId),
+      // The store's error says which record; its cause, the provider's, names the key it does not accept.
+      names: String((err as { cause?: Error }).cause?.message).includes(new LocalKeyProvider({ key: oldKey }).keyId),
       read: plain(await new KmsEncryptedCredentialStore(inner, withPrevious).get(record)),
-    }).toEqual({ code: 'KEY_MANAGEMENT_FAILED', names: true, read: { value: 'value', version: 1 } });
+    }).toEqual({ code: 'DECRYPTION_FAILED', names: true, read: { value: 'value', version: 1 } });
   });
 });
 

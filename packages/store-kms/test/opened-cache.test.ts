@@ -22,9 +22,9 @@ describe('re-reading an unchanged record', () => {
     expect((await store.get(key))!.value).toBe('secret-1');
     const stored = (await inner.memory.get(key))!.value;
     const parts = stored.split('.');
-    const body = Buffer.from(parts[6]!, 'base64url');
+    const body = Buffer.from(parts[7]!, 'base64url');
     body[0] = body[0]! ^ 1;
-    parts[6] = body.toString('base64url');
+    parts[7] = body.toString('base64url');
     inner.overwriteInPlace(key, parts.join('.'));
     expect(codeOf(await rejectionOf(store.get(key)))).toBe('DECRYPTION_FAILED');
   });

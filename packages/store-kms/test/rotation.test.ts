@@ -22,12 +22,15 @@ async function headerKeyIds(inner: MemoryCredentialStore, keys: readonly RecordK
   return Promise.all(keys.map(async (key) => headerKeyId((await inner.get(key))?.value)));
 }
 
-/** Records under an alias's first key, then the alias moved to a second key. */
+/**
+ * Records under an alias's first key, then the alias moved to a second key. The store lists the
+ * first key in `previousKeyIds`, as a rotation needs.
+ */
 async function rotatedAliasFixture(count: number, dataKeyScope: DataKeyScope = 'record') {
   const alias = `alias/rotation-${randomBytes(4).toString('hex')}`;
   const oldKey = kms.createKey({ alias });
   const inner = new MemoryCredentialStore();
-  const store = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId: alias, client }), { dataKeyScope });
+  const store = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId: alias, previousKeyIds: [oldKey], client }), { dataKeyScope });
   const keys = Array.from({ length: count }, () => newKey());
   for (const [i, key] of keys.entries()) await store.set(key, `token-${i}`);
   const newKeyId = kms.createKey();
@@ -39,7 +42,9 @@ describe.each<DataKeyScope>(['record', 'store'])('rotation of the AWS KMS key be
   it('keeps records written under the old key readable, and writes new ones under the new key', async () => {
     const { oldKey, newKeyId, inner, keys } = await rotatedAliasFixture(3, dataKeyScope);
     // A new store instance (as after a deploy) has no cached key from before the move.
-    const store = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId: kms.keyArn(newKeyId), client }), { dataKeyScope });
+    const store = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({
+      keyId: kms.keyArn(newKeyId), previousKeyIds: [kms.keyArn(oldKey)], client,
+    }), { dataKeyScope });
     const fresh = newKey();
     await store.set(fresh, 'new-token');
     const reads = await Promise.all(keys.map(async (key) => plain(await store.get(key))));
@@ -116,7 +121,7 @@ describe('rotate()', () => {
     const alias = `alias/pending-${randomBytes(4).toString('hex')}`;
     const oldKey = kms.createKey({ alias });
     const inner = new MemoryCredentialStore();
-    const store = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId: alias, client }));
+    const store = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId: alias, previousKeyIds: [oldKey], client }));
     const pending = newKey('pending');
     await store.set(pending, 'pkce-verifier-state', { ttlMs: 60_000 });
     kms.setAlias(alias, kms.createKey());
@@ -127,9 +132,9 @@ describe('rotate()', () => {
 
   it('counts a record that fails authentication as failed, leaves it alone and rotates the others', async () => {
     const alias = `alias/failed-${randomBytes(4).toString('hex')}`;
-    kms.createKey({ alias });
+    const oldKey = kms.createKey({ alias });
     const inner = new TamperableStore();
-    const store = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId: alias, client }));
+    const store = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId: alias, previousKeyIds: [oldKey], client }));
     const good = newKey();
     const bad = newKey();
     await store.set(good, 'good');
@@ -161,10 +166,10 @@ describe('rotate()', () => {
 describe('reencryptOnRead', () => {
   it('rewrites a credentials record found under an old key once, on read, and returns the new version', async () => {
     const alias = `alias/lazy-${randomBytes(4).toString('hex')}`;
-    kms.createKey({ alias });
+    const oldKey = kms.createKey({ alias });
     let nowMs = 1_000_000;
     const inner = new MemoryCredentialStore();
-    const store = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId: alias, client }), {
+    const store = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId: alias, previousKeyIds: [oldKey], client }), {
       reencryptOnRead: true, cache: { maxAgeMs: 60_000 }, now: () => nowMs,
     });
     const key = newKey();
@@ -193,7 +198,7 @@ describe('reencryptOnRead', () => {
     const newKeyId = kms.createKey();
     kms.setAlias(alias, newKeyId);
     kms.disableKey(newKeyId);
-    const reader = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId: alias, client }), { reencryptOnRead: true });
+    const reader = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId: alias, previousKeyIds: [oldKey], client }), { reencryptOnRead: true });
     const read = plain(await reader.get(key));
     kms.enableKey(newKeyId);
     expect({ read, header: headerKeyId((await inner.get(key))?.value) })
@@ -215,7 +220,7 @@ describe('rotation with LocalKeyProvider', () => {
     const result = await during.rotate();
     const reads = await Promise.all(keys.map(async (key) => (await withoutOld.get(key))?.value));
     expect({ refused, reencrypted: result.reencrypted, keyId: result.keyId, reads }).toEqual({
-      refused: 'KEY_MANAGEMENT_FAILED', reencrypted: 3, keyId: new LocalKeyProvider({ key: nextKey }).keyId,
+      refused: 'DECRYPTION_FAILED', reencrypted: 3, keyId: new LocalKeyProvider({ key: nextKey }).keyId,
       reads: keys.map((key) => `secret-${key.subject}`),
     });
   });
@@ -227,8 +232,8 @@ describe('rotation over a real redis-server', () => {
     const inner = new RedisCredentialStore({ redis: redis.url });
     try {
       const alias = `alias/redis-${randomBytes(4).toString('hex')}`;
-      kms.createKey({ alias });
-      const store = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId: alias, client }));
+      const oldKey = kms.createKey({ alias });
+      const store = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId: alias, previousKeyIds: [oldKey], client }));
       const keys = Array.from({ length: 25 }, () => newKey());
       for (const key of keys) await store.set(key, `token-${key.subject}`);
       const newKeyId = kms.createKey();

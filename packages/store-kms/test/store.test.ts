@@ -72,21 +72,28 @@ describe('KmsEncryptedCredentialStore', () => {
     expect({
       a: (await storeScoped.get(a))?.value, b: (await recordScoped.get(b))?.value,
       scopes: [(await inner.get(a))?.value.slice(0, 7), (await inner.get(b))?.value.slice(0, 7)],
-    }).toEqual({ a: 'from-record-scope', b: 'from-store-scope', scopes: ['amk1.r.', 'amk1.s.'] });
+    }).toEqual({ a: 'from-record-scope', b: 'from-store-scope', scopes: ['amk2.r.', 'amk2.s.'] });
   });
 
-  it('sends the record\'s kind, provider, subject and version to KMS as encryption context (record scope)', async () => {
+  it('sends the record\'s kind, provider, subject, generation and version to KMS as encryption context (record scope)', async () => {
     const keyId = kms.createKey();
     const inner = new MemoryCredentialStore();
     const store = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId, client }));
     const key = newKey();
     await store.set(key, 'v1');
     const stored = (await inner.get(key))!.value.split('.');
-    const wrapped = Buffer.from(stored[3]!, 'base64url');
+    const wrapped = Buffer.from(stored[4]!, 'base64url');
     const provider = new AwsKmsKeyProvider({ keyId, client });
-    const context = { 'authmanager:kind': key.kind, 'authmanager:provider': key.provider, 'authmanager:subject': key.subject };
+    const context = {
+      'authmanager:kind': key.kind, 'authmanager:provider': key.provider, 'authmanager:subject': key.subject,
+      'authmanager:generation': stored[3]!,
+    };
     const right = await provider.decryptDataKey(kms.keyArn(keyId), wrapped, { ...context, 'authmanager:version': '1' });
     const wrongVersion = await rejectionOf(provider.decryptDataKey(kms.keyArn(keyId), wrapped, { ...context, 'authmanager:version': '2' }));
-    expect({ right: right.length, wrongVersion: codeOf(wrongVersion) }).toEqual({ right: 32, wrongVersion: 'DECRYPTION_FAILED' });
+    const otherGeneration = await rejectionOf(provider.decryptDataKey(kms.keyArn(keyId), wrapped, {
+      ...context, 'authmanager:generation': randomBytes(16).toString('base64url'), 'authmanager:version': '1',
+    }));
+    expect({ right: right.length, wrongVersion: codeOf(wrongVersion), otherGeneration: codeOf(otherGeneration) })
+      .toEqual({ right: 32, wrongVersion: 'DECRYPTION_FAILED', otherGeneration: 'DECRYPTION_FAILED' });
   });
 });

@@ -20,8 +20,8 @@ afterAll(async () => {
   await kms.stop();
 });
 
-/** Indexes of the `amk1.<scope>.<keyId>.<wrappedKey>.<iv>.<tag>.<ciphertext>` fields. */
-const FIELD = { keyId: 2, wrappedKey: 3, iv: 4, tag: 5, ciphertext: 6 } as const;
+/** Indexes of the `amk2.<scope>.<keyId>.<generation>.<wrappedKey>.<iv>.<tag>.<ciphertext>` fields. */
+const FIELD = { keyId: 2, generation: 3, wrappedKey: 4, iv: 5, tag: 6, ciphertext: 7 } as const;
 
 /** Flips the lowest bit of one byte (the middle one) of a base64url field, keeping the encoding valid. */
 function flipByte(stored: string, field: keyof typeof FIELD): string {
@@ -41,7 +41,7 @@ describe.each<DataKeyScope>(['record', 'store'])('tampering with stored records 
     return { inner, store };
   }
 
-  it.each(['ciphertext', 'tag', 'iv', 'wrappedKey'] as const)('a flipped byte in the %s fails with DECRYPTION_FAILED', async (field) => {
+  it.each(['ciphertext', 'tag', 'iv', 'wrappedKey', 'generation'] as const)('a flipped byte in the %s fails with DECRYPTION_FAILED', async (field) => {
     const { inner, store } = setup();
     const key = newKey();
     await store.set(key, 'refresh-token-secret');
@@ -59,7 +59,7 @@ describe.each<DataKeyScope>(['record', 'store'])('tampering with stored records 
     const key = newKey();
     await store.set(key, 'value-to-protect');
     const stored = (await inner.memory.get(key))!.value;
-    const start = stored.indexOf('.', stored.indexOf('.', stored.indexOf('.') + 1) + 1) + 1; // first char of wrappedKey
+    const start = stored.indexOf('.', stored.indexOf('.', stored.indexOf('.') + 1) + 1) + 1; // first char of the generation
     const outcomes = new Set<string>();
     for (let i = start; i < stored.length; i += 7) {
       if (stored[i] === '.') continue;
@@ -143,16 +143,17 @@ describe.each<DataKeyScope>(['record', 'store'])('tampering with stored records 
 });
 
 describe('stored form', () => {
-  it('holds no plaintext and names format, scope and key in a header', async () => {
+  it('holds no plaintext and names format, scope, key and a 128-bit generation in a header', async () => {
     const inner = new TamperableStore();
     const store = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId, client }));
     const key = newKey();
     await store.set(key, 'gho_plaintext_token_value');
     const stored = (await inner.get(key))!.value;
-    const [format, scope, keyIdField, ...rest] = stored.split('.');
+    const [format, scope, keyIdField, generation, ...rest] = stored.split('.');
     expect({
-      format, scope, keyId: Buffer.from(keyIdField ?? '', 'base64url').toString('utf8'), fields: rest.length,
+      format, scope, keyId: Buffer.from(keyIdField ?? '', 'base64url').toString('utf8'),
+      generationBytes: Buffer.from(generation ?? '', 'base64url').length, fields: rest.length,
       leaks: stored.includes('gho_plaintext_token_value') || stored.includes(Buffer.from('gho_plaintext_token_value').toString('base64url')),
-    }).toEqual({ format: 'amk1', scope: 'r', keyId: kms.keyArn(keyId), fields: 4, leaks: false });
+    }).toEqual({ format: 'amk2', scope: 'r', keyId: kms.keyArn(keyId), generationBytes: 16, fields: 4, leaks: false });
   });
 });
