@@ -27,3 +27,30 @@ export async function apiError(response: Response, provider: string, what: strin
   const code = response.status >= 500 ? ErrorCode.PROVIDER_UNAVAILABLE : rejection;
   return new AuthManagerError(code, `${provider} ${what}: HTTP ${response.status}${detail}`, { provider, status: response.status });
 }
+
+/**
+ * The JSON object a successful GitHub answer carries. A body that cannot be read is
+ * `PROVIDER_UNAVAILABLE`; one that is not a JSON object (HTML from a proxy, a truncated body,
+ * `null`) is `INVALID_TOKEN_RESPONSE`. Neither error quotes the body or keeps the parser's error
+ * (whose message quotes the body's start) as its `cause`: the body may hold a token.
+ * @param what - what was asked for, for the message (e.g. `installation token for installation 42`)
+ * @throws AuthManagerError `PROVIDER_UNAVAILABLE` | `INVALID_TOKEN_RESPONSE`
+ */
+export async function jsonObjectBody(response: Response, provider: string, what: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (cause) {
+    throw new AuthManagerError(ErrorCode.PROVIDER_UNAVAILABLE, `${provider} ${what}: the response body could not be read`, { provider, status: response.status, cause });
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new AuthManagerError(ErrorCode.INVALID_TOKEN_RESPONSE, `${provider} ${what}: HTTP ${response.status} with a body that is not a JSON object`, { provider, status: response.status });
+  }
+  return body as Record<string, unknown>;
+}

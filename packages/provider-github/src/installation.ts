@@ -4,7 +4,7 @@ import {
   type AppCredentialFields, type ProviderContext,
 } from '@authmanager/core';
 import { SignJWT } from 'jose';
-import { apiError, apiHeaders } from './http.js';
+import { apiError, apiHeaders, jsonObjectBody } from './http.js';
 
 /** The app credentials the installation flow reads. */
 export interface InstallationAppCredentials {
@@ -36,7 +36,8 @@ export interface GithubInstallationFlow {
    * so a new one is minted). Concurrent callers for one installation share one request.
    * @param installationId - the installation (from a webhook payload or `GET /app/installations`)
    * @throws AuthManagerError `CONFIGURATION` (no `appId` / `privateKey`, or an unreadable key) |
-   *   `TOKEN_EXCHANGE_FAILED` (GitHub refused the JWT, or no such installation: 401/404) | `PROVIDER_UNAVAILABLE`
+   *   `TOKEN_EXCHANGE_FAILED` (GitHub refused the JWT, or no such installation: 401/404) | `PROVIDER_UNAVAILABLE` |
+   *   `INVALID_TOKEN_RESPONSE` (a 201 whose body is not a JSON object with `token` and `expires_at`)
    * @see https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-an-installation-access-token-for-a-github-app
    */
   accessToken(installationId: number | string): Promise<string>;
@@ -108,7 +109,7 @@ export function installationFlow(ctx: ProviderContext<InstallationAppCredentials
     if (response.status !== 201) {
       throw await apiError(response, ctx.provider, `installation token for installation ${id}`, ErrorCode.TOKEN_EXCHANGE_FAILED);
     }
-    const { token, expires_at, permissions, repository_selection, ...raw } = await response.json() as Record<string, unknown>;
+    const { token, expires_at, permissions, repository_selection, ...raw } = await jsonObjectBody(response, ctx.provider, `installation token for installation ${id}`);
     const expiresAtMs = typeof expires_at === 'string' ? Date.parse(expires_at) : Number.NaN;
     if (typeof token !== 'string' || token === '' || Number.isNaN(expiresAtMs)) {
       throw new AuthManagerError(ErrorCode.INVALID_TOKEN_RESPONSE, `${ctx.provider}: installation token response lacks token or expires_at`, { provider: ctx.provider });

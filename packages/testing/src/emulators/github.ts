@@ -115,9 +115,11 @@ export interface GithubEmulatorControls {
   setRefreshTokenRotation(rotate: boolean): void;
   /**
    * The next request to `endpoint` gets this HTTP status with a GitHub-style error body
-   * (for 5xx and network-fault tests).
+   * (for 5xx and network-fault tests), or with `rawBody` exactly as given, labelled
+   * `application/json; charset=utf-8` whatever it holds (for malformed-response tests, e.g. a 201
+   * from the installation-token endpoint whose body is not JSON).
    */
-  failNext(endpoint: GithubEmulatorEndpoint, status: number): void;
+  failNext(endpoint: GithubEmulatorEndpoint, status: number, rawBody?: string): void;
   /** Issues a personal access token (`ghp_…`) for a user, as if made in Settings → Developer settings. */
   issuePersonalAccessToken(login: string): string;
   /** State of any token the emulator issued. */
@@ -322,7 +324,7 @@ export async function startGithubEmulator(options: GithubEmulatorOptions = {}): 
   let currentUser: GithubEmulatorUser = users[0] ?? DEFAULT_USERS[0]!;
   let denyNext = false;
   let rotate = true;
-  const failures = new Map<GithubEmulatorEndpoint, number>();
+  const failures = new Map<GithubEmulatorEndpoint, { readonly status: number; readonly rawBody: string | undefined }>();
   const codes = new Map<string, CodeRecord>();
   const tokens = new Map<string, TokenRecord>();
   const counts = Object.fromEntries(ENDPOINTS.map((e) => [e, 0])) as Record<GithubEmulatorEndpoint, number>;
@@ -627,7 +629,12 @@ export async function startGithubEmulator(options: GithubEmulatorOptions = {}): 
       const injected = failures.get(endpoint);
       if (injected !== undefined) {
         failures.delete(endpoint);
-        sendApiError(res, injected, injected >= 500 ? 'Server Error' : 'Injected failure');
+        if (injected.rawBody !== undefined) {
+          res.writeHead(injected.status, { 'content-type': 'application/json; charset=utf-8' });
+          res.end(injected.rawBody);
+        } else {
+          sendApiError(res, injected.status, injected.status >= 500 ? 'Server Error' : 'Injected failure');
+        }
         return;
       }
       switch (endpoint) {
@@ -668,7 +675,7 @@ export async function startGithubEmulator(options: GithubEmulatorOptions = {}): 
       for (const r of tokens.values()) if (r.kind === 'ghr') r.expiresAtMs = t;
     },
     setRefreshTokenRotation: (r) => { rotate = r; },
-    failNext: (endpoint, status) => { failures.set(endpoint, status); },
+    failNext: (endpoint, status, rawBody) => { failures.set(endpoint, { status, rawBody }); },
     issuePersonalAccessToken: (login) => {
       const user = users.find((u) => u.login === login);
       if (!user) throw new Error(`github emulator: no user "${login}"`);
