@@ -1,7 +1,7 @@
 import {
-  AuthManagerError, ErrorCode, appField, defineProvider, oauthClientFields, z,
+  AuthManagerError, ErrorCode, appField, defineProvider, matchesOriginPattern, oauthClientFields, z,
   type AccountInfo, type AppCredentialFields, type AppCredentialsOf, type AuthorizationServer, type Credentials,
-  type ProviderContext, type ProviderDefinition,
+  type OAuthHttpRequest, type OriginPattern, type ProviderContext, type ProviderDefinition,
 } from '@authmanager/core';
 import { googleClient } from './client.js';
 import {
@@ -141,6 +141,44 @@ function authorizationServer(app: GoogleAppCredentials): AuthorizationServer {
 }
 
 /**
+ * Where the endpoints of Google's discovery document live: `accounts.google.com` (authorization) and
+ * `*.googleapis.com` (token, revocation, device authorization, UserInfo, JWKS).
+ * @see https://accounts.google.com/.well-known/openid-configuration
+ * @see https://developers.google.com/identity/openid-connect/openid-connect#discovery
+ */
+const GOOGLE_ENDPOINT_ORIGINS: readonly OriginPattern[] = ['https://accounts.google.com', 'https://*.googleapis.com'];
+
+/** Discovery-document fields that name a URL the client secret, a code, a token or trust goes to. */
+const DISCOVERED_URL_FIELDS = [
+  'authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'revocation_endpoint',
+  'device_authorization_endpoint', 'introspection_endpoint', 'jwks_uri',
+] as const;
+
+/**
+ * The endpoints come from the discovery document, a provider response: the token endpoint then
+ * gets the client secret, codes and refresh tokens, the JWKS decides which ID tokens are trusted.
+ * So each URL it names must be on Google's endpoint origins (for Google's issuer) or on the
+ * configured issuer's own origin (another issuer, e.g. an emulator); otherwise discovery fails with
+ * `INVALID_TOKEN_RESPONSE` and nothing is sent there.
+ */
+async function discoveredEndpointsOnIssuer(response: Response, request: OAuthHttpRequest, ctx: ProviderContext<GoogleAppCredentials>): Promise<Response> {
+  if (!request.url.pathname.endsWith('/.well-known/openid-configuration') || !response.ok) return response;
+  const body = await response.clone().json().catch(() => undefined) as Record<string, unknown> | null | undefined;
+  // Not a JSON object: openid-client refuses it with its own (typed) validation error.
+  if (typeof body !== 'object' || body === null) return response;
+  const allowed = ctx.app.issuer === GOOGLE_ISSUER ? GOOGLE_ENDPOINT_ORIGINS : [new URL(ctx.app.issuer).origin];
+  for (const field of DISCOVERED_URL_FIELDS) {
+    const value = body[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || !matchesOriginPattern(value, allowed)) {
+      throw new AuthManagerError(ErrorCode.INVALID_TOKEN_RESPONSE,
+        `${ctx.provider}: the discovery document's ${field} is not on ${allowed.join(' or ')}`, { provider: ctx.provider });
+    }
+  }
+  return response;
+}
+
+/**
  * Quirk: Google returns a refresh token only for `access_type=offline`, and only when the consent
  * screen was shown (first consent, or `prompt=consent`). Both are app credentials; `authorize({ params })`
  * overrides them per call, and adds `login_hint` and the like.
@@ -205,6 +243,7 @@ const googleDefinition = {
     pkce: true,
     openid: true,
     revocation: revokeGrant,
+    hooks: { processResponse: discoveredEndpointsOnIssuer },
   },
   staticToken: (app) => (app.accessToken ? { accessToken: app.accessToken, tokenType: 'Bearer' } : undefined),
   userCredentials: { extras: ['refresh_token_expires_in'] },
