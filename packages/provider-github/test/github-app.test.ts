@@ -94,10 +94,14 @@ describe('GitHub App user tokens: refresh before expiry', () => {
   let status: number;
 
   beforeAll(async () => {
-    // 30 s lifetime is inside the default 60 s refresh skew: the session refreshes before calling.
-    gh = await startGithubEmulator({ mode: 'github-app', accessTokenLifetimeSeconds: 30 });
-    const auth = newAuth(gh);
+    // 30 s before the 8-hour token expires is inside the default 60 s refresh skew: the session
+    // refreshes before calling. (A token that only lives 30 s would not do: core caps the skew at
+    // half a token's lifetime.)
+    let clock = Date.now();
+    gh = await startGithubEmulator({ mode: 'github-app', now: () => clock });
+    const auth = newAuth(gh, {}, { now: () => clock });
     await connect(auth, gh, 'user-1');
+    clock += (28_800 - 30) * 1000;
     gh.controls.resetLog();
     await using session = await auth.session('user-1');
     status = (await session.fetch('github', '/user')).status;
