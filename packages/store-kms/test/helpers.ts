@@ -108,3 +108,22 @@ export function useKmsServer(ready: (kms: KmsServer, client: KMSClient) => void)
     await kms?.stop();
   });
 }
+
+/** Names along the error's `cause` chain (the error itself first). */
+export function causeChain(err: unknown): string[] {
+  const names: string[] = [];
+  let current: unknown = err;
+  while (typeof current === 'object' && current !== null && names.length < 10) {
+    const { name, code } = current as { name?: unknown; code?: unknown };
+    names.push(typeof code === 'string' && typeof name === 'string' ? `${name}:${code}` : String(name));
+    current = (current as { cause?: unknown }).cause;
+  }
+  return names;
+}
+
+/** Replaces one `.`-separated field of a stored record (e.g. the header's key id, field 2). */
+export function withField(stored: string, index: number, value: string): string {
+  const parts = stored.split('.');
+  parts[index] = value;
+  return parts.join('.');
+}
