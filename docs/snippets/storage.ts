@@ -18,11 +18,15 @@ export function redis(providers: readonly ProviderRegistration[], redisUrl: stri
   return auth;
 }
 
-export function kms(providers: readonly ProviderRegistration[], redisUrl: string, keyId: string, kmsClientConfig: object) {
+export function kms(
+  providers: readonly ProviderRegistration[], redisUrl: string, keyId: string, kmsClientConfig: object, previousKeyIds: string[] = [],
+) {
   // #region kms
   const store = new KmsEncryptedCredentialStore(
     new RedisCredentialStore({ redis: redisUrl }),
-    new AwsKmsKeyProvider({ keyId, client: kmsClientConfig }), // region, endpoint, credentials: the SDK's usual chain unless given
+    // region, endpoint, credentials: the SDK's usual chain unless given. previousKeyIds: keys being
+    // rotated out; a record naming any other key is refused.
+    new AwsKmsKeyProvider({ keyId, previousKeyIds, client: kmsClientConfig }),
   );
   const auth = new AuthManager({ providers, store });
   // #endregion kms

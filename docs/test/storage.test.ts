@@ -43,14 +43,15 @@ describe('docs/storage.md snippets', () => {
 
   it('kms: Redis holds ciphertext only; rotation moves records to the new key', async () => {
     const alias = 'alias/docs';
-    kmsServer.setAlias(alias, kmsServer.createKey());
+    const firstKey = kmsServer.createKey();
+    kmsServer.setAlias(alias, firstKey);
     const config = { endpoint: kmsServer.endpoint, region: kmsServer.region, credentials: kmsServer.credentials };
-    const { auth, store } = kms(providers, redisServer.url, alias, config);
+    const { auth, store } = kms(providers, redisServer.url, alias, config, [firstKey]);
     const c = creds();
     await auth.storeCredentials('sandbox', 'kms-user', c);
     const inner = new RedisCredentialStore({ redis: redisServer.url });
     const stored = await inner.get({ kind: 'credentials', provider: 'sandbox', subject: 'kms-user' });
-    expect(stored!.value.startsWith('amk1.')).toBe(true);
+    expect(stored!.value.startsWith('amk2.')).toBe(true);
     expect(stored!.value).not.toContain(c.accessToken);
 
     kmsServer.setAlias(alias, kmsServer.createKey());
