@@ -235,16 +235,17 @@ export function createDemoApp<P extends readonly ProviderRegistration[]>(options
   };
 
   /**
-   * Whether a POST comes from a page of the demo's own origin. Browsers send `Origin` (and
-   * `Sec-Fetch-Site`) with every POST; a page on another port of the same host is another origin
-   * (though it shares the cookies). A client that sends neither (curl, the tests' fetch) is left
-   * to the CSRF token.
+   * Whether a POST comes from a page of the demo's own origin. A page on another port of the same
+   * host is another origin, though it shares the cookies. Browsers send `Sec-Fetch-Site` with
+   * every request, and that decides; older ones send `Origin`, which must then be the demo's. The
+   * pages' `Referrer-Policy: no-referrer` makes a browser send `Origin: null` with their own forms,
+   * and a client that sends neither header (curl, the tests' fetch) is left to the CSRF token.
    */
   const fromOwnOrigin = (request: FastifyRequest): boolean => {
     const site = request.headers['sec-fetch-site'];
-    if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return false;
+    if (typeof site === 'string') return site === 'same-origin' || site === 'none';
     const sent = request.headers.origin;
-    if (sent === undefined) return true;
+    if (sent === undefined || sent === 'null') return true;
     const own = [`${request.protocol}://${request.headers.host ?? ''}`];
     if (options.publicUrl !== undefined) {
       try { own.push(new URL(options.publicUrl).origin); } catch { /* not a URL: only the Host header counts */ }

@@ -79,11 +79,13 @@ export interface HomePageView {
 const STYLE = `
   :root { color-scheme: light; --accent: #2f6fde; --muted: #6b7280; --border: #d1d5db; --ok: #047857; --bad: #b91c1c; }
   * { box-sizing: border-box; }
-  body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: #f3f4f6; color: #111827; }
+  /* Subjects (64 characters) and upstream usernames (the sandbox takes 200) have no spaces to break
+     at: let any text break anywhere rather than widen the page. */
+  body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: #f3f4f6; color: #111827; overflow-wrap: anywhere; }
   header { background: #111827; color: #f9fafb; padding: 16px 24px; display: flex; flex-wrap: wrap; gap: 12px 24px; align-items: center; }
   header h1 { font-size: 18px; margin: 0; flex: 1 1 auto; }
-  header .store { font-size: 13px; background: #374151; border-radius: 999px; padding: 2px 12px; }
-  header form { display: flex; gap: 6px; align-items: center; }
+  header .store { font-size: 13px; background: #374151; border-radius: 999px; padding: 2px 12px; max-width: 100%; }
+  header form { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; max-width: 100%; }
   header label { font-size: 13px; color: #d1d5db; }
   main { max-width: 980px; margin: 0 auto; padding: 24px; }
   section { background: #fff; border: 1px solid var(--border); border-radius: 10px; padding: 16px 20px; margin-bottom: 20px; }
@@ -92,7 +94,7 @@ const STYLE = `
   .flash.success { background: #ecfdf5; border-color: #a7f3d0; color: var(--ok); }
   .flash.error { background: #fef2f2; border-color: #fecaca; color: var(--bad); }
   ul.providers { list-style: none; margin: 0; padding: 0; }
-  ul.providers li { display: flex; align-items: center; gap: 12px; padding: 8px 0; border-top: 1px solid #e5e7eb; }
+  ul.providers li { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 12px; padding: 8px 0; border-top: 1px solid #e5e7eb; }
   ul.providers li:first-child { border-top: 0; }
   ul.providers .name { font-weight: 600; min-width: 120px; }
   .hint { color: var(--muted); font-size: 13px; }
@@ -101,6 +103,9 @@ const STYLE = `
   th, td { text-align: left; padding: 8px 6px; border-top: 1px solid #e5e7eb; vertical-align: top; }
   th { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); border-top: 0; }
   td.actions, td.expiry, code.token { white-space: nowrap; }
+  td.account { max-width: 16em; }
+  /* The countdown changes every second: equal-width digits keep the row from shifting. */
+  td.expiry { font-variant-numeric: tabular-nums; }
   td.actions form { display: inline; }
   code { font-size: 13px; background: #f3f4f6; border-radius: 4px; padding: 1px 5px; }
   .scope { display: inline-block; font-size: 12px; background: #eef2ff; border-radius: 4px; padding: 0 6px; margin: 0 4px 4px 0; }
@@ -108,9 +113,25 @@ const STYLE = `
   button { font: inherit; font-size: 13px; font-weight: 600; padding: 5px 12px; border-radius: 6px; border: 1px solid var(--border); background: #fff; color: #111827; cursor: pointer; }
   button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
   button.danger { color: var(--bad); }
-  input[type=text] { font: inherit; font-size: 13px; padding: 4px 8px; border-radius: 6px; border: 1px solid #4b5563; background: #1f2937; color: #f9fafb; width: 14em; }
+  input[type=text] { font: inherit; font-size: 13px; padding: 4px 8px; border-radius: 6px; border: 1px solid #4b5563; background: #1f2937; color: #f9fafb; width: 14em; max-width: 100%; min-width: 0; }
   pre { background: #111827; color: #e5e7eb; border-radius: 8px; padding: 12px 14px; overflow-x: auto; font-size: 13px; margin: 8px 0 0; }
   .empty { color: var(--muted); margin: 0; }
+  /* Phones: the connections table becomes one card per connection, each cell labelled. */
+  @media (max-width: 640px) {
+    header { padding: 12px 16px; }
+    header form { flex: 1 1 100%; }
+    header input[type=text] { flex: 1 1 8em; width: auto; }
+    main { padding: 12px; }
+    section { padding: 12px 14px; }
+    #connections, #connections tbody, #connections tr, #connections td { display: block; }
+    #connections thead { display: none; }
+    #connections tr { border-top: 1px solid #e5e7eb; padding: 8px 0; }
+    #connections tr:first-child { border-top: 0; }
+    #connections td { border-top: 0; padding: 2px 0; max-width: none; white-space: normal; }
+    #connections td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: 12px; }
+    #connections td:first-child { font-weight: 600; }
+    td.actions { display: flex !important; flex-wrap: wrap; gap: 6px; padding-top: 6px !important; }
+  }
 `;
 
 /**
@@ -209,10 +230,10 @@ function renderConnectionRow(p: ProviderView, csrfToken: string, nowMs: number):
     }),
   ].join(' ');
   return `<tr data-provider="${escapeHtml(p.id)}">${name}`
-    + `<td class="account">${c.accountLabel ? escapeHtml(c.accountLabel) : '<span class="hint">unknown</span>'}</td>`
-    + `<td><code class="token">${escapeHtml(c.redactedAccessToken)}</code>${c.hasRefreshToken ? '<br><span class="hint">+ refresh token</span>' : ''}</td>`
-    + `<td class="expiry">${expiry}</td>`
-    + `<td>${scopes}</td>`
+    + `<td class="account" data-label="Account">${c.accountLabel ? escapeHtml(c.accountLabel) : '<span class="hint">unknown</span>'}</td>`
+    + `<td data-label="Access token"><code class="token">${escapeHtml(c.redactedAccessToken)}</code>${c.hasRefreshToken ? '<br><span class="hint">+ refresh token</span>' : ''}</td>`
+    + `<td class="expiry" data-label="Expires">${expiry}</td>`
+    + `<td data-label="Scopes">${scopes}</td>`
     + `<td class="actions">${buttons}</td></tr>`;
 }
 

@@ -1,6 +1,8 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startDemo, type DemoHarness } from './harness.js';
+import { DemoClient, startDemo, type DemoHarness } from './harness.js';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const SCREENSHOT = '/tmp/demo-connected.png';
@@ -62,6 +64,94 @@ describe('connect demo in Chromium (interactive sandbox)', () => {
       expect(await page.content()).not.toContain(stored?.accessToken);
     } finally {
       await context.close();
+    }
+  });
+
+  it('signs in when Enter is pressed in the sandbox\'s username field (regression: Enter cancelled, as Cancel was the form\'s first submit button)', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(demo.origin);
+      await page.locator('#subject').fill('enter-user');
+      await page.locator('#switch-subject').click();
+      await page.locator('#connect-sandbox').click();
+      await page.waitForURL((url) => url.origin === demo.sandbox.issuer);
+      await page.locator('input[name="login"]').fill('carol');
+      await page.locator('input[name="login"]').press('Enter');
+      await page.locator('#approve').waitFor({ timeout: 5_000 });
+      const consent = await page.locator('main').textContent();
+      await page.locator('#approve').click();
+      await page.waitForURL(`${demo.origin}/`);
+      const flash = await page.locator('#flash').textContent();
+
+      expect(consent).toContain('Signed in as carol.');
+      expect(flash).toContain('Connected Sandbox as carol for subject enter-user.');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('fits a 390 px wide phone screen with a long subject and a long username (regression: the page was 852 px wide)', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    context.setDefaultTimeout(8_000);
+    const page = await context.newPage();
+    const width = () => page.evaluate(() => document.documentElement.scrollWidth);
+    const subject = `a-very-long-subject-${'x'.repeat(44)}`; // 64 characters, no place to break
+    const username = `someone.with.a.very.long.name-${'y'.repeat(170)}`; // 200 characters, the sandbox's maximum
+    try {
+      await page.goto(demo.origin);
+      await page.locator('#subject').fill(subject);
+      await page.locator('#switch-subject').click();
+      await page.locator('#flash').waitFor();
+      await page.locator('#connect-sandbox').click();
+      await page.waitForURL((url) => url.origin === demo.sandbox.issuer);
+      const signInWidth = await width();
+      await page.locator('input[name="login"]').fill(username);
+      await page.locator('#sign-in').click();
+      await page.locator('#approve').waitFor();
+      const consentWidth = await width();
+      await page.locator('#approve').click();
+      await page.waitForURL(`${demo.origin}/`);
+      const connectedWidth = await width();
+      await page.locator('#call-sandbox').click();
+      await page.waitForURL(`${demo.origin}/`);
+      const afterCallWidth = await width();
+      await page.screenshot({ path: '/tmp/demo-390.png', fullPage: true });
+      const account = await page.locator('#connections tr[data-provider="sandbox"] .account').textContent();
+
+      expect(account).toBe(username);
+      expect({ signInWidth, consentWidth, connectedWidth, afterCallWidth }).toEqual({ signInWidth: 390, consentWidth: 390, connectedWidth: 390, afterCallWidth: 390 });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('refuses a valid session and token pair planted by a page on another port of the same host (regression: double-submit only)', async () => {
+    // The other app fetches a real pair from the demo, plants the session cookie (cookies ignore
+    // ports) and posts the token from its own page.
+    const stolen = new DemoClient(demo.origin);
+    await stolen.home();
+    const attackerPage = `<!doctype html><body><form method="post" action="${demo.origin}/subject">
+      <input name="csrf" value="${stolen.csrf}"><input name="subject" value="planted-subject"></form>
+      <script>document.cookie = 'demo_session=${stolen.cookie('demo_session')}; path=/'; document.forms[0].submit();</script>`;
+    const attacker: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(attackerPage));
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      // A visitor who has not opened the demo yet: once it has, its HttpOnly session cookie cannot
+      // be overwritten from a script.
+      const refused = page.waitForResponse((res) => res.url() === `${demo.origin}/subject`);
+      await page.goto(`http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`);
+      const response = await refused;
+      const cookies = await context.cookies(demo.origin);
+
+      expect(response.status()).toBe(403);
+      expect(cookies.find((c) => c.name === 'demo_session')?.value).toBe(stolen.cookie('demo_session')); // the plant itself worked
+      expect(cookies.find((c) => c.name === 'demo_subject')).toBeUndefined();
+    } finally {
+      await context.close();
+      await new Promise<void>((resolve) => attacker.close(() => resolve()));
     }
   });
 

@@ -128,6 +128,13 @@ describe('connect demo CSRF token bound to the session (regression: double-submi
     expect(res.status).toBe(403);
   });
 
+  it('refuses a valid pair from another origin when the browser sends only Origin (no Sec-Fetch-Site)', async () => {
+    const client = new DemoClient(demo.origin);
+    await client.home();
+    const { res } = await planted({ demo_session: client.cookie('demo_session')! }, client.csrf, { origin: 'http://127.0.0.1:1' });
+    expect(res.status).toBe(403);
+  });
+
   it('accepts its own session\'s token from its own origin', async () => {
     const client = new DemoClient(demo.origin);
     await client.home();

@@ -59,7 +59,7 @@ describe('connect demo over HTTP (headless sandbox)', () => {
     expect(callback).toMatchObject({ status: 303, location: '/' });
     expect(flashText(page)).toBe('Connected Sandbox as sandbox-user for subject demo-user.');
     expect(credentials).toBeDefined();
-    expect(page).toContain(`<td class="account">sandbox-user</td>`);
+    expect(page).toContain(`<td class="account" data-label="Account">sandbox-user</td>`);
     expect(page).toContain(redactToken(credentials?.accessToken));
     expect(page).not.toContain(credentials?.accessToken);
     expect(page).not.toContain(credentials?.refreshToken);

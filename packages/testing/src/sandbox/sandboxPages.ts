@@ -29,7 +29,9 @@ const STYLE = `
   body { margin: 0; min-height: 100vh; display: grid; place-items: center; padding: 24px;
     font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: #f3f4f6; color: #111827; }
   main { width: 100%; max-width: 420px; background: #fff; border: 1px solid var(--border);
-    border-radius: 12px; padding: 32px; box-shadow: 0 10px 30px rgba(0,0,0,.06); }
+    border-radius: 12px; padding: 32px; box-shadow: 0 10px 30px rgba(0,0,0,.06);
+    overflow-wrap: anywhere; /* a username or client id without spaces must not widen the page */ }
+  @media (max-width: 480px) { body { padding: 12px; } main { padding: 20px; } }
   .badge { display: inline-block; font-size: 12px; letter-spacing: .04em; text-transform: uppercase;
     color: var(--accent); background: #e8f0fe; border-radius: 999px; padding: 2px 10px; }
   h1 { font-size: 22px; margin: 12px 0 4px; }
