@@ -136,12 +136,12 @@ type WriteOptions = { ifVersion: number | null; ttlMs?: number };
  * whole; this store then refuses it only if it has seen the record's newer state itself
  * (`replayDetection`), which no check inside the store can replace: see the README.
  *
- * Only records naming the key provider's configured keys are unwrapped (`previousKeyIds` /
- * `previousKeys` for rotation); a record naming another key fails with `DECRYPTION_FAILED`.
- *
  * Data keys are cached ({@link DataKeyCacheOptions}); plaintext keys are zeroed on eviction.
- * Records keep naming the key that wrapped them, so after a key rotation old records still read,
- * and {@link KmsEncryptedCredentialStore.rotate} (or `reencryptOnRead`) moves them to the new key.
+ * Records keep naming the key that wrapped them, but only the key provider's configured keys
+ * unwrap them: after a key rotation old records still read while the old key is listed
+ * (`previousKeyIds`, `previousKeys`), and {@link KmsEncryptedCredentialStore.rotate} (or
+ * `reencryptOnRead`) moves them to the new key. A record naming any other key fails with
+ * `DECRYPTION_FAILED`.
  *
  * Errors: `DECRYPTION_FAILED` (record fails authentication, names a key the provider does not
  * accept, is a detected replay, or is not an `amk2`/`amk1` record),
@@ -340,8 +340,9 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
   /**
    * Re-encrypts every `credentials` record under the current master key, in the current (amk2)
    * format. Records already under it in that format are skipped, so a run that was stopped
-   * (signal, crash) resumes where it left off when run again. An amk1 record gets a generation. Each rewrite is a compare-and-set; a record changed meanwhile is read again. Records
-   * that fail authentication are counted in `failed` and left alone. Pending authorizations are
+   * (signal, crash) resumes where it left off when run again. Each rewrite is a compare-and-set
+   * that keeps the record's generation (an amk1 record gets one); a record changed meanwhile is
+   * read again. Records that fail authentication are counted in `failed` and left alone. Pending authorizations are
    * left alone: they expire within minutes and remain readable under the old key.
    *
    * The old key must be accepted by the key provider (`previousKeyIds`, `previousKeys`) for its
