@@ -74,6 +74,14 @@ describe('connect demo forms: every field validated (regression: non-string fiel
     expect(answer.html).not.toMatch(INTERNALS);
   });
 
+  it('answers a URL with broken percent-encoding with a 400 page, not Fastify\'s JSON', async () => {
+    const answer = await client.get('/callback/%E0%A4%A');
+    expect(answer.status).toBe(400);
+    expect(answer.contentType).toMatch(/^text\/html/);
+    expect(answer.html).toContain('Request not understood');
+    expect(answer.html).not.toMatch(INTERNALS);
+  });
+
   it('switches the subject with a well-formed JSON body too', async () => {
     const answer = await client.postRaw('/subject', 'application/json', JSON.stringify({ csrf: client.csrf, subject: 'json-user' }));
     expect(answer).toMatchObject({ status: 303, location: '/' });
