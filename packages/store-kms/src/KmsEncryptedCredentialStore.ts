@@ -342,8 +342,9 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
    * format. Records already under it in that format are skipped, so a run that was stopped
    * (signal, crash) resumes where it left off when run again. Each rewrite is a compare-and-set
    * that keeps the record's generation (an amk1 record gets one); a record changed meanwhile is
-   * read again. Records that fail authentication are counted in `failed` and left alone. Pending authorizations are
-   * left alone: they expire within minutes and remain readable under the old key.
+   * read again. Records that fail authentication are counted in `failed` and left alone.
+   * Pending authorizations are left alone: they expire within minutes and remain readable under
+   * the old key while it is listed.
    *
    * The old key must be accepted by the key provider (`previousKeyIds`, `previousKeys`) for its
    * records to be read; keep it enabled and listed until this has finished (and `failed` is 0).
