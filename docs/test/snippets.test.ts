@@ -46,7 +46,8 @@ describe('the snippets run', () => {
     expect(await handle(cb)).toEqual({ status: 303, body: 'connected cb-user' });
     expect(await handle(cb)).toEqual({ status: 400, body: 'This link expired or was already used; connect again.' });
     const second = await auth.sandbox.oauth2.authorize({ subject: 'cb-user' });
-    expect(await handle(`${REDIRECT}?error=access_denied&state=${second.state}`)).toEqual({ status: 400, body: 'You declined access.' });
+    // As the sandbox sends it: error responses carry iss too (RFC 9207 §2).
+    expect(await handle(`${REDIRECT}?error=access_denied&state=${second.state}&iss=${encodeURIComponent(server.issuer)}`)).toEqual({ status: 400, body: 'You declined access.' });
     void state;
     expect(await disconnect(auth, 'cb-user')).toBe(true);
     expect(await auth.loadCredentials('sandbox', 'cb-user')).toBeUndefined();
