@@ -1,4 +1,5 @@
-// Before `pnpm test`: the tests start a real redis-server and drive Debian's Chromium. On a fresh
+// Before `pnpm test`: the tests start a real redis-server, drive Debian's Chromium and read the demo's
+// terminal output through tmux. On a fresh
 // Debian machine (as root) this installs them with apt-get; elsewhere it says what to install.
 import { execFileSync, spawnSync } from 'node:child_process';
 
@@ -6,6 +7,7 @@ const needed = [
   ['redis-server', 'redis-server'],
   ['redis-cli', 'redis-server'],
   ['chromium', 'chromium'],
+  ['tmux', 'tmux'],
 ].filter(([bin]) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0).map(([, pkg]) => pkg);
 const packages = [...new Set(needed)];
 if (packages.length > 0) {
