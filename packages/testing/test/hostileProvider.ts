@@ -90,18 +90,18 @@ const appCredentials = {
   allowedOrigins: appField({ schema: z.array(z.string()).optional(), description: 'Extra API origins.' }),
 } satisfies AppCredentialFields;
 
+/** The hostile server's endpoints, explicit (no discovery). */
+function endpoints(origin: string) {
+  return { issuer: origin, authorizationEndpoint: `${origin}/authorize`, tokenEndpoint: `${origin}/token`, jwksUri: `${origin}/jwks` };
+}
+
 /** A provider whose endpoints are the hostile server's (explicit endpoints, or an OIDC issuer when `openid`). */
 export const hostile = defineProvider({
   id: 'hostile',
   displayName: 'Hostile',
   appCredentials,
   oauth2: {
-    server: (app) => ({
-      issuer: app.origin,
-      authorizationEndpoint: `${app.origin}/authorize`,
-      tokenEndpoint: `${app.origin}/token`,
-      jwksUri: `${app.origin}/jwks`,
-    }),
+    server: (app) => endpoints(app.origin),
     clientAuthentication: 'client_secret_basic',
     defaultScopes: ['read', 'write'],
   },
@@ -117,12 +117,7 @@ export const hostileOidc = defineProvider({
   displayName: 'Hostile OIDC',
   appCredentials,
   oauth2: {
-    server: (app) => ({
-      issuer: app.origin,
-      authorizationEndpoint: `${app.origin}/authorize`,
-      tokenEndpoint: `${app.origin}/token`,
-      jwksUri: `${app.origin}/jwks`,
-    }),
+    server: (app) => endpoints(app.origin),
     clientAuthentication: 'client_secret_basic',
     defaultScopes: ['openid'],
     openid: true,
