@@ -59,7 +59,7 @@ export async function benchRedis(report) {
 
     // Interleaved A/B rounds, alternating which goes first, so drift and the shared cores hit both
     // alike; the figure is the median of the per-round ratios.
-    // The same store without ioredis' per-command timer (commandTimeoutMs: 0), for comparison.
+    // The same store without its per-call deadline timer (commandTimeoutMs: 0), for comparison.
     const untimed = new AuthManager({ providers, store: new RedisCredentialStore({ redis: redis.url, keyPrefix: 'plain:', commandTimeoutMs: 0 }) });
     const rawOps = [], ourOps = [], untimedOps = [], ratios = [], untimedRatios = [];
     for (let round = 0; round < 7; round++) {

@@ -5,7 +5,6 @@ import { RedisCredentialStore } from '@authmanager/store-redis';
 import { sandbox, startKmsServer, startRedisServer, type KmsServer, type RedisServerHandle } from '@authmanager/testing';
 import { kms, local, memory, redis, rotate } from '../snippets/storage.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const providers = [sandbox({ issuer: 'http://127.0.0.1:9', redirectUri: 'http://127.0.0.1:9/cb' })];
 const creds = () => new Credentials({ accessToken: `at-${randomBytes(8).toString('hex')}`, refreshToken: 'rt-1', expiresAt: new Date(Date.now() + 3_600_000) });
 

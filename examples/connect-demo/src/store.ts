@@ -25,7 +25,8 @@ export function describeRedisUrl(url: string): string {
  * Picks the credential store from the environment:
  * - `REDIS_URL` set → `RedisCredentialStore` (`@authmanager/store-redis`), else the in-process memory store;
  * - then `AUTHMANAGER_KMS_KEY_ID` set → wrapped in `KmsEncryptedCredentialStore` with `AwsKmsKeyProvider`
- *   (region, credentials and endpoint from the AWS SDK's usual variables), or `AUTHMANAGER_LOCAL_KEY`
+ *   (region, credentials and endpoint from the AWS SDK's usual variables; `AUTHMANAGER_KMS_KEY_ID_PREVIOUS`,
+ *   comma-separated key ARNs, lists keys that older records may still be sealed under), or `AUTHMANAGER_LOCAL_KEY`
  *   set → wrapped with `LocalKeyProvider` (a base64 32-byte key; development only).
  *
  * The store packages are loaded only when asked for, so the memory demo needs neither.
@@ -54,7 +55,8 @@ export async function createCredentialStore(env: EnvSource = processEnv): Promis
   try {
     const { AwsKmsKeyProvider, KmsEncryptedCredentialStore, LocalKeyProvider } = await import('@authmanager/store-kms');
     if (kmsKeyId) {
-      const keys = new AwsKmsKeyProvider({ keyId: kmsKeyId });
+      const previousKeyIds = (env('AUTHMANAGER_KMS_KEY_ID_PREVIOUS') ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+      const keys = new AwsKmsKeyProvider({ keyId: kmsKeyId, ...(previousKeyIds.length > 0 ? { previousKeyIds } : {}) });
       return { store: new KmsEncryptedCredentialStore(store, keys), label: `KMS-encrypted ${label} · AWS KMS key ${kmsKeyId}` };
     }
     const keys = LocalKeyProvider.fromEnv({ env });

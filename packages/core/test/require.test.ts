@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 describe('packaging', () => {
-  it('CommonJS code on Node >= 20.19 can require() the ESM build', () => {
+  it('CommonJS code on Node >= 22.12 can require() the ESM build', () => {
     const dir = mkdtempSync(join(pkgDir, 'node_modules', '.cjs-check-'));
     const file = join(dir, 'check.cjs');
     writeFileSync(file, `const core = require('@authmanager/core');

@@ -8,9 +8,6 @@ import { afterAll, beforeAll } from '@jest/globals';
 import { startKmsServer, type KmsServer } from '@authmanager/testing';
 import { randomBytes } from 'node:crypto';
 
-// Silences the SDK's "Node 20 support ends" warning (read when a client is created).
-process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
-
 /** A real `@aws-sdk/client-kms` client pointed at the loopback KMS test server. */
 export function kmsClient(server: KmsServer, config: Partial<KMSClientConfig> = {}): KMSClient {
   return new KMSClient({
