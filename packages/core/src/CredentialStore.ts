@@ -102,6 +102,16 @@ export interface CredentialStore {
    * @throws AuthManagerError `LOCK_TIMEOUT` after `options.waitMs`
    */
   lock?(key: RecordKey, options: LockOptions): Promise<StoreLock>;
+  /**
+   * Optional, with `lock`: resolves when the lock of `key` is released by its holder (or expires, as
+   * far as the store can tell), so a process waiting for another's refresh re-reads the record as soon
+   * as it lands instead of polling. Resolves `false` when `timeoutMs` passes first. Waiting never
+   * takes the lock.
+   * @param timeoutMs - the longest wait, milliseconds
+   * @returns `true` when a release was seen, `false` on timeout
+   * @throws AuthManagerError `STORE_UNAVAILABLE`
+   */
+  lockReleased?(key: RecordKey, timeoutMs: number): Promise<boolean>;
   /** Release connections/resources held by the store. */
   close?(): Promise<void>;
 }
