@@ -16,3 +16,5 @@ export { startNotionEmulator, type NotionEmulator, type NotionEmulatorEndpoint, 
 export { startGithubEmulator, type GithubEmulator, type GithubEmulatorControls, type GithubEmulatorEndpoint, type GithubEmulatorMode, type GithubEmulatorOptions, type GithubEmulatorRequest, type GithubEmulatorUser } from './emulators/github.js';
 export { startGoogleEmulator, type GoogleEmulator, type GoogleEmulatorAppCredentials, type GoogleEmulatorEndpoint, type GoogleEmulatorOptions, type GoogleEmulatorRequest, type GoogleEmulatorServiceAccountKey, type GoogleEmulatorUser, type GoogleIdTokenTamper } from './emulators/google.js';
 export { startSalesforceEmulator, SALESFORCE_EMULATOR_REDIRECT_URI, type SalesforceEmulator, type SalesforceEmulatorAccount, type SalesforceEmulatorOptions, type SalesforceEndpoint, type SalesforceIssuedToken, type SalesforceRecordedRequest, type SalesforceTamper } from './emulators/salesforce.js';
+export { startPostgresServer, type PostgresServerHandle, type PostgresServerOptions } from './sql/postgresServer.js';
+export { startMariaDbServer, type MariaDbServerHandle, type MariaDbServerOptions } from './sql/mariadbServer.js';
