@@ -168,6 +168,12 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
    * @throws AuthManagerError `LOCK_TIMEOUT`
    */
   declare readonly lock?: (key: RecordKey, options: LockOptions) => Promise<StoreLock>;
+  /**
+   * The inner store's `lockReleased`, when it has one: resolves `true` when the lock of `key` is
+   * released or expired, `false` after `timeoutMs` milliseconds.
+   * @throws AuthManagerError `STORE_UNAVAILABLE`
+   */
+  declare readonly lockReleased?: (key: RecordKey, timeoutMs: number) => Promise<boolean>;
 
   readonly #scope: DataKeyScope;
   readonly #fixedContext: EncryptionContext;
@@ -200,6 +206,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     this.inner = inner;
     this.keyProvider = keyProvider;
     if (inner.lock) this.lock = (key, lockOptions) => inner.lock!(key, lockOptions);
+    if (inner.lockReleased) this.lockReleased = (key, timeoutMs) => inner.lockReleased!(key, timeoutMs);
     this.#scope = options.dataKeyScope ?? 'record';
     if (this.#scope !== 'record' && this.#scope !== 'store') {
       throw new AuthManagerError(ErrorCode.CONFIGURATION, `dataKeyScope must be 'record' or 'store', got ${String(this.#scope)}`);

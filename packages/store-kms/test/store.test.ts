@@ -20,6 +20,13 @@ class LockingStore extends MemoryCredentialStore {
     this.locked.push({ key, options });
     return { token: 'inner-token', release: async () => undefined };
   }
+
+  readonly awaited: Array<{ key: RecordKey; timeoutMs: number }> = [];
+
+  async lockReleased(key: RecordKey, timeoutMs: number): Promise<boolean> {
+    this.awaited.push({ key, timeoutMs });
+    return false;
+  }
 }
 
 describe('KmsEncryptedCredentialStore', () => {
@@ -31,9 +38,17 @@ describe('KmsEncryptedCredentialStore', () => {
     expect({ token: held.token, calls: inner.locked }).toEqual({ token: 'inner-token', calls: [{ key, options: { ttlMs: 5_000, waitMs: 100 } }] });
   });
 
-  it('has no lock when the inner store has none', () => {
+  it('passes lockReleased through to an inner store that has one', async () => {
+    const inner = new LockingStore();
+    const store: CredentialStore = new KmsEncryptedCredentialStore(inner, new LocalKeyProvider({ key: randomBytes(32) }));
+    const key = newKey();
+    const released = await store.lockReleased!(key, 250);
+    expect({ released, calls: inner.awaited }).toEqual({ released: false, calls: [{ key, timeoutMs: 250 }] });
+  });
+
+  it('has no lock and no lockReleased when the inner store has none', () => {
     const store: CredentialStore = new KmsEncryptedCredentialStore(new MemoryCredentialStore(), new LocalKeyProvider({ key: randomBytes(32) }));
-    expect(store.lock).toBeUndefined();
+    expect({ lock: store.lock, lockReleased: store.lockReleased }).toEqual({ lock: undefined, lockReleased: undefined });
   });
 
   it.each<DataKeyScope>(['record', 'store'])('binds the fixed encryptionContext: another context cannot read the record (%s scope)', async (dataKeyScope) => {

@@ -66,7 +66,10 @@ export interface RedisCredentialStoreOptions {
 }
 
 /** What a store call was doing, for error messages. */
-type Operation = 'get' | 'set' | 'delete' | 'take' | 'list' | 'lock' | 'lock release' | 'lock renew';
+type Operation = 'get' | 'set' | 'delete' | 'take' | 'list' | 'lock' | 'lock release' | 'lock renew' | 'lock wait';
+
+/** Longest pause between two `PTTL` checks of a held lock in {@link RedisCredentialStore.lockReleased} while subscribed. */
+const SUBSCRIBED_POLL_MAX_MS = 1000;
 
 /** `SetOptions.ifVersion` as sent to the write script. */
 type WriteMode = 'any' | 'absent' | 'version';
@@ -122,6 +125,14 @@ export class RedisCredentialStore implements CredentialStore {
   readonly #keys: RedisKeySchema;
   readonly #lockRetryDelayMs: number;
   readonly #commandTimeoutMs: number;
+  /** Channel on which lock releases are published (message: the lock key). */
+  readonly #releaseChannel: string;
+  /** Waiters of {@link RedisCredentialStore.lockReleased}, by lock key. */
+  readonly #releaseWaiters = new Map<string, Set<() => void>>();
+  /** The shared subscriber connection, opened by the first `lockReleased`. */
+  #subscriber: Redis | Cluster | undefined;
+  /** Resolves `true` once subscribed to the release channel, `false` when that failed. */
+  #subscribed: Promise<boolean> | undefined;
   #closed = false;
 
   /**
@@ -137,6 +148,7 @@ export class RedisCredentialStore implements CredentialStore {
     } catch (err) {
       throw new AuthManagerError(ErrorCode.CONFIGURATION, `RedisCredentialStore: ${(err as Error).message}`);
     }
+    this.#releaseChannel = `${keyPrefix}lock-released`;
     this.#lockRetryDelayMs = Math.max(1, options.lockRetryDelayMs ?? 25);
     const commandTimeoutMs = options.commandTimeoutMs ?? 5000;
     if (!Number.isFinite(commandTimeoutMs) || commandTimeoutMs < 0) {
@@ -311,7 +323,7 @@ export class RedisCredentialStore implements CredentialStore {
         return {
           token,
           release: async () => {
-            await this.#call('lock release', key, this.#eval(RELEASE_LOCK_SCRIPT, [lockKey], [token]));
+            await this.#call('lock release', key, this.#eval(RELEASE_LOCK_SCRIPT, [lockKey], [token, this.#releaseChannel]));
           },
           renew: async () =>
             (await this.#call('lock renew', key, this.#eval(RENEW_LOCK_SCRIPT, [lockKey], [token, ttlArg]))) === 1,
@@ -329,11 +341,109 @@ export class RedisCredentialStore implements CredentialStore {
   }
 
   /**
+   * Wait until the lock of `key` is released by its holder or has expired, without taking it: a
+   * process waiting for another's refresh re-reads the record as soon as it lands.
+   *
+   * `release()` publishes the lock key on the channel `<prefix>lock-released` (regular pub/sub,
+   * so on a Cluster a subscriber on any node hears it). The first call opens one subscriber
+   * connection per store (`duplicate()` of the store's connection, also of an ioredis instance you
+   * passed in; closed by {@link RedisCredentialStore.close}) and keeps it. Each call checks the lock
+   * with `PTTL` after subscribing, so a release just before the call is not missed, and again when
+   * the lock's own expiry is due (a crashed holder) or, as a fallback for lost messages (a
+   * reconnecting subscriber, pub/sub not permitted), every 25 ms doubling to 200 ms while
+   * unsubscribed and up to once a second while subscribed.
+   * @param key - the record whose lock is awaited
+   * @param timeoutMs - the longest wait in milliseconds (0: one check)
+   * @returns `true` when the lock is free (released, expired or never held), `false` when it is
+   *   still held after `timeoutMs`
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when a `PTTL` check fails or gets no reply within
+   *   `commandTimeoutMs`
+   * @throws RangeError when `timeoutMs` is negative or not finite
+   */
+  async lockReleased(key: RecordKey, timeoutMs: number): Promise<boolean> {
+    if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new RangeError('timeoutMs must be a non-negative number of milliseconds');
+    const lockKey = this.#keys.lockKey(key);
+    const deadline = performance.now() + timeoutMs;
+    let released = false;
+    let wake: (() => void) | undefined;
+    const onRelease = (): void => { released = true; wake?.(); };
+    let waiters = this.#releaseWaiters.get(lockKey);
+    if (waiters === undefined) this.#releaseWaiters.set(lockKey, (waiters = new Set()));
+    waiters.add(onRelease);
+    try {
+      const subscribed = await this.#subscribe();
+      let pollMs = subscribed ? 200 : this.#lockRetryDelayMs;
+      const maxPollMs = subscribed ? SUBSCRIBED_POLL_MAX_MS : Math.max(200, this.#lockRetryDelayMs);
+      for (;;) {
+        if (released) return true;
+        const pttl = await this.#call('lock wait', key, this.#redis.pttl(lockKey));
+        if (released || pttl === -2) return true;
+        const remainingMs = deadline - performance.now();
+        if (remainingMs <= 0) return false;
+        // The release message, the lock's own expiry (+1 ms) or the next poll, whichever comes first.
+        const waitMs = Math.min(remainingMs, pttl >= 0 ? pttl + 1 : Infinity, pollMs);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.ceil(waitMs));
+          wake = () => { clearTimeout(timer); resolve(); };
+        });
+        wake = undefined;
+        pollMs = Math.min(maxPollMs, pollMs * 2);
+      }
+    } finally {
+      waiters.delete(onRelease);
+      if (waiters.size === 0 && this.#releaseWaiters.get(lockKey) === waiters) this.#releaseWaiters.delete(lockKey);
+    }
+  }
+
+  /** Opens the shared subscriber once; @returns whether it is subscribed to the release channel */
+  #subscribe(): Promise<boolean> {
+    if (this.#subscribed !== undefined) return this.#subscribed;
+    if (this.#closed) return Promise.resolve(false);
+    const subscriber = this.#redis.duplicate();
+    subscriber.on('error', () => {});
+    subscriber.on('message', (channel: string, lockKey: string) => {
+      if (channel !== this.#releaseChannel) return;
+      const waiters = this.#releaseWaiters.get(lockKey);
+      if (waiters !== undefined) for (const onRelease of [...waiters]) onRelease();
+    });
+    this.#subscriber = subscriber;
+    const subscribing = subscriber.subscribe(this.#releaseChannel).then(() => true, () => false);
+    this.#subscribed = this.#withDeadline(subscribing).then((ok) => {
+      if (!ok) {
+        // Pub/sub unavailable (or slow): wait by polling; the next call tries again.
+        this.#subscribed = undefined;
+        this.#subscriber = undefined;
+        subscriber.disconnect();
+      }
+      return ok;
+    });
+    return this.#subscribed;
+  }
+
+  /** `pending`, or `false` when it has not settled within `commandTimeoutMs` (never rejects). */
+  #withDeadline(pending: Promise<boolean>): Promise<boolean> {
+    if (this.#commandTimeoutMs === 0) return pending;
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, this.#commandTimeoutMs, false);
+      void pending.then((ok) => { clearTimeout(timer); resolve(ok); });
+    });
+  }
+
+  /**
    * Close the connection if the store opened it (a URL was given); an ioredis instance you passed
-   * in stays open. Idempotent.
+   * in stays open. The subscriber connection of {@link RedisCredentialStore.lockReleased} is always
+   * closed. Idempotent.
    */
   async close(): Promise<void> {
-    if (!this.#owned || this.#closed) return;
+    if (this.#closed) return;
+    const subscriber = this.#subscriber;
+    this.#subscriber = undefined;
+    this.#subscribed = Promise.resolve(false);
+    subscriber?.disconnect();
+    if (!this.#owned) {
+      this.#closed = true;
+      return;
+    }
     this.#closed = true;
     const redis = this.#redis as Redis;
     if (redis.status === 'ready') {

@@ -59,10 +59,16 @@ redis.call('DEL', KEYS[1])
 return record
 `);
 
-/** Compare-and-delete of a lock. KEYS[1] = lock key. ARGV = owner token. Returns 1 if released. */
+/**
+ * Compare-and-delete of a lock, announcing the release. KEYS[1] = lock key. ARGV = owner token,
+ * release channel. Returns 1 if released. The `PUBLISH` (message: the lock key) wakes processes
+ * waiting in `lockReleased`; regular pub/sub, so on a Cluster it reaches subscribers on every node.
+ */
 export const RELEASE_LOCK_SCRIPT = script(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
+  redis.call('DEL', KEYS[1])
+  redis.call('PUBLISH', ARGV[2], KEYS[1])
+  return 1
 end
 return 0
 `);
