@@ -229,19 +229,29 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
   /**
    * Stores credentials for (provider, subject), replacing any. When the provider can tell the
    * upstream account and the subject is already connected to a different one, throws
-   * `ACCOUNT_MISMATCH` (unless `onAccountMismatch: 'replace'`). Accepts an `exchange` result as is.
-   * @throws AuthManagerError `PROVIDER_NOT_REGISTERED` | `ACCOUNT_MISMATCH` | `STORE_UNAVAILABLE`
+   * `ACCOUNT_MISMATCH` (unless `onAccountMismatch: 'replace'`). Accepts an `exchange` result as is,
+   * when it is that provider's.
+   * @throws AuthManagerError `PROVIDER_NOT_REGISTERED` | `ACCOUNT_MISMATCH` | `STORE_UNAVAILABLE` |
+   *   `CONFIGURATION` (an exchange result of another provider)
    */
   async storeCredentials(provider: string, subject: string, credentials: Credentials<object> | CredentialsInit<object> | ExchangeResult<object>): Promise<void> {
     const rt = this.#runtime(provider);
-    const creds = credentials instanceof Credentials ? credentials
-      : 'credentials' in credentials ? credentials.credentials : new Credentials(credentials);
+    let creds: Credentials<object>;
+    if (credentials instanceof Credentials) creds = credentials;
+    else if ('credentials' in credentials) {
+      if (credentials.provider !== provider) {
+        throw new AuthManagerError(ErrorCode.CONFIGURATION,
+          `storeCredentials("${provider}", …) was given an exchange result of provider "${credentials.provider}"; store it under its own provider`, { provider });
+      }
+      creds = credentials.credentials;
+    } else creds = new Credentials(credentials);
     const account = rt.definition.account;
-    if (account && this.#onAccountMismatch === 'error') {
+    // The mismatch check costs a store read: make it only when there is an account to compare.
+    const after = account && this.#onAccountMismatch === 'error' ? account(creds, rt.app) : undefined;
+    if (account && after) {
       const existing = await this.#repository.load(provider, subject).catch(() => undefined);
       const before = existing ? account(existing.credentials, rt.app) : undefined;
-      const after = account(creds, rt.app);
-      if (before && after && before.id !== after.id) {
+      if (before && before.id !== after.id) {
         throw new AuthManagerError(ErrorCode.ACCOUNT_MISMATCH,
           `${provider}: this subject is connected to another ${rt.definition.displayName} account; disconnect it first (or set onAccountMismatch: 'replace')`,
           { provider });

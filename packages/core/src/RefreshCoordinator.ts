@@ -1,6 +1,8 @@
 import { AuthManagerError } from './AuthManagerError.js';
 import type { Credentials } from './Credentials.js';
-import type { CredentialRepository } from './CredentialRepository.js';
+import type { CredentialRepository, LoadedCredentials } from './CredentialRepository.js';
+
+const toCredentials = (loaded: LoadedCredentials | undefined): Credentials<object> | undefined => loaded?.credentials;
 import { recordKeyId, type LockOptions, type StoreLock } from './CredentialStore.js';
 import { ErrorCode } from './ErrorCode.js';
 
@@ -49,6 +51,7 @@ const MAX_CONFLICTS = 5;
 export class RefreshCoordinator {
   readonly #repository: CredentialRepository;
   readonly #inFlight = new Map<string, Promise<Credentials<object>>>();
+  readonly #loading = new Map<string, Promise<Credentials<object> | undefined>>();
   readonly #options: RefreshCoordinatorOptions;
 
   constructor(repository: CredentialRepository, options: RefreshCoordinatorOptions) {
@@ -75,6 +78,27 @@ export class RefreshCoordinator {
     return flight;
   }
 
+  /**
+   * Loads (provider, subject)'s stored credentials, sharing one store read among concurrent callers
+   * and joining a refresh already in flight, so a storm of callers on one key costs one read and
+   * one refresh, not one read each.
+   * @throws AuthManagerError `INVALID_STORED_CREDENTIALS` | `STORE_UNAVAILABLE` | `DECRYPTION_FAILED`,
+   *   and the refresh's errors when one is in flight
+   */
+  load(provider: string, subject: string): Promise<Credentials<object> | undefined> {
+    const id = recordKeyId(this.#repository.key(provider, subject));
+    const flight = this.#inFlight.get(id);
+    if (flight !== undefined) return flight;
+    let loading = this.#loading.get(id);
+    if (loading === undefined) {
+      loading = this.#repository.load(provider, subject).then(toCredentials);
+      this.#loading.set(id, loading);
+      const clear = () => { if (this.#loading.get(id) === loading) this.#loading.delete(id); };
+      loading.then(clear, clear);
+    }
+    return loading;
+  }
+
   /** Whether `current` is a credential someone else refreshed after the caller saw `stale`. */
   #replaced(current: Credentials<object>, stale: Credentials<object>): boolean {
     return current.accessToken !== stale.accessToken && !current.needsRefresh(this.#options.skewMs, this.#options.now());
@@ -84,6 +108,21 @@ export class RefreshCoordinator {
     const store = this.#repository.store;
     let lock: StoreLock | undefined;
     if (store.lock) {
+      const key = this.#repository.key(provider, subject);
+      if (store.lockReleased) {
+        // Another process may be refreshing: try once, and if the lock is held, wait to be woken by
+        // its release and read what it stored, taking the lock only if the record is still stale.
+        try {
+          lock = await store.lock(key, { ttlMs: this.#options.lock.ttlMs, waitMs: 0 });
+        } catch (err) {
+          if (!AuthManagerError.is(err, ErrorCode.LOCK_TIMEOUT)) throw err;
+          await store.lockReleased(key, Math.min(this.#options.lock.waitMs, this.#options.lock.ttlMs));
+          const now = await this.#repository.load(provider, subject);
+          if (now && this.#replaced(now.credentials, stale)) return now.credentials;
+        }
+      }
+    }
+    if (store.lock && lock === undefined) {
       try {
         lock = await store.lock(this.#repository.key(provider, subject), this.#options.lock);
       } catch (err) {

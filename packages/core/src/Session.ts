@@ -237,8 +237,8 @@ export class Session implements AsyncDisposable {
     if (given !== undefined) {
       entry = { credentials: given instanceof Credentials ? given : new Credentials(given), source: 'session' };
     } else {
-      const loaded = await this.#host.repository.load(provider, this.subject);
-      if (loaded) entry = { credentials: loaded.credentials, source: 'store' };
+      const loaded = await this.#host.coordinator.load(provider, this.subject);
+      if (loaded) entry = { credentials: loaded, source: 'store' };
       else {
         const fixed = rt.staticCredentials();
         if (fixed) entry = { credentials: fixed, source: 'static' };

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AuthManager, Credentials, MemoryCredentialStore, type RecordKey, type StoredRecord } from '@authmanager/core';
+import { hostile, startHostileProvider, type HostileProvider } from './hostileProvider.js';
+
+/** The memory store, counting reads (instrumentation: every call goes to the real store). */
+class CountingStore extends MemoryCredentialStore {
+  gets = 0;
+  override get(key: RecordKey): Promise<StoredRecord | undefined> {
+    this.gets++;
+    return super.get(key);
+  }
+}
+
+let server: HostileProvider;
+beforeAll(async () => { server = await startHostileProvider(); });
+afterAll(async () => { await server.close(); });
+
+describe('in-process refresh storm: callers join an in-flight load or refresh before reading the store', () => {
+  const CALLERS = 10_000;
+  let store: CountingStore;
+  let tokens: string[];
+  let refreshes: number;
+  beforeAll(async () => {
+    store = new CountingStore();
+    const auth = new AuthManager({ providers: [hostile({ origin: server.origin })], store });
+    await auth.storeCredentials('hostile', 'storm', new Credentials({ accessToken: 'old', refreshToken: 'rt', expiresAt: new Date(Date.now() - 1000) }));
+    server.answer({ body: { access_token: 'new-token', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt2' } });
+    store.gets = 0;
+    const before = server.count('/token');
+    tokens = await Promise.all(Array.from({ length: CALLERS }, () => auth.withSession('storm', (s) => s.accessToken('hostile'))));
+    refreshes = server.count('/token') - before;
+  });
+
+  it(`${CALLERS} concurrent sessions make one token request and all get its token`, () => {
+    expect(refreshes).toBe(1);
+    expect(new Set(tokens)).toEqual(new Set(['new-token']));
+  });
+  it('and read the store a handful of times, not once per caller', () => {
+    // One shared load, the refresher's read, and its compare-and-set check.
+    expect(store.gets).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('regression: storeCredentials(exchangeResult) could store a result under another provider', () => {
+  it('is CONFIGURATION when the result is of another provider', async () => {
+    const auth = new AuthManager({ providers: [hostile({ origin: server.origin })] });
+    const result = { provider: 'github', subject: 's', credentials: new Credentials({ accessToken: 'a' }) };
+    await expect(auth.storeCredentials('hostile', 's', result)).rejects.toMatchObject({ code: 'CONFIGURATION' });
+    expect(await auth.loadCredentials('hostile', 's')).toBeUndefined();
+  });
+});
