@@ -1,0 +1,727 @@
+import {
+  AuthManagerError, ErrorCode,
+  type CredentialStore, type DeleteOptions, type ListFilter, type LockOptions, type RecordKey, type SetOptions,
+  type StoredRecord, type StoreLock,
+} from '@authmanager/core';
+import {
+  Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql,
+  type Dialect, type ExpressionBuilder, type Expression, type SqlBool, type Transaction,
+} from 'kysely';
+import type { MigrationResult } from 'kysely/migration';
+import type { Pool as MysqlPool } from 'mysql2';
+import type { DatabaseSync } from 'node:sqlite';
+import type { Pool as PgPool } from 'pg';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NodeSqliteDatabase } from './NodeSqliteDatabase.js';
+import {
+  MAX_PROVIDER_BYTES, MAX_SUBJECT_BYTES, nowMsExpression, storeMigrator, tableNames,
+  type SqlDialectName, type SqlTableNames,
+} from './sqlSchema.js';
+
+/**
+ * Where {@link SqlCredentialStore} keeps its tables.
+ *
+ * - a URL, for which the store opens, owns and on {@link SqlCredentialStore.close} closes its own
+ *   pool: `postgres://…` or `postgresql://…` (through `pg`), `mysql://…` or `mariadb://…` (through
+ *   `mysql2`), `sqlite:<file path>` or `sqlite::memory:` (through Node's `node:sqlite`, Node ≥ 22.13);
+ * - or a pool or database of yours, which stays yours (the store never closes it):
+ *   `{ postgres: new pg.Pool(…) }`, `{ mysql: mysql2.createPool(…) }` (the callback pool, not
+ *   `mysql2/promise`), `{ sqlite: new DatabaseSync(…) }`.
+ */
+export type SqlDatabase =
+  | string
+  | { readonly postgres: PgPool }
+  | { readonly mysql: MysqlPool }
+  | { readonly sqlite: DatabaseSync };
+
+/** Options for {@link SqlCredentialStore}. */
+export interface SqlCredentialStoreOptions {
+  /** The database: a URL or your own pool, see {@link SqlDatabase}. */
+  readonly database: SqlDatabase;
+  /**
+   * Prepended to the store's table and index names (`<prefix>records`, `<prefix>locks`,
+   * `<prefix>migrations`, `<prefix>migrations_lock`). Letters, digits and `_`, at most 40.
+   * @default 'authmanager_'
+   */
+  readonly tablePrefix?: string;
+  /**
+   * Deadline of every store call, in milliseconds from the call: a call (one statement or one
+   * transaction; a `list` page; one `lock` attempt) with no answer by then fails with
+   * `STORE_UNAVAILABLE`, whatever holds it up (the database down, hung, or every pooled connection
+   * busy). A write that failed this way may still commit later; it commits whole or not at all.
+   * `0` turns it off (then only the driver's own timeouts apply).
+   * @default 5000
+   */
+  readonly commandTimeoutMs?: number;
+  /** Pools the store opens itself (URL): most connections. @default 10 */
+  readonly poolSize?: number;
+  /**
+   * First pause between two attempts to take a held lock, in milliseconds; pauses double (with
+   * jitter) up to `max(200, lockRetryDelayMs)`.
+   * @default 25
+   */
+  readonly lockRetryDelayMs?: number;
+  /**
+   * Every this many milliseconds the store runs {@link SqlCredentialStore.purgeExpired} (at most 10
+   * batches) in the background (an unref'd timer; failures are ignored and retried next time). `0`
+   * turns it off: then call `purgeExpired()` yourself. Expired records are never returned either way.
+   * @default 60000
+   */
+  readonly purgeIntervalMs?: number;
+}
+
+/** Options for {@link SqlCredentialStore.purgeExpired}. */
+export interface PurgeOptions {
+  /** Rows deleted per statement (each batch is its own short statement). @default 500 */
+  readonly batchSize?: number;
+  /** Stop after this many batches per table, even if more rows have expired. @default Infinity */
+  readonly maxBatches?: number;
+}
+
+/** What a store call was doing, for error messages. */
+type Operation = 'get' | 'set' | 'delete' | 'take' | 'list' | 'lock' | 'lock release' | 'lock renew' | 'migrate' | 'purge';
+
+/** `SetOptions.ifVersion`, by what it asks for. */
+type WriteMode = 'any' | 'absent' | 'version';
+
+/** Rows as the drivers hand them back: `pg` returns BIGINT as a string, blobs as `Buffer`/`Uint8Array`. */
+interface RecordRow { readonly value: Uint8Array; readonly version: number | string | bigint }
+interface KeyRow { readonly provider: Uint8Array; readonly subject: Uint8Array }
+
+/** A key as stored: kind as text, provider and subject as their UTF-8 bytes. */
+interface StoredKey { readonly kind: string; readonly provider: Buffer; readonly subject: Buffer }
+
+// Kysely's table types are fixed at compile time; the store's table names come from `tablePrefix`.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Db = Kysely<any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Eb = ExpressionBuilder<any, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Trx = Transaction<any>;
+
+const LIST_PAGE_SIZE = 500;
+/** MySQL/MariaDB errors after which a write transaction is simply tried again. */
+const MYSQL_RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_DUP_ENTRY']);
+const MYSQL_ATTEMPTS = 5;
+
+/**
+ * A {@link CredentialStore} on PostgreSQL, MySQL/MariaDB or SQLite, in one implementation on
+ * [Kysely](https://kysely.dev) and its dialects. Use it to keep credentials in the database you
+ * already run and back up; on a shared database it implements the refresh `lock`.
+ *
+ * **Schema**: run {@link SqlCredentialStore.migrate} once (at deploy, or at start: it is
+ * idempotent and safe to run from several processes at once). Tables (`<prefix>` defaults to
+ * `authmanager_`): `<prefix>records` (`kind`, `provider`, `subject` as the primary key; `value`;
+ * `version`; `expires_at` in ms since the epoch or NULL; `updated_at`) and `<prefix>locks`
+ * (the lease rows). Provider and subject are stored as their UTF-8 bytes (`bytea`/`varbinary`/`blob`)
+ * so that any subject (NUL, trailing spaces, case, accents) is its own key under every collation;
+ * values are stored as bytes too (PostgreSQL text cannot hold NUL). docs/storage.md has the DDL.
+ *
+ * **Guarantees**: every write is one transaction (on PostgreSQL and SQLite one statement:
+ * `INSERT … ON CONFLICT DO UPDATE … RETURNING`, and `UPDATE … WHERE version = $expected RETURNING`
+ * for compare-and-set; on MySQL/MariaDB, which lack `UPDATE … RETURNING`, a READ COMMITTED
+ * transaction around `SELECT … FOR UPDATE`), so a stale writer gets `STORE_CONFLICT`, never a silent
+ * overwrite, and a record and its version change together or not at all. `take` is
+ * `DELETE … RETURNING` (MySQL: `SELECT … FOR UPDATE` + `DELETE`): of concurrent takes one gets the
+ * record. Expiry (`ttlMs`) is checked on every read against the database's clock, and expired rows
+ * are deleted in bounded batches ({@link SqlCredentialStore.purgeExpired}).
+ *
+ * **Lock**: a lease row per key with a random owner token and an expiry, taken by an insert (or a
+ * take-over of an expired row), released and renewed only by its token. Not PostgreSQL advisory
+ * locks: those belong to a session, so they would pin a pooled connection for the whole refresh,
+ * and they have no expiry, which `LockOptions.ttlMs` needs (a hung owner must not block forever).
+ *
+ * **Failures**: anything the database or network fails with becomes `STORE_UNAVAILABLE` whose
+ * `cause` is a copy of the driver's error with name, message and its error codes only (drivers
+ * attach the SQL and its parameters, which hold record values). Calls fail at the latest
+ * `commandTimeoutMs` after they were made. Pools reconnect by themselves when the database is
+ * back (a restart or a failover to the same address).
+ *
+ * @example
+ * ```ts
+ * import { SqlCredentialStore } from '@authmanager/store-sql';
+ *
+ * const store = new SqlCredentialStore({ database: 'postgres://app@db.internal/app' });
+ * await store.migrate();
+ * const key = { kind: 'credentials', provider: 'notion', subject: 'user-42' } as const;
+ * const { version } = await store.set(key, '{"access_token":"…"}', { ifVersion: null });
+ * await store.set(key, '{"access_token":"…2"}', { ifVersion: version });
+ * await store.close();
+ * ```
+ */
+export class SqlCredentialStore implements CredentialStore {
+  /** Which database family this store speaks to. */
+  readonly dialect: SqlDialectName;
+  /** The store's table names. */
+  readonly tables: SqlTableNames;
+  readonly #db: Db;
+  readonly #owned: boolean;
+  readonly #now: ReturnType<typeof nowMsExpression>;
+  readonly #commandTimeoutMs: number;
+  readonly #lockRetryDelayMs: number;
+  readonly #purgeTimer: NodeJS.Timeout | undefined;
+  #purging = false;
+  #closed = false;
+
+  /**
+   * @param options - the database and table prefix, see {@link SqlCredentialStoreOptions}
+   * @throws AuthManagerError `CONFIGURATION` when the URL's scheme is not one of the above
+   * @throws RangeError when `tablePrefix`, `commandTimeoutMs`, `poolSize` or `purgeIntervalMs` is out of range
+   */
+  constructor(options: SqlCredentialStoreOptions) {
+    this.tables = tableNames(options.tablePrefix ?? 'authmanager_');
+    const commandTimeoutMs = options.commandTimeoutMs ?? 5000;
+    if (!Number.isFinite(commandTimeoutMs) || commandTimeoutMs < 0) {
+      throw new RangeError('commandTimeoutMs must be a non-negative number of milliseconds');
+    }
+    this.#commandTimeoutMs = Math.ceil(commandTimeoutMs);
+    this.#lockRetryDelayMs = Math.max(1, options.lockRetryDelayMs ?? 25);
+    const poolSize = options.poolSize ?? 10;
+    if (!Number.isInteger(poolSize) || poolSize < 1) throw new RangeError('poolSize must be a positive integer');
+    const { dialect, kyselyDialect, owned } = openDatabase(options.database, poolSize, this.#commandTimeoutMs);
+    this.dialect = dialect;
+    this.#owned = owned;
+    this.#db = new Kysely({ dialect: kyselyDialect });
+    this.#now = nowMsExpression(dialect);
+    const purgeIntervalMs = options.purgeIntervalMs ?? 60_000;
+    if (!Number.isFinite(purgeIntervalMs) || purgeIntervalMs < 0) {
+      throw new RangeError('purgeIntervalMs must be a non-negative number of milliseconds');
+    }
+    if (purgeIntervalMs > 0) {
+      this.#purgeTimer = setInterval(() => { void this.#backgroundPurge(); }, purgeIntervalMs);
+      this.#purgeTimer.unref();
+    }
+  }
+
+  /**
+   * Create or upgrade the store's tables: applies the migrations not yet applied, in order, under
+   * Kysely's migration lock (so concurrent calls from several processes apply each once).
+   * Idempotent.
+   * @returns the names of the migrations this call applied (empty when the schema was current)
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when the database fails or a migration fails (with the cause)
+   */
+  async migrate(): Promise<{ readonly applied: readonly string[] }> {
+    const migrator = storeMigrator(this.#db, this.dialect, this.tables);
+    // No deadline: a migration may legitimately take long on a big table.
+    let result;
+    try {
+      result = await migrator.migrateToLatest();
+    } catch (err) {
+      throw unavailable('migrate', undefined, err);
+    }
+    if (result.error !== undefined) throw unavailable('migrate', undefined, result.error);
+    return { applied: (result.results ?? []).filter((r: MigrationResult) => r.status === 'Success').map((r: MigrationResult) => r.migrationName) };
+  }
+
+  /**
+   * The record, or `undefined` when absent or expired (checked against the database's clock).
+   * One primary-key `SELECT`.
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when the database fails, cannot be reached or has
+   *   not answered within `commandTimeoutMs`
+   */
+  async get(key: RecordKey): Promise<StoredRecord | undefined> {
+    const k = storedKey(key);
+    const row = await this.#call('get', key, () => this.#db.selectFrom(this.tables.records)
+      .select(['value', 'version'])
+      .where((eb) => this.#isKey(eb, k))
+      .where((eb) => this.#isLive(eb))
+      .executeTakeFirst() as Promise<RecordRow | undefined>);
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  /**
+   * Write `value` with the next version, in one transaction.
+   * @param options - `ifVersion`: `undefined` writes unconditionally, `null` only creates (an
+   *   expired record counts as absent), a number compares-and-sets; `ttlMs`: expiry in milliseconds
+   *   from now on the database's clock (rounded up; a write without it makes the record permanent)
+   * @returns the written record with its new version (1 for a new or expired record)
+   * @throws AuthManagerError `STORE_CONFLICT` when `ifVersion` does not match (nothing is written)
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when the database fails or cannot be reached
+   * @throws RangeError when `ttlMs` is not finite, a string is not well-formed UTF-16, or provider
+   *   or subject is longer than 255 / 1024 UTF-8 bytes
+   */
+  async set(key: RecordKey, value: string, options: SetOptions = {}): Promise<StoredRecord> {
+    const { ifVersion, ttlMs } = options;
+    if (ttlMs !== undefined && !Number.isFinite(ttlMs)) throw new RangeError('ttlMs must be a finite number of milliseconds');
+    const k = storedKey(key);
+    const bytes = utf8('value', value);
+    const mode: WriteMode = ifVersion === undefined ? 'any' : ifVersion === null ? 'absent' : 'version';
+    const expiresAt = ttlMs === undefined ? null : sql<number>`${this.#now} + ${Math.max(0, Math.ceil(ttlMs))}`;
+    const version = await this.#call('set', key, () => (this.dialect === 'mysql'
+      ? this.#setInTransaction(k, bytes, mode, ifVersion ?? null, expiresAt)
+      : this.#setInOneStatement(k, bytes, mode, ifVersion ?? null, expiresAt)));
+    if (version === undefined) throw conflict(key, ifVersion ?? null);
+    return { value, version };
+  }
+
+  /**
+   * Delete a live record (`DELETE … WHERE <key> [AND version = $expected]`).
+   * @returns whether a live record existed
+   * @throws AuthManagerError `STORE_CONFLICT` when `options.ifVersion` is given and does not match
+   *   the stored version (or the record is absent)
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when the database fails or cannot be reached
+   */
+  async delete(key: RecordKey, options: DeleteOptions = {}): Promise<boolean> {
+    const k = storedKey(key);
+    const { ifVersion } = options;
+    const result = await this.#call('delete', key, () => {
+      let query = this.#db.deleteFrom(this.tables.records).where((eb) => this.#isKey(eb, k)).where((eb) => this.#isLive(eb));
+      if (ifVersion !== undefined) query = query.where('version', '=', ifVersion);
+      return query.executeTakeFirst();
+    });
+    const deleted = Number(result.numDeletedRows) > 0;
+    if (ifVersion !== undefined && !deleted) throw conflict(key, ifVersion);
+    return deleted;
+  }
+
+  /**
+   * Read and delete a live record atomically: of concurrent takes of one key exactly one gets it.
+   * PostgreSQL and SQLite: `DELETE … RETURNING`; MySQL/MariaDB: `SELECT … FOR UPDATE` and `DELETE`
+   * in one transaction.
+   * @returns the record, or `undefined` when absent or expired
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when the database fails or cannot be reached (the
+   *   record may then be gone: a take is not retried)
+   */
+  async take(key: RecordKey): Promise<StoredRecord | undefined> {
+    const k = storedKey(key);
+    const row = await this.#call('take', key, async (): Promise<RecordRow | undefined> => {
+      if (this.dialect !== 'mysql') {
+        return await this.#db.deleteFrom(this.tables.records)
+          .where((eb) => this.#isKey(eb, k)).where((eb) => this.#isLive(eb))
+          .returning(['value', 'version'])
+          .executeTakeFirst() as RecordRow | undefined;
+      }
+      return await this.#mysqlTransaction(async (trx) => {
+        const found = await trx.selectFrom(this.tables.records).select(['value', 'version'])
+          .where((eb) => this.#isKey(eb, k)).where((eb) => this.#isLive(eb))
+          .forUpdate().executeTakeFirst() as RecordRow | undefined;
+        if (found !== undefined) await trx.deleteFrom(this.tables.records).where((eb) => this.#isKey(eb, k)).execute();
+        return found;
+      });
+    });
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  /**
+   * Keys of live records of `filter.kind`, optionally of one provider and/or subject, in
+   * (provider, subject) byte order, each once. Pages of 500 by keyset (`(provider, subject) > last`
+   * on the primary key, or on the `(kind, subject)` index), so memory stays bounded and each page is
+   * one short query with its own deadline. A record written or deleted during the walk may or may
+   * not be listed.
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when the database fails or a page times out
+   */
+  async *list(filter: ListFilter): AsyncIterable<RecordKey> {
+    const { kind, provider, subject } = filter;
+    const providerBytes = provider === undefined ? undefined : utf8('provider', provider);
+    const subjectBytes = subject === undefined ? undefined : utf8('subject', subject);
+    let after: KeyRow | undefined;
+    for (;;) {
+      const last = after;
+      const rows = await this.#call('list', undefined, () => {
+        let query = this.#db.selectFrom(this.tables.records).select(['provider', 'subject'])
+          .where('kind', '=', kind).where((eb) => this.#isLive(eb));
+        if (providerBytes !== undefined) query = query.where('provider', '=', providerBytes);
+        if (subjectBytes !== undefined) query = query.where('subject', '=', subjectBytes);
+        if (last !== undefined) {
+          query = query.where((eb) => eb(eb.refTuple('provider', 'subject'), '>', eb.tuple(last.provider, last.subject)));
+        }
+        return query.orderBy('provider').orderBy('subject').limit(LIST_PAGE_SIZE).execute() as Promise<KeyRow[]>;
+      });
+      for (const row of rows) yield { kind, provider: fromUtf8(row.provider), subject: fromUtf8(row.subject) };
+      if (rows.length < LIST_PAGE_SIZE) return;
+      after = rows[rows.length - 1];
+    }
+  }
+
+  /**
+   * Take the cross-process lock of `key`: a lease row with a random owner token and an expiry of
+   * `ttlMs` from now (database clock). An attempt inserts the row, or takes over a row whose lease
+   * expired, in one statement (MySQL: one transaction); it is retried with a doubling, jittered
+   * pause (from `lockRetryDelayMs`) until `waitMs` has passed. `release()` deletes the row only
+   * while this token owns it; `renew()` moves its expiry to `ttlMs` from now only while this token
+   * owns it and it has not expired. Each attempt, `release()` and `renew()` has the
+   * `commandTimeoutMs` deadline, so `lock` ends within `waitMs + commandTimeoutMs`.
+   * @param options - `ttlMs`: lease in milliseconds (> 0, rounded up); `waitMs`: how long to keep
+   *   trying in milliseconds (0 = one attempt)
+   * @returns the held lock, with `renew` (always present here)
+   * @throws AuthManagerError `LOCK_TIMEOUT` when another owner still holds it after `waitMs`
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when the database fails, cannot be reached or has
+   *   not answered within `commandTimeoutMs` (also from `release()` and `renew()`)
+   * @throws RangeError when `ttlMs` is not a positive finite number or `waitMs` is negative or not finite
+   */
+  async lock(key: RecordKey, options: LockOptions): Promise<Required<StoreLock>> {
+    const { ttlMs, waitMs } = options;
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number of milliseconds');
+    if (!Number.isFinite(waitMs) || waitMs < 0) throw new RangeError('waitMs must be a non-negative number of milliseconds');
+    const k = storedKey(key);
+    const token = randomBytes(16).toString('base64url');
+    const leaseMs = Math.ceil(ttlMs);
+    const deadline = Date.now() + waitMs;
+    const maxDelayMs = Math.max(200, this.#lockRetryDelayMs);
+    let delayMs = this.#lockRetryDelayMs;
+    for (;;) {
+      if (await this.#call('lock', key, () => this.#tryLock(k, token, leaseMs))) {
+        return {
+          token,
+          release: async () => {
+            await this.#call('lock release', key, () => this.#db.deleteFrom(this.tables.locks)
+              .where((eb) => this.#isKey(eb, k)).where('owner', '=', token).execute());
+          },
+          renew: async () => {
+            const result = await this.#call('lock renew', key, () => this.#db.updateTable(this.tables.locks)
+              .set({ expires_at: sql`${this.#now} + ${leaseMs}` })
+              .where((eb) => this.#isKey(eb, k)).where('owner', '=', token).where('expires_at', '>', this.#now)
+              .executeTakeFirst());
+            return Number(result.numUpdatedRows) > 0;
+          },
+        };
+      }
+      const remainingMs = deadline - Date.now();
+      if (remainingMs <= 0) {
+        throw new AuthManagerError(ErrorCode.LOCK_TIMEOUT,
+          `Lock on ${key.kind} record for provider "${key.provider}" still held by another owner after ${waitMs} ms`,
+          { provider: key.provider });
+      }
+      await sleep(Math.min(remainingMs, delayMs * (0.5 + Math.random() / 2)));
+      delayMs = Math.min(maxDelayMs, delayMs * 2);
+    }
+  }
+
+  /**
+   * Delete expired records and expired lock leases, in batches of `batchSize` rows (each batch one
+   * short statement on the `expires_at` index), until a batch comes back short or `maxBatches`
+   * batches ran per table. Runs by itself every `purgeIntervalMs`; call it from a job of yours
+   * with `purgeIntervalMs: 0`.
+   * @param options - see {@link PurgeOptions}
+   * @returns how many rows were deleted
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when the database fails (rows deleted by earlier batches stay deleted)
+   */
+  async purgeExpired(options: PurgeOptions = {}): Promise<number> {
+    const batchSize = options.batchSize ?? 500;
+    const maxBatches = options.maxBatches ?? Infinity;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
+    let deleted = 0;
+    for (const table of [this.tables.records, this.tables.locks]) {
+      for (let batch = 0; batch < maxBatches; batch++) {
+        const result = await this.#call('purge', undefined, () => {
+          if (this.dialect === 'mysql') {
+            return this.#db.deleteFrom(table).where('expires_at', '<=', this.#now).limit(batchSize).executeTakeFirst();
+          }
+          // PostgreSQL has no DELETE … LIMIT (SQLite only as a compile option): delete by key from a limited select.
+          return this.#db.deleteFrom(table)
+            .where((eb) => eb(eb.refTuple('kind', 'provider', 'subject'), 'in',
+              eb.selectFrom(table).select(['kind', 'provider', 'subject']).where('expires_at', '<=', this.#now).limit(batchSize)))
+            .executeTakeFirst();
+        });
+        const count = Number(result.numDeletedRows);
+        deleted += count;
+        if (count < batchSize) break;
+      }
+    }
+    return deleted;
+  }
+
+  /**
+   * Stop the background purge and, if the store opened the pool or database itself (a URL), close
+   * it; a pool or database you passed in stays open. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#purgeTimer !== undefined) clearInterval(this.#purgeTimer);
+    if (this.#owned) await this.#db.destroy();
+  }
+
+  async #backgroundPurge(): Promise<void> {
+    if (this.#purging || this.#closed) return;
+    this.#purging = true;
+    try {
+      await this.purgeExpired({ maxBatches: 10 });
+    } catch {
+      // The next interval tries again; reads never return expired rows meanwhile.
+    } finally {
+      this.#purging = false;
+    }
+  }
+
+  /** PostgreSQL and SQLite: the whole write as one statement, returning the new version (or nothing on a conflict). */
+  async #setInOneStatement(k: StoredKey, value: Buffer, mode: WriteMode, ifVersion: number | null,
+    expiresAt: Expression<number> | null): Promise<number | undefined> {
+    const t = this.tables.records;
+    const now = this.#now;
+    let row: { version: number | string | bigint } | undefined;
+    if (mode === 'version') {
+      row = await this.#db.updateTable(t)
+        .set({ value, version: sql`version + 1`, expires_at: expiresAt, updated_at: now })
+        .where((eb) => this.#isKey(eb, k)).where('version', '=', ifVersion).where((eb) => this.#isLive(eb))
+        .returning('version')
+        .executeTakeFirst();
+    } else {
+      row = await this.#db.insertInto(t)
+        .values({ ...k, value, version: 1, expires_at: expiresAt, updated_at: now })
+        .onConflict((oc) => {
+          const target = oc.columns(['kind', 'provider', 'subject']);
+          const excluded = {
+            value: sql`excluded.value`, expires_at: sql`excluded.expires_at`, updated_at: sql`excluded.updated_at`,
+          };
+          if (mode === 'absent') {
+            // Only an expired record may be replaced; it starts over at version 1.
+            return target.doUpdateSet({ ...excluded, version: 1 }).where(sql.ref(`${t}.expires_at`), '<=', now);
+          }
+          // An expired record is gone as far as readers know: its successor starts at 1 again.
+          return target.doUpdateSet({
+            ...excluded,
+            version: sql`CASE WHEN ${sql.ref(`${t}.expires_at`)} <= ${now} THEN 1 ELSE ${sql.ref(`${t}.version`)} + 1 END`,
+          });
+        })
+        .returning('version')
+        .executeTakeFirst();
+    }
+    return row === undefined ? undefined : Number(row.version);
+  }
+
+  /** MySQL/MariaDB (no `UPDATE … RETURNING`): read the row `FOR UPDATE`, decide, write, in one transaction. */
+  async #setInTransaction(k: StoredKey, value: Buffer, mode: WriteMode, ifVersion: number | null,
+    expiresAt: Expression<number> | null): Promise<number | undefined> {
+    const t = this.tables.records;
+    return this.#mysqlTransaction(async (trx) => {
+      const row = await trx.selectFrom(t)
+        .select(['version', sql<number>`${sql.ref('expires_at')} IS NOT NULL AND ${sql.ref('expires_at')} <= ${this.#now}`.as('expired')])
+        .where((eb) => this.#isKey(eb, k))
+        .forUpdate()
+        .executeTakeFirst() as { version: number | string; expired: number | string } | undefined;
+      const current = row !== undefined && Number(row.expired) === 0 ? Number(row.version) : undefined;
+      if (mode === 'absent' && current !== undefined) return undefined;
+      if (mode === 'version' && current !== ifVersion) return undefined;
+      const version = (current ?? 0) + 1;
+      if (row === undefined) {
+        // A concurrent creator may insert first: ER_DUP_ENTRY, and the transaction is tried again.
+        await trx.insertInto(t).values({ ...k, value, version, expires_at: expiresAt, updated_at: this.#now }).execute();
+      } else {
+        await trx.updateTable(t).set({ value, version, expires_at: expiresAt, updated_at: this.#now })
+          .where((eb) => this.#isKey(eb, k)).execute();
+      }
+      return version;
+    });
+  }
+
+  /** One lock attempt: the lease row inserted, or taken over when expired. @returns whether `token` now owns it */
+  async #tryLock(k: StoredKey, token: string, leaseMs: number): Promise<boolean> {
+    const t = this.tables.locks;
+    const expiresAt = sql<number>`${this.#now} + ${leaseMs}`;
+    if (this.dialect !== 'mysql') {
+      const row = await this.#db.insertInto(t)
+        .values({ ...k, owner: token, expires_at: expiresAt })
+        .onConflict((oc) => oc.columns(['kind', 'provider', 'subject'])
+          .doUpdateSet({ owner: sql`excluded.owner`, expires_at: sql`excluded.expires_at` })
+          .where(sql.ref(`${t}.expires_at`), '<=', this.#now))
+        .returning('owner')
+        .executeTakeFirst();
+      return row !== undefined;
+    }
+    return this.#mysqlTransaction(async (trx) => {
+      const row = await trx.selectFrom(t)
+        .select(sql<number>`${sql.ref('expires_at')} <= ${this.#now}`.as('expired'))
+        .where((eb) => this.#isKey(eb, k)).forUpdate().executeTakeFirst() as { expired: number | string } | undefined;
+      if (row === undefined) {
+        try {
+          await trx.insertInto(t).values({ ...k, owner: token, expires_at: expiresAt }).execute();
+        } catch (err) {
+          if (mysqlCode(err) === 'ER_DUP_ENTRY') return false; // another process inserted it first
+          throw err;
+        }
+        return true;
+      }
+      if (Number(row.expired) === 0) return false;
+      await trx.updateTable(t).set({ owner: token, expires_at: expiresAt }).where((eb) => this.#isKey(eb, k)).execute();
+      return true;
+    }, { retry: false });
+  }
+
+  /** A READ COMMITTED transaction (no gap locks, so concurrent creators don't deadlock), retried on deadlock or duplicate key. */
+  async #mysqlTransaction<T>(body: (trx: Trx) => Promise<T>, { retry = true } = {}): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#db.transaction().setIsolationLevel('read committed').execute(body);
+      } catch (err) {
+        if (!retry || attempt >= MYSQL_ATTEMPTS || !MYSQL_RETRYABLE.has(mysqlCode(err) ?? '')) throw err;
+      }
+    }
+  }
+
+  #isKey(eb: Eb, k: StoredKey): Expression<SqlBool> {
+    return eb.and([eb('kind', '=', k.kind), eb('provider', '=', k.provider), eb('subject', '=', k.subject)]);
+  }
+
+  #isLive(eb: Eb): Expression<SqlBool> {
+    return eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', this.#now)]);
+  }
+
+  /**
+   * `run()` raced against the call's deadline (a timer armed now, cleared when the call settles).
+   * A failure becomes `STORE_UNAVAILABLE`; an `AuthManagerError` from inside passes through.
+   */
+  #call<T>(operation: Operation, key: RecordKey | undefined, run: () => Promise<T>): Promise<T> {
+    let pending: Promise<T>;
+    try {
+      pending = run();
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    const timeoutMs = this.#commandTimeoutMs;
+    return new Promise<T>((resolve, reject) => {
+      const timer = timeoutMs === 0 ? undefined : setTimeout(() => {
+        const cause = new Error(`no answer from the database within ${timeoutMs} ms of the call`);
+        cause.name = 'TimeoutError';
+        reject(new AuthManagerError(ErrorCode.STORE_UNAVAILABLE, `${failedDuring(operation, key)}: no answer within ${timeoutMs} ms`,
+          { cause, ...(key ? { provider: key.provider } : {}) }));
+      }, timeoutMs);
+      pending.then(
+        (value) => { clearTimeout(timer); resolve(value); },
+        (err: unknown) => { clearTimeout(timer); reject(AuthManagerError.is(err) ? err : unavailable(operation, key, err)); },
+      );
+    });
+  }
+}
+
+/**
+ * How the options' `database` becomes a Kysely dialect. Drivers are imported when the first query
+ * runs (Kysely calls the pool factories then), so a SQLite user needs neither `pg` nor `mysql2`.
+ */
+function openDatabase(database: SqlDatabase, poolSize: number, commandTimeoutMs: number): { dialect: SqlDialectName; kyselyDialect: Dialect; owned: boolean } {
+  const connectTimeoutMs = commandTimeoutMs === 0 ? 10_000 : commandTimeoutMs;
+  if (typeof database !== 'string') {
+    if ('postgres' in database) return { dialect: 'postgres', kyselyDialect: new PostgresDialect({ pool: database.postgres }), owned: false };
+    if ('mysql' in database) return { dialect: 'mysql', kyselyDialect: new MysqlDialect({ pool: database.mysql }), owned: false };
+    if ('sqlite' in database) {
+      return { dialect: 'sqlite', kyselyDialect: new SqliteDialect({ database: new NodeSqliteDatabase(database.sqlite, false) }), owned: false };
+    }
+    throw new AuthManagerError(ErrorCode.CONFIGURATION, 'SqlCredentialStore: database must be a URL or { postgres }, { mysql } or { sqlite }');
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(database)?.[1]?.toLowerCase();
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    return {
+      dialect: 'postgres', owned: true,
+      kyselyDialect: new PostgresDialect({
+        pool: async () => {
+          const { default: pg } = await import('pg');
+          const pool = new pg.Pool({ connectionString: database, max: poolSize, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true });
+          // An idle connection that the server drops (restart, failover) emits 'error' on the pool;
+          // the pool discards it and reconnects on demand. Without a listener Node would crash.
+          pool.on('error', () => {});
+          return pool;
+        },
+      }),
+    };
+  }
+  if (scheme === 'mysql' || scheme === 'mariadb') {
+    return {
+      dialect: 'mysql', owned: true,
+      kyselyDialect: new MysqlDialect({
+        pool: async () => {
+          const { createPool } = await import('mysql2');
+          return createPool({
+            uri: database.replace(/^mariadb:/i, 'mysql:'), connectionLimit: poolSize,
+            connectTimeout: connectTimeoutMs, enableKeepAlive: true,
+          });
+        },
+      }),
+    };
+  }
+  if (scheme === 'sqlite') {
+    const path = database.slice('sqlite:'.length);
+    if (path === '') throw new AuthManagerError(ErrorCode.CONFIGURATION, 'SqlCredentialStore: sqlite: URL without a path (use sqlite::memory: or sqlite:/path/to/file.db)');
+    return {
+      dialect: 'sqlite', owned: true,
+      kyselyDialect: new SqliteDialect({
+        database: async () => {
+          const { DatabaseSync } = await import('node:sqlite');
+          const db = new DatabaseSync(path);
+          if (path !== ':memory:') {
+            // WAL: readers don't block the writer; several processes may share the file, waiting
+            // up to busy_timeout for the write lock.
+            db.exec('PRAGMA journal_mode = WAL');
+            db.exec(`PRAGMA busy_timeout = ${connectTimeoutMs}`);
+          }
+          return new NodeSqliteDatabase(db, true);
+        },
+      }),
+    };
+  }
+  throw new AuthManagerError(ErrorCode.CONFIGURATION,
+    `SqlCredentialStore: unsupported database URL scheme "${scheme ?? ''}" (use postgres:, postgresql:, mysql:, mariadb: or sqlite:)`);
+}
+
+/** @throws RangeError when a key part is not well-formed or too long for the schema */
+function storedKey(key: RecordKey): StoredKey {
+  const provider = utf8('provider', key.provider);
+  const subject = utf8('subject', key.subject);
+  if (provider.length > MAX_PROVIDER_BYTES) throw new RangeError(`provider is longer than ${MAX_PROVIDER_BYTES} UTF-8 bytes`);
+  if (subject.length > MAX_SUBJECT_BYTES) throw new RangeError(`subject is longer than ${MAX_SUBJECT_BYTES} UTF-8 bytes`);
+  return { kind: key.kind, provider, subject };
+}
+
+/**
+ * The UTF-8 bytes of `text`. A lone surrogate has no UTF-8 form (it would become U+FFFD and two
+ * strings would share one key), so it is refused.
+ */
+function utf8(what: string, text: string): Buffer {
+  if (!(text as string & { isWellFormed(): boolean }).isWellFormed()) throw new RangeError(`${what} is not well-formed UTF-16 (lone surrogate)`);
+  return Buffer.from(text, 'utf8');
+}
+
+function fromUtf8(bytes: Uint8Array): string {
+  return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('utf8');
+}
+
+function toRecord(row: RecordRow): StoredRecord {
+  return { value: fromUtf8(row.value), version: Number(row.version) };
+}
+
+function failedDuring(operation: Operation, key: RecordKey | undefined): string {
+  return `SQL credential store failed during ${operation}${key ? ` of a ${key.kind} record for provider "${key.provider}"` : ''}`;
+}
+
+function unavailable(operation: Operation, key: RecordKey | undefined, err: unknown): AuthManagerError {
+  const hint = isMissingTable(err) ? ' (its tables do not exist: run store.migrate())' : '';
+  return new AuthManagerError(ErrorCode.STORE_UNAVAILABLE, `${failedDuring(operation, key)}${hint}`,
+    { cause: redactedCause(err), ...(key ? { provider: key.provider } : {}) });
+}
+
+function conflict(key: RecordKey, expected: number | null): AuthManagerError {
+  return new AuthManagerError(ErrorCode.STORE_CONFLICT,
+    `Write conflict on ${key.kind} record for provider "${key.provider}": expected ${expected === null ? 'no record' : `version ${expected}`}, found ${expected === null ? 'one' : 'another version or none'}`,
+    { provider: key.provider });
+}
+
+function mysqlCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function isMissingTable(err: unknown): boolean {
+  const code = mysqlCode(err);
+  // PostgreSQL undefined_table, MySQL ER_NO_SUCH_TABLE, SQLite's message.
+  return code === '42P01' || code === 'ER_NO_SUCH_TABLE' || (err instanceof Error && /no such table/.test(err.message));
+}
+
+/**
+ * A copy of a driver error with name, message, stack and the fields that identify the failure
+ * (`code`, `errno`, `sqlState`, `severity`, `syscall`, `address`, `port`): drivers attach more
+ * (`mysql2` the SQL with its values, `pg` a `detail` that can quote a row), which may hold
+ * credentials.
+ */
+function redactedCause(err: unknown): Error {
+  if (!(err instanceof Error)) return new Error('non-Error failure from the database driver');
+  const copy = new Error(err.message);
+  copy.name = err.name;
+  if (err.stack !== undefined) copy.stack = err.stack;
+  const source = err as unknown as Record<string, unknown>;
+  const target = copy as unknown as Record<string, unknown>;
+  for (const field of ['code', 'errno', 'sqlState', 'severity', 'syscall', 'address', 'port']) {
+    const value = source[field];
+    if (typeof value === 'string' || typeof value === 'number') target[field] = value;
+  }
+  return copy;
+}
