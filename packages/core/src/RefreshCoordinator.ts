@@ -1,8 +1,6 @@
 import { AuthManagerError } from './AuthManagerError.js';
 import type { Credentials } from './Credentials.js';
-import type { CredentialRepository, LoadedCredentials } from './CredentialRepository.js';
-
-const toCredentials = (loaded: LoadedCredentials | undefined): Credentials<object> | undefined => loaded?.credentials;
+import type { CredentialRepository } from './CredentialRepository.js';
 import { recordKeyId, type LockOptions, type StoreLock } from './CredentialStore.js';
 import { ErrorCode } from './ErrorCode.js';
 
@@ -79,22 +77,31 @@ export class RefreshCoordinator {
   }
 
   /**
-   * Loads (provider, subject)'s stored credentials, sharing one store read among concurrent callers
-   * and joining a refresh already in flight, so a storm of callers on one key costs one read and
-   * one refresh, not one read each.
+   * (provider, subject)'s stored credentials, valid for at least the skew: one store read shared by
+   * every concurrent caller, and when the record needs a refresh, the refresh is started by that one
+   * read's continuation (so 10,000 callers on an expired credential start it as soon as the record is
+   * in, not after each of them has run) and everyone waits for the same result. A refresh already in
+   * flight is joined without reading at all.
+   * @param grant - the provider's refresh token grant, called only if a refresh is needed
+   * @returns the credentials, or `undefined` when none are stored
    * @throws AuthManagerError `INVALID_STORED_CREDENTIALS` | `STORE_UNAVAILABLE` | `DECRYPTION_FAILED`,
-   *   and the refresh's errors when one is in flight
+   *   and the errors of {@link RefreshCoordinator.refresh}
    */
-  load(provider: string, subject: string): Promise<Credentials<object> | undefined> {
+  loadValid(provider: string, subject: string, grant: RefreshGrant): Promise<Credentials<object> | undefined> {
     const id = recordKeyId(this.#repository.key(provider, subject));
     const flight = this.#inFlight.get(id);
     if (flight !== undefined) return flight;
     let loading = this.#loading.get(id);
     if (loading === undefined) {
-      loading = this.#repository.load(provider, subject).then(toCredentials);
-      this.#loading.set(id, loading);
-      const clear = () => { if (this.#loading.get(id) === loading) this.#loading.delete(id); };
-      loading.then(clear, clear);
+      const started = this.#repository.load(provider, subject).then((loaded) => {
+        const current = loaded?.credentials;
+        if (current === undefined || !current.needsRefresh(this.#options.skewMs, this.#options.now())) return current;
+        return this.refresh(provider, subject, current, grant);
+      });
+      loading = started;
+      this.#loading.set(id, started);
+      const clear = () => { if (this.#loading.get(id) === started) this.#loading.delete(id); };
+      started.then(clear, clear);
     }
     return loading;
   }

@@ -69,13 +69,14 @@ export interface SessionProvider<X extends object = Record<string, unknown>, C =
  * (provider, subject) however many callers ask at once. One provider's missing credential does not
  * break the others: it throws `CREDENTIALS_NOT_FOUND` when that provider is used.
  */
-export class Session implements AsyncDisposable {
+export class Session implements AsyncDisposable, Disposable {
   /** The subject whose credentials this session uses. */
   readonly subject: string;
   readonly #host: SessionHost;
   readonly #filter: ReadonlySet<string> | undefined;
   readonly #override: SessionOptions['withCredentials'];
-  readonly #entries = new Map<string, Entry>();
+  // Made on first load: most sessions live for one request and one provider.
+  #entries: Map<string, Entry> | undefined;
   #memoryRefresh: Map<string, Promise<Credentials<object>>> | undefined;
   #closed = false;
 
@@ -92,7 +93,7 @@ export class Session implements AsyncDisposable {
    *   `PROVIDER_UNAVAILABLE` | `TOKEN_REFRESH_FAILED` | `PROVIDER_NOT_REGISTERED` | `PROVIDER_NOT_IN_SESSION`
    */
   async accessToken(provider: string): Promise<string> {
-    const entry = this.#entries.get(provider);
+    const entry = this.#entries?.get(provider);
     if (entry !== undefined && !entry.credentials.needsRefresh(this.#host.skewMs, this.#host.now())) {
       return entry.credentials.accessToken;
     }
@@ -106,7 +107,7 @@ export class Session implements AsyncDisposable {
    * @throws as {@link Session.accessToken}
    */
   async credentials(provider: string): Promise<Credentials<object>> {
-    const entry = this.#entries.get(provider) ?? await this.#load(provider);
+    const entry = this.#entries?.get(provider) ?? await this.#load(provider);
     if (entry.credentials.needsRefresh(this.#host.skewMs, this.#host.now())) await this.#refresh(provider, entry);
     return entry.credentials;
   }
@@ -116,7 +117,7 @@ export class Session implements AsyncDisposable {
    * @throws as {@link Session.accessToken}, and `REAUTHORIZATION_REQUIRED` for static tokens
    */
   async refresh(provider: string): Promise<Credentials<object>> {
-    const entry = this.#entries.get(provider) ?? await this.#load(provider);
+    const entry = this.#entries?.get(provider) ?? await this.#load(provider);
     await this.#refresh(provider, entry);
     return entry.credentials;
   }
@@ -140,7 +141,7 @@ export class Session implements AsyncDisposable {
     const rt = this.#host.runtime(provider);
     const first = await this.credentials(provider);
     const response = await this.#send(rt, first, path, init);
-    const entry = this.#entries.get(provider);
+    const entry = this.#entries?.get(provider);
     if (response.ok || entry === undefined || entry.source === 'static') return response;
     if (!(await this.#tokenRejected(rt, response))) return response;
     await response.body?.cancel();
@@ -179,15 +180,26 @@ export class Session implements AsyncDisposable {
     };
   }
 
-  /** Ends the session: forgets its credentials. Called by `await using`. */
-  async [Symbol.asyncDispose](): Promise<void> {
+  /** Ends the session: forgets its credentials. Later calls throw `SESSION_CLOSED`. */
+  dispose(): void {
     this.#closed = true;
-    this.#entries.clear();
+    this.#entries = undefined;
   }
 
-  /** Same as `[Symbol.asyncDispose]`, for code without `await using`. */
+  /** {@link Session.dispose}, for `using session = auth.session(…)`. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** {@link Session.dispose}, for `await using session = auth.session(…)`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.dispose();
+  }
+
+  /** Same as {@link Session.dispose}, as a promise, for code without `using`. */
   close(): Promise<void> {
-    return this[Symbol.asyncDispose]();
+    this.dispose();
+    return Promise.resolve();
   }
 
   /** 401, or the binding's `isTokenRejected` (given a clone, so the caller's body stays unread). */
@@ -237,7 +249,7 @@ export class Session implements AsyncDisposable {
     if (given !== undefined) {
       entry = { credentials: given instanceof Credentials ? given : new Credentials(given), source: 'session' };
     } else {
-      const loaded = await this.#host.coordinator.load(provider, this.subject);
+      const loaded = await this.#host.coordinator.loadValid(provider, this.subject, (c) => this.#host.flow(provider).refresh(c));
       if (loaded) entry = { credentials: loaded, source: 'store' };
       else {
         const fixed = rt.staticCredentials();
@@ -248,9 +260,10 @@ export class Session implements AsyncDisposable {
       throw new AuthManagerError(ErrorCode.CREDENTIALS_NOT_FOUND, `No ${provider} credentials for this subject: connect the account first`, { provider });
     }
     // Another concurrent load may have won; keep the first so all callers share one entry.
-    const existing = this.#entries.get(provider);
+    const entries = (this.#entries ??= new Map());
+    const existing = entries.get(provider);
     if (existing) return existing;
-    this.#entries.set(provider, entry);
+    entries.set(provider, entry);
     return entry;
   }
 

@@ -1,0 +1,150 @@
+// Issue 10 figures for core's own paths: the in-process refresh storm and cold start. Each is printed
+// beside a hand-rolled baseline measured in the same run, interleaved, as the median of the
+// per-round ratios with the min–max spread. Run alone: `node --expose-gc bench/core-paths.mjs`.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { AuthManager, Credentials } from '@authmanager/core';
+import { followAuthorization, sandbox, startSandboxProvider } from '@authmanager/testing';
+import * as oauth from 'openid-client';
+
+const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+const ROUNDS = QUICK ? 3 : 7;
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const spread = (xs) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+const line = (name, value, extra) => console.log(`${name.padEnd(58)} ${value}  ${extra}`);
+const gc = globalThis.gc ?? (() => {});
+
+/**
+ * 10,000 concurrent callers on one expired credential, each opening its own session (as request
+ * handlers do), against the same refresh through openid-client behind a hand-rolled single-flight
+ * (`flight ??= refreshTokenGrant(...)`). Both refresh at the same sandbox server (rotation off).
+ */
+export async function benchInProcessStorm() {
+  const CALLERS = 10_000;
+  console.log(`# in-process refresh storm: ${CALLERS} concurrent callers, one expired credential (memory store)`);
+  console.log('  baseline: openid-client refreshTokenGrant behind a hand-rolled single-flight promise, same server, same round');
+  const redirectUri = 'http://127.0.0.1:9/callback';
+  const server = await startSandboxProvider({ interactive: false, redirectUris: [redirectUri], refreshTokenRotation: false });
+  try {
+    const auth = new AuthManager({ providers: [sandbox({ issuer: server.issuer, redirectUri })] });
+    const { url } = await auth.sandbox.oauth2.authorize({ subject: 'storm', params: { login_hint: 'storm' } });
+    const { credentials } = await auth.sandbox.oauth2.exchange({ callbackUrl: await followAuthorization(url, redirectUri) });
+    const config = await oauth.discovery(new URL(server.issuer), server.clientId, server.clientSecret, undefined, { execute: [oauth.allowInsecureRequests] });
+    oauth.enableNonRepudiationChecks(config);
+
+    const ours = async (oneSession) => {
+      await auth.storeCredentials('sandbox', 'storm', credentials.with({ expiresAt: new Date(Date.now() - 1000) }));
+      gc();
+      const heapBefore = process.memoryUsage().heapUsed;
+      const started = performance.now();
+      const shared = oneSession ? auth.session('storm') : undefined;
+      const all = Array.from({ length: CALLERS }, shared ? () => shared.accessToken('sandbox') : () => auth.withSession('storm', (s) => s.accessToken('sandbox')));
+      const heapPerCaller = (process.memoryUsage().heapUsed - heapBefore) / CALLERS;
+      const tokens = await Promise.all(all);
+      return { ms: performance.now() - started, heapPerCaller, distinct: new Set(tokens).size };
+    };
+    const handRolled = async () => {
+      let flight;
+      const token = () => (flight ??= oauth.refreshTokenGrant(config, credentials.refreshToken).then((r) => r.access_token));
+      gc();
+      const heapBefore = process.memoryUsage().heapUsed;
+      const started = performance.now();
+      const all = Array.from({ length: CALLERS }, async () => token());
+      const heapPerCaller = (process.memoryUsage().heapUsed - heapBefore) / CALLERS;
+      const tokens = await Promise.all(all);
+      return { ms: performance.now() - started, heapPerCaller, distinct: new Set(tokens).size };
+    };
+    await ours(false); await ours(true); await handRolled(); // warm-up
+    const before = server.requestCount('token:refresh_token');
+    for (const [label, oneSession] of [['a session per caller (withSession)', false], ['one session, concurrent accessToken()', true]]) {
+      const ratios = [], heapOurs = [], heapBase = [], msOurs = [], msBase = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const first = round % 2 === 0;
+        const a = first ? await ours(oneSession) : undefined;
+        const b = await handRolled();
+        const a2 = a ?? await ours(oneSession);
+        if (a2.distinct !== 1 || b.distinct !== 1) throw new Error('a storm round handed out more than one token');
+        ratios.push(a2.ms / b.ms); msOurs.push(a2.ms); msBase.push(b.ms); heapOurs.push(a2.heapPerCaller); heapBase.push(b.heapPerCaller);
+      }
+      line(`(10a) storm, ${label}: ours / hand-rolled`, `${median(ratios).toFixed(2)}x`,
+        `spread ${spread(ratios)}; ours ${median(msOurs).toFixed(1)} ms, hand-rolled ${median(msBase).toFixed(1)} ms; target <= 1.5x`);
+      line(`(10a) storm, ${label}: heap per caller`, `${(median(heapOurs) / 1024).toFixed(2)} KB`,
+        `spread ${(Math.min(...heapOurs) / 1024).toFixed(2)}–${(Math.max(...heapOurs) / 1024).toFixed(2)}; hand-rolled ${(median(heapBase) / 1024).toFixed(2)} KB; target <= 1.5 KB`);
+    }
+    const requests = server.requestCount('token:refresh_token') - before;
+    line('(10a) storm token requests', `${requests}`, `over ${ROUNDS * 4} storms: must be ${ROUNDS * 4}`);
+  } finally {
+    await server.close();
+  }
+}
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const pkg = (name) => new URL(`../packages/${name}/dist/index.js`, import.meta.url).href;
+
+/** The scripts a fresh process runs; each prints its own max RSS. */
+const COLD = {
+  bare: 'console.log(JSON.stringify({ rss: process.resourceUsage().maxRSS }));',
+  'openid-client only': `
+    const oauth = await import('openid-client');
+    const configs = ['notion', 'github', 'google', 'salesforce'].map((id) => new oauth.Configuration(
+      { issuer: 'https://' + id + '.example', authorization_endpoint: 'https://' + id + '.example/authorize', token_endpoint: 'https://' + id + '.example/token' },
+      id + '-client', id + '-secret'));
+    const tokens = new Map([['notion:user-1', { access_token: 'a'.repeat(40), expires_at: Date.now() + 3600e3 }]]);
+    const t = tokens.get('notion:user-1');
+    if (!(t.expires_at > Date.now()) || configs.length !== 4) throw new Error('unexpected');
+    console.log(JSON.stringify({ rss: process.resourceUsage().maxRSS }));`,
+  'inversify only': `await import('inversify'); console.log(JSON.stringify({ rss: process.resourceUsage().maxRSS }));`,
+  'zod only': `await import('zod'); console.log(JSON.stringify({ rss: process.resourceUsage().maxRSS }));`,
+  authmanager: `
+    const { AuthManager, Credentials } = await import('${pkg('core')}');
+    const { notion } = await import('${pkg('provider-notion')}');
+    const { github } = await import('${pkg('provider-github')}');
+    const { google } = await import('${pkg('provider-google')}');
+    const { salesforce } = await import('${pkg('provider-salesforce')}');
+    const app = { clientId: 'client', clientSecret: 'secret', redirectUri: 'https://app.example/cb' };
+    const auth = new AuthManager({ providers: [notion(app), github(app), google(app), salesforce(app)], env: () => undefined });
+    await auth.storeCredentials('notion', 'user-1', new Credentials({ accessToken: 'a'.repeat(40), expiresAt: new Date(Date.now() + 3600e3) }));
+    await auth.withSession('user-1', (s) => s.accessToken('notion'));
+    console.log(JSON.stringify({ rss: process.resourceUsage().maxRSS }));`,
+};
+
+function runCold(script) {
+  const started = performance.now();
+  const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: here, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  const ms = performance.now() - started;
+  if (out.status !== 0) throw new Error(`cold-start script failed: ${out.stderr.slice(0, 500)}`);
+  return { ms, rssKb: JSON.parse(out.stdout.trim().split('\n').pop()).rss };
+}
+
+/**
+ * Whole-process cold start: import, `new AuthManager` with the four first-party providers and the
+ * first `accessToken()`, against a hand-rolled openid-client setup of the same four clients, each in a
+ * fresh `node` process, interleaved. Also shows the floor that inversify and zod set alone.
+ */
+export async function benchColdStart() {
+  console.log('# cold start: whole-process wall time and max RSS, fresh node process per run');
+  console.log('  baseline: a process importing openid-client, configuring the same 4 clients, reading a token from a Map');
+  const names = Object.keys(COLD);
+  const runs = Object.fromEntries(names.map((n) => [n, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? names : [...names].reverse();
+    for (const n of order) runs[n].push(runCold(COLD[n]));
+  }
+  const ms = (n) => runs[n].map((r) => r.ms);
+  const rss = (n) => runs[n].map((r) => r.rssKb);
+  const base = median(ms('openid-client only'));
+  for (const n of names) {
+    line(`(10g) cold start: ${n}`, `${median(ms(n)).toFixed(0)} ms`, `spread ${Math.min(...ms(n)).toFixed(0)}–${Math.max(...ms(n)).toFixed(0)} ms; max RSS ${(median(rss(n)) / 1024).toFixed(1)} MiB`);
+  }
+  const ratios = runs.authmanager.map((r, i) => r.ms / runs['openid-client only'][i].ms);
+  const rssRatios = runs.authmanager.map((r, i) => r.rssKb / runs['openid-client only'][i].rssKb);
+  line('(10g) cold start authmanager / openid-client only', `${median(ratios).toFixed(2)}x`, `spread ${spread(ratios)}; target <= 1.5x`);
+  line('(10g) cold start RSS authmanager / openid-client only', `${median(rssRatios).toFixed(2)}x`, `spread ${spread(rssRatios)}; target <= 1.2x`);
+  const floor = (median(ms('inversify only')) + median(ms('zod only')) - median(ms('bare'))) / base;
+  line('(10g) floor: inversify + zod alone / openid-client only', `${floor.toFixed(2)}x`, 'what loading the registry and schema libraries costs before any of our code');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await benchInProcessStorm();
+  await benchColdStart();
+}
