@@ -1,6 +1,6 @@
 import {
   AuthManagerError, ErrorCode,
-  type CredentialStore, type DeleteOptions, type ListFilter, type LockOptions, type RecordKey, type SetOptions,
+  type CredentialStore, type DeleteOptions, type ListFilter, type LockOptions, type RecordKey, type RecordKind, type SetOptions,
   type StoredRecord, type StoreLock,
 } from '@authmanager/core';
 import { Redis, type Cluster } from 'ioredis';
@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DELETE_IF_VERSION_SCRIPT, RELEASE_LOCK_SCRIPT, RENEW_LOCK_SCRIPT, SET_SCRIPT, TAKE_SCRIPT, type LuaScript,
 } from './luaScripts.js';
-import { RedisKeySchema } from './RedisKeySchema.js';
+import { decodeOrUndefined, encodeKeyPart, RedisKeySchema } from './RedisKeySchema.js';
 
 /** Options for {@link RedisCredentialStore}. */
 export interface RedisCredentialStoreOptions {
@@ -63,10 +63,31 @@ export interface RedisCredentialStoreOptions {
    * @default 5000
    */
   readonly commandTimeoutMs?: number;
+  /**
+   * Keep a per-provider and a per-subject index of `credentials` records (two Redis sets per
+   * provider and subject, `<prefix>index:credentials:provider:{<provider>}` and
+   * `…:subject:{<subject>}`), so that `list({ kind: 'credentials', provider })` and
+   * `list({ kind: 'credentials', subject })` (`connections(subject)`) cost O(result) instead of a
+   * walk of the whole keyspace.
+   *
+   * Costs: two `SADD`s per credentials write (same round trip on a standalone server; one more
+   * round trip on a Cluster, where the sets live in other slots) and two `SREM`s plus an `EXISTS`
+   * per delete; about 60 bytes of Redis memory per record. The index may list more than exists
+   * (a record that expired), never less once a write has returned; `list` checks each entry.
+   *
+   * Turning it on for existing data: records written without it are not indexed until
+   * {@link RedisCredentialStore.buildIndex} has run (once) or they are written again, and every
+   * process writing the store must have it on, or their writes are missing from the index.
+   * @default false
+   */
+  readonly index?: boolean;
 }
 
 /** What a store call was doing, for error messages. */
-type Operation = 'get' | 'set' | 'delete' | 'take' | 'list' | 'lock' | 'lock release' | 'lock renew' | 'lock wait';
+type Operation = 'get' | 'set' | 'delete' | 'take' | 'list' | 'lock' | 'lock release' | 'lock renew' | 'lock wait' | 'index';
+
+/** `COUNT` of each `SCAN`/`SSCAN` page of `list`. */
+const SCAN_PAGE = 500;
 
 /** Longest pause between two `PTTL` checks of a held lock in {@link RedisCredentialStore.lockReleased} while subscribed. */
 const SUBSCRIBED_POLL_MAX_MS = 1000;
@@ -82,17 +103,22 @@ type WriteMode = 'any' | 'absent' | 'version';
  *
  * | key | type | content |
  * | --- | --- | --- |
- * | `<prefix><kind>:{<provider>:<subject>}` | hash | `v` version, `r` the record as `<version>:<value>` (one field, so a read is one `HGET`), `w` id of the last write |
+ * | `<prefix><kind>:{<provider>:<subject>}` | string | `<version>:<write id>:<value>`, so a read is one `GET` and a record takes about the memory of a plain `SET` of its value |
  * | `<prefix>lock:<kind>:{<provider>:<subject>}` | string | random owner token of the lock, with a PX expiry |
+ * | `<prefix>index:credentials:provider:{<provider>}`, `…:subject:{<subject>}` | set | only with {@link RedisCredentialStoreOptions.index} |
+ *
+ * Records written by earlier versions of this store are hashes (`v` version, `r` =
+ * `<version>:<value>`, `w` write id): they are read as they are (one `GET` answered `WRONGTYPE`,
+ * then an `HGET`), and the next write of each replaces it with a string.
  *
  * `kind`, `provider` and `subject` are percent-encoded (UTF-8; only `[A-Za-z0-9._~@+-]` stay), so
  * they never contain `:`, `{`, `}` or glob characters: the `{…}` part is a Redis Cluster hash tag
  * shared by all keys of one record (one slot), and no subject can collide with another's key.
  *
- * **Index-free**: there is no index set to keep in step. `list` walks the keyspace with `SCAN` and
- * a `MATCH` pattern (on a Cluster, every master), which costs O(keys in the database) per call, so
- * keep it for admin and maintenance work, not for request paths. `list` with both provider and
- * subject is a single `EXISTS`. `KEYS` is never used.
+ * **Listing**: without the index, `list` walks the keyspace with `SCAN` and a `MATCH` pattern (on
+ * a Cluster, every master), which costs O(keys in the database) per call, so keep it for admin and
+ * maintenance work, not for request paths, or turn on {@link RedisCredentialStoreOptions.index}.
+ * `list` with both provider and subject is a single `EXISTS`. `KEYS` is never used.
  *
  * **Guarantees**: every write is one Lua script on the server, so a record and its version change
  * together or not at all, and a compare-and-set never overwrites a newer version (a stale writer
@@ -125,6 +151,7 @@ export class RedisCredentialStore implements CredentialStore {
   readonly #keys: RedisKeySchema;
   readonly #lockRetryDelayMs: number;
   readonly #commandTimeoutMs: number;
+  readonly #index: boolean;
   /** Channel on which lock releases are published (message: the lock key). */
   readonly #releaseChannel: string;
   /** Waiters of {@link RedisCredentialStore.lockReleased}, by lock key. */
@@ -149,6 +176,7 @@ export class RedisCredentialStore implements CredentialStore {
       throw new AuthManagerError(ErrorCode.CONFIGURATION, `RedisCredentialStore: ${(err as Error).message}`);
     }
     this.#releaseChannel = `${keyPrefix}lock-released`;
+    this.#index = options.index ?? false;
     this.#lockRetryDelayMs = Math.max(1, options.lockRetryDelayMs ?? 25);
     const commandTimeoutMs = options.commandTimeoutMs ?? 5000;
     if (!Number.isFinite(commandTimeoutMs) || commandTimeoutMs < 0) {
@@ -187,15 +215,24 @@ export class RedisCredentialStore implements CredentialStore {
   }
 
   /**
-   * The record, or `undefined` when absent or expired. One `HGET` of the `r` field
-   * (`<version>:<value>`, so a read is one bulk reply, as fast as a plain `GET`).
+   * The record, or `undefined` when absent or expired. One `GET` (the record is one string,
+   * `<version>:<write id>:<value>`); a record in the earlier hash format costs one `HGET` more.
    * @throws AuthManagerError `STORE_UNAVAILABLE` when Redis fails, cannot be reached or has not
    *   replied within `commandTimeoutMs`
-   * @throws AuthManagerError `INVALID_STORED_CREDENTIALS` when the hash lacks a well-formed `r` field
+   * @throws AuthManagerError `INVALID_STORED_CREDENTIALS` when the stored string is not in the
+   *   store's format
    */
   async get(key: RecordKey): Promise<StoredRecord | undefined> {
-    const record = await this.#call('get', key, this.#redis.hget(this.#keys.recordKey(key), 'r'));
-    return toRecord(key, record);
+    const recordKey = this.#keys.recordKey(key);
+    const stored = await this.#call('get', key, this.#redis.get(recordKey).catch((err: unknown) => this.#legacyGet(recordKey, err)));
+    return toRecord(key, stored);
+  }
+
+  /** After a `WRONGTYPE` reply to `GET`: the record of the earlier hash format, as `<version>::<value>`. */
+  async #legacyGet(recordKey: string, err: unknown): Promise<string | null> {
+    if (!(err instanceof Error) || !err.message.startsWith('WRONGTYPE')) throw err;
+    const record = await this.#redis.hget(recordKey, 'r');
+    return record === null ? null : legacyToCurrent(record);
   }
 
   /**
@@ -216,12 +253,53 @@ export class RedisCredentialStore implements CredentialStore {
       ttlArg = String(Math.max(0, Math.ceil(ttlMs)));
     }
     const mode: WriteMode = ifVersion === undefined ? 'any' : ifVersion === null ? 'absent' : 'version';
-    const writeId = randomBytes(12).toString('base64url');
-    const reply = await this.#call('set', key, this.#eval(SET_SCRIPT, [this.#keys.recordKey(key)],
-      [value, mode, ifVersion == null ? '' : String(ifVersion), ttlArg, writeId]));
+    const writeId = randomBytes(9).toString('base64url');
+    const writing = this.#eval(SET_SCRIPT, [this.#keys.recordKey(key)],
+      [value, mode, ifVersion == null ? '' : String(ifVersion), ttlArg, writeId]);
+    const reply = this.#index && key.kind === 'credentials'
+      ? await this.#call('set', key, this.#indexedWrite(key, writing))
+      : await this.#call('set', key, writing);
     const [ok, version] = reply as [number, number];
     if (ok !== 1) throw conflict(key, ifVersion ?? null, version);
     return { value, version };
+  }
+
+  /**
+   * `writing` (the write script, just issued), then the two index entries of `key`. They are added
+   * after the record is written, so that a delete, which removes them and then checks whether the
+   * record is back, never leaves a written record unindexed. On one connection (standalone) the
+   * `SADD`s go in the same pipeline, behind the script; on a Cluster (other slots) they wait for it.
+   */
+  async #indexedWrite(key: RecordKey, writing: Promise<unknown>): Promise<unknown> {
+    if (this.#redis.isCluster) {
+      const reply = await writing;
+      await this.#addToIndex(key);
+      return reply;
+    }
+    const [reply] = await Promise.all([writing, this.#addToIndex(key)]);
+    return reply;
+  }
+
+  #addToIndex(key: RecordKey): Promise<unknown> {
+    return Promise.all([
+      this.#redis.sadd(this.#keys.providerIndexKey(key.kind, key.provider), encodeKeyPart(key.subject)),
+      this.#redis.sadd(this.#keys.subjectIndexKey(key.kind, key.subject), encodeKeyPart(key.provider)),
+    ]);
+  }
+
+  /**
+   * Removes `key`'s index entries after its record was deleted; puts them back when the record
+   * exists again by then (written concurrently), so the index never misses a record.
+   */
+  async #removeFromIndex(key: RecordKey): Promise<void> {
+    if (!this.#index || key.kind !== 'credentials') return;
+    await this.#call('index', key, Promise.all([
+      this.#redis.srem(this.#keys.providerIndexKey(key.kind, key.provider), encodeKeyPart(key.subject)),
+      this.#redis.srem(this.#keys.subjectIndexKey(key.kind, key.subject), encodeKeyPart(key.provider)),
+    ]));
+    if ((await this.#call('index', key, this.#redis.exists(this.#keys.recordKey(key)))) > 0) {
+      await this.#call('index', key, this.#addToIndex(key));
+    }
   }
 
   /**
@@ -235,11 +313,14 @@ export class RedisCredentialStore implements CredentialStore {
     const recordKey = this.#keys.recordKey(key);
     const { ifVersion } = options;
     if (ifVersion === undefined) {
-      return (await this.#call('delete', key, this.#redis.del(recordKey))) > 0;
+      const existed = (await this.#call('delete', key, this.#redis.del(recordKey))) > 0;
+      await this.#removeFromIndex(key);
+      return existed;
     }
     const reply = await this.#call('delete', key, this.#eval(DELETE_IF_VERSION_SCRIPT, [recordKey], [String(ifVersion)]));
     const [ok, version] = reply as [number, number];
     if (ok !== 1) throw conflict(key, ifVersion, version);
+    await this.#removeFromIndex(key);
     return true;
   }
 
@@ -251,15 +332,20 @@ export class RedisCredentialStore implements CredentialStore {
    */
   async take(key: RecordKey): Promise<StoredRecord | undefined> {
     const reply = await this.#call('take', key, this.#eval(TAKE_SCRIPT, [this.#keys.recordKey(key)], []));
-    return toRecord(key, reply as string | null);
+    if (reply === null) return undefined;
+    await this.#removeFromIndex(key);
+    const [format, stored] = reply as [number, string];
+    return toRecord(key, format === 2 ? stored : legacyToCurrent(stored));
   }
 
   /**
    * Keys of live records of `filter.kind`, optionally of one provider and/or subject, in no order,
-   * each once. Walks the keyspace with `SCAN … MATCH` (every master of a Cluster); with both
-   * `provider` and `subject` it is a single `EXISTS`. Keys seen are remembered for de-duplication,
-   * so memory grows with the number of matching records. A record written or deleted during the
-   * walk may or may not be listed.
+   * each once. With both `provider` and `subject` it is a single `EXISTS`. With the
+   * {@link RedisCredentialStoreOptions.index} on, `credentials` of one provider or one subject are
+   * read from the index (`SSCAN`, then one pipelined `EXISTS` per entry): O(result). Otherwise it
+   * walks the keyspace with `SCAN … MATCH` (every master of a Cluster), O(keys in the database).
+   * Keys seen are remembered for de-duplication, so memory grows with the number of matching
+   * records. A record written or deleted during the walk may or may not be listed.
    * @throws AuthManagerError `STORE_UNAVAILABLE` when Redis fails or cannot be reached, or a page
    *   (one `SCAN`) has no reply within `commandTimeoutMs`
    */
@@ -271,24 +357,82 @@ export class RedisCredentialStore implements CredentialStore {
       if (exists > 0) yield key;
       return;
     }
+    if (this.#index && kind === 'credentials' && (provider !== undefined || subject !== undefined)) {
+      yield* this.#listIndexed(kind, provider, subject);
+      return;
+    }
     const pattern = this.#keys.scanPattern(filter);
+    const head = this.#keys.recordKeyHead(kind);
     const seen = new Set<string>();
     for (const node of await this.#scanNodes()) {
       let cursor = '0';
       do {
-        const [next, redisKeys] = await this.#call('list', undefined, node.scan(cursor, 'MATCH', pattern, 'COUNT', 500));
+        const [next, redisKeys] = await this.#call('list', undefined, node.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_PAGE));
         cursor = next;
+        // One page at a time: parse and filter the whole page, then yield its keys.
+        const page: RecordKey[] = [];
         for (const redisKey of redisKeys) {
-          if (seen.has(redisKey)) continue;
+          if (!redisKey.startsWith(head) || seen.has(redisKey)) continue;
           seen.add(redisKey);
-          const key = this.#keys.parseRecordKey(redisKey);
-          if (key === undefined || key.kind !== kind) continue;
+          const key = this.#keys.parseRecordKeyOfKind(redisKey, kind, head.length);
+          if (key === undefined) continue;
           if (provider !== undefined && key.provider !== provider) continue;
           if (subject !== undefined && key.subject !== subject) continue;
-          yield key;
+          page.push(key);
         }
+        yield* page;
       } while (cursor !== '0');
     }
+  }
+
+  /** `list` of one provider's or one subject's credentials from the index. */
+  async *#listIndexed(kind: RecordKind, provider: string | undefined, subject: string | undefined): AsyncIterable<RecordKey> {
+    const indexKey = provider !== undefined ? this.#keys.providerIndexKey(kind, provider) : this.#keys.subjectIndexKey(kind, subject!);
+    const seen = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, members] = await this.#call('list', undefined, this.#redis.sscan(indexKey, cursor, 'COUNT', SCAN_PAGE));
+      cursor = next;
+      const keys: RecordKey[] = [];
+      for (const member of members) {
+        if (seen.has(member)) continue;
+        seen.add(member);
+        const other = decodeOrUndefined(member);
+        if (other === undefined) continue;
+        keys.push(provider !== undefined ? { kind, provider, subject: other } : { kind, provider: other, subject: subject! });
+      }
+      const exists = await this.#call('list', undefined, Promise.all(keys.map((key) => this.#redis.exists(this.#keys.recordKey(key)))));
+      const page: RecordKey[] = [];
+      const gone: RecordKey[] = [];
+      keys.forEach((key, i) => { (exists[i]! > 0 ? page : gone).push(key); });
+      yield* page;
+      // Entries of records that expired: removed as a delete removes them (and put back if written meanwhile).
+      for (const key of gone) await this.#removeFromIndex(key);
+    } while (cursor !== '0');
+  }
+
+  /**
+   * Adds every `credentials` record to the index ({@link RedisCredentialStoreOptions.index}): run it
+   * once after turning the index on for a store that already holds records. Walks the keyspace
+   * with `SCAN` (every master of a Cluster); safe to run while the store is in use, and again.
+   * @returns the number of records indexed
+   * @throws AuthManagerError `CONFIGURATION` when the store was created without `index: true`
+   * @throws AuthManagerError `STORE_UNAVAILABLE` when Redis fails or cannot be reached
+   */
+  async buildIndex(): Promise<number> {
+    if (!this.#index) throw new AuthManagerError(ErrorCode.CONFIGURATION, 'RedisCredentialStore.buildIndex needs the store created with index: true');
+    let count = 0;
+    let batch: Promise<unknown>[] = [];
+    for await (const key of this.list({ kind: 'credentials' })) {
+      batch.push(this.#addToIndex(key));
+      count += 1;
+      if (batch.length >= SCAN_PAGE) {
+        await this.#call('index', undefined, Promise.all(batch));
+        batch = [];
+      }
+    }
+    await this.#call('index', undefined, Promise.all(batch));
+    return count;
   }
 
   /**
@@ -513,18 +657,24 @@ function rejectAtDeadline(reject: (err: AuthManagerError) => void, operation: Op
     { cause, ...(key ? { provider: key.provider } : {}) }));
 }
 
-/** Parses the `r` field, `<version>:<value>`. */
-function toRecord(key: RecordKey, record: string | null): StoredRecord | undefined {
-  if (record === null) return undefined;
-  const colon = record.indexOf(':');
-  const parsed = colon > 0 ? Number(record.slice(0, colon)) : NaN;
-  const value = record.slice(colon + 1);
-  if (!Number.isSafeInteger(parsed) || parsed < 1) {
+/** Parses a stored record, `<version>:<write id>:<value>`. */
+function toRecord(key: RecordKey, stored: string | null): StoredRecord | undefined {
+  if (stored === null) return undefined;
+  const colon = stored.indexOf(':');
+  const second = colon > 0 ? stored.indexOf(':', colon + 1) : -1;
+  const version = second > 0 ? Number(stored.slice(0, colon)) : NaN;
+  if (!Number.isSafeInteger(version) || version < 1) {
     throw new AuthManagerError(ErrorCode.INVALID_STORED_CREDENTIALS,
       `Malformed ${key.kind} record in Redis for provider "${key.provider}" (missing value or bad version)`,
       { provider: key.provider });
   }
-  return { value, version: parsed };
+  return { value: stored.slice(second + 1), version };
+}
+
+/** The `r` field of a record in the earlier hash format (`<version>:<value>`) in the current string form. */
+function legacyToCurrent(record: string): string {
+  const colon = record.indexOf(':');
+  return colon < 0 ? record : `${record.slice(0, colon)}::${record.slice(colon + 1)}`;
 }
 
 function conflict(key: RecordKey, expected: number | null, found: number): AuthManagerError {

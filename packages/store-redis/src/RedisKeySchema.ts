@@ -5,16 +5,16 @@ const SAFE = /^[A-Za-z0-9._~@+-]$/;
 const ALL_SAFE = /^[A-Za-z0-9._~@+-]*$/;
 /** Characters with a meaning in SCAN `MATCH` glob patterns. */
 const GLOB_SPECIAL = /[*?[\]\\]/g;
-/** A record key split into its (still encoded) parts. */
-const RECORD_KEY = /^([^:{}]+):\{([^:{}]*):([^:{}]*)\}$/;
 
 /**
  * The Redis key schema of `RedisCredentialStore` (internal; documented in the README):
  *
  * | key | type | content |
  * | --- | --- | --- |
- * | `<prefix><kind>:{<provider>:<subject>}` | hash | `v` version, `value` record, `w` id of the last write |
+ * | `<prefix><kind>:{<provider>:<subject>}` | string | `<version>:<write id>:<value>` (earlier records: a hash, `v`, `r` = `<version>:<value>`, `w`) |
  * | `<prefix>lock:<kind>:{<provider>:<subject>}` | string | owner token of the refresh lock |
+ * | `<prefix>index:<kind>:provider:{<provider>}` | set | encoded subjects (optional index) |
+ * | `<prefix>index:<kind>:subject:{<subject>}` | set | encoded providers (optional index) |
  *
  * `kind`, `provider` and `subject` are encoded with {@link encodeKeyPart}: the encoded parts never
  * contain `:`, `{`, `}` or a glob character, so the braces are a Redis Cluster hash tag shared by
@@ -59,21 +59,55 @@ export class RedisKeySchema {
     return `${escapeGlob(this.prefix)}${encodeKeyPart(filter.kind)}:{${tag}}`;
   }
 
+  /** The key of the optional index set of `provider`'s records of `kind` (members: encoded subjects). */
+  providerIndexKey(kind: RecordKind, provider: string): string {
+    return `${this.prefix}index:${encodeKeyPart(kind)}:provider:{${encodeKeyPart(provider)}}`;
+  }
+
+  /** The key of the optional index set of `subject`'s records of `kind` (members: encoded providers). */
+  subjectIndexKey(kind: RecordKind, subject: string): string {
+    return `${this.prefix}index:${encodeKeyPart(kind)}:subject:{${encodeKeyPart(subject)}}`;
+  }
+
+  /** `<prefix><kind>:{`: the start of every record key of `kind`. */
+  recordKeyHead(kind: RecordKind): string {
+    return `${this.prefix}${encodeKeyPart(kind)}:{`;
+  }
+
   /** The record key's (kind, provider, subject), or `undefined` when `redisKey` is not a record key of this schema. */
   parseRecordKey(redisKey: string): RecordKey | undefined {
     if (!redisKey.startsWith(this.prefix)) return undefined;
-    const match = RECORD_KEY.exec(redisKey.slice(this.prefix.length));
-    if (match === null) return undefined;
-    const [, kind, provider, subject] = match;
-    try {
-      return {
-        kind: decodeKeyPart(kind ?? '') as RecordKind,
-        provider: decodeKeyPart(provider ?? ''),
-        subject: decodeKeyPart(subject ?? ''),
-      };
-    } catch {
-      return undefined;
-    }
+    const open = redisKey.indexOf(':{', this.prefix.length);
+    if (open < 0) return undefined;
+    const kind = decodeOrUndefined(redisKey.slice(this.prefix.length, open));
+    if (kind === undefined || kind === '') return undefined;
+    return this.parseRecordKeyOfKind(redisKey, kind as RecordKind, open + 2);
+  }
+
+  /**
+   * The record key's (kind, provider, subject) when it starts with {@link RedisKeySchema.recordKeyHead}
+   * of `kind` (of length `headLength`, checked by the caller), else `undefined`. No regular
+   * expression per key: the list hot path.
+   */
+  parseRecordKeyOfKind(redisKey: string, kind: RecordKind, headLength: number): RecordKey | undefined {
+    const last = redisKey.length - 1;
+    if (redisKey.charCodeAt(last) !== 0x7d /* } */) return undefined;
+    const colon = redisKey.indexOf(':', headLength);
+    if (colon < 0 || colon > last) return undefined;
+    const provider = decodeOrUndefined(redisKey.slice(headLength, colon));
+    const subject = decodeOrUndefined(redisKey.slice(colon + 1, last));
+    if (provider === undefined || subject === undefined) return undefined;
+    return { kind, provider, subject };
+  }
+}
+
+/** {@link decodeKeyPart}, `undefined` instead of a throw; a part with only safe characters is returned as it is. */
+export function decodeOrUndefined(encoded: string): string | undefined {
+  if (ALL_SAFE.test(encoded)) return encoded;
+  try {
+    return decodeKeyPart(encoded);
+  } catch {
+    return undefined;
   }
 }
 

@@ -11,18 +11,38 @@ function script(lua: string): LuaScript {
   return { lua, sha: createHash('sha1').update(lua).digest('hex') };
 }
 
+// Records are strings `<version>:<writeId>:<value>` (format 2). Records written by earlier versions
+// are hashes (`v` version, `r` = `<version>:<value>`, `w` write id); every script reads both, and
+// a write replaces a hash with a string. `READ_STORED` sets `version` and `wid` (nil when absent);
+// a string that is not in the format raises a WRONGTYPE error (nothing is written).
+const READ_STORED = `
+local version, wid
+local stored = redis.pcall('GET', KEYS[1])
+if type(stored) == 'string' then
+  local c1 = string.find(stored, ':', 1, true)
+  local c2 = c1 and string.find(stored, ':', c1 + 1, true)
+  version = c2 and tonumber(string.sub(stored, 1, c1 - 1))
+  if not version then return redis.error_reply('WRONGTYPE record is not in the store format') end
+  wid = string.sub(stored, c1 + 1, c2 - 1)
+elseif type(stored) == 'table' and stored.err then
+  if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return redis.error_reply(stored.err) end
+  local fields = redis.call('HMGET', KEYS[1], 'v', 'w')
+  version = tonumber(fields[1])
+  wid = fields[2]
+end
+`;
+
 /**
- * Versioned write. KEYS[1] = record hash. ARGV = value, mode (`any` | `absent` | `version`),
+ * Versioned write. KEYS[1] = record key. ARGV = value, mode (`any` | `absent` | `version`),
  * expected version, ttlMs (`''` = no expiry), write id.
  * Returns `{1, newVersion}` or, on a failed precondition, `{0, storedVersion or 0}`.
  *
  * The write id makes a command that ioredis resends after a dropped connection idempotent: when
  * the stored write id is this write's, the write already happened and its version is returned.
+ * `SET` replaces a format-1 hash and sets or removes the expiry in the same command.
  */
-export const SET_SCRIPT = script(`
-local stored = redis.call('HMGET', KEYS[1], 'v', 'w')
-local version = tonumber(stored[1])
-if version ~= nil and stored[2] == ARGV[5] then
+export const SET_SCRIPT = script(`${READ_STORED}
+if version ~= nil and wid == ARGV[5] then
   return {1, version}
 end
 if ARGV[2] == 'absent' then
@@ -31,32 +51,42 @@ elseif ARGV[2] == 'version' then
   if version == nil or version ~= tonumber(ARGV[3]) then return {0, version or 0} end
 end
 local nextVersion = (version or 0) + 1
-redis.call('HSET', KEYS[1], 'v', nextVersion, 'r', nextVersion .. ':' .. ARGV[1], 'w', ARGV[5])
+local record = nextVersion .. ':' .. ARGV[5] .. ':' .. ARGV[1]
 if ARGV[4] == '' then
-  redis.call('PERSIST', KEYS[1])
+  redis.call('SET', KEYS[1], record)
 else
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  redis.call('SET', KEYS[1], record, 'PX', ARGV[4])
 end
 return {1, nextVersion}
 `);
 
 /**
- * Delete if the version matches. KEYS[1] = record hash. ARGV = expected version.
+ * Delete if the version matches. KEYS[1] = record key. ARGV = expected version.
  * Returns `{1, deletedVersion}` or `{0, storedVersion or 0}`.
  */
-export const DELETE_IF_VERSION_SCRIPT = script(`
-local version = tonumber(redis.call('HGET', KEYS[1], 'v'))
+export const DELETE_IF_VERSION_SCRIPT = script(`${READ_STORED}
 if version == nil or version ~= tonumber(ARGV[1]) then return {0, version or 0} end
 redis.call('DEL', KEYS[1])
 return {1, version}
 `);
 
-/** Read and delete. KEYS[1] = record hash. Returns `{version, value}` or nil. */
+/**
+ * Read and delete. KEYS[1] = record key. Returns `{2, <version>:<writeId>:<value>}` (string
+ * record), `{1, <version>:<value>}` (format-1 hash) or nil.
+ */
 export const TAKE_SCRIPT = script(`
-local record = redis.call('HGET', KEYS[1], 'r')
-if not record then return false end
-redis.call('DEL', KEYS[1])
-return record
+local stored = redis.pcall('GET', KEYS[1])
+if type(stored) == 'string' then
+  redis.call('DEL', KEYS[1])
+  return {2, stored}
+end
+if type(stored) == 'table' and stored.err then
+  local record = redis.call('HGET', KEYS[1], 'r')
+  if not record then return false end
+  redis.call('DEL', KEYS[1])
+  return {1, record}
+end
+return false
 `);
 
 /**

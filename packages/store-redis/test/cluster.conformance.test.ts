@@ -29,6 +29,14 @@ afterAll(async () => {
 const cleanup = async (): Promise<void> => { await store.close(); };
 describeCredentialStore('RedisCredentialStore (3-node Redis Cluster)', async () => ({ store, cleanup }), { requireLock: true });
 
+// The index sets live in other slots than the records: written after the record, on other nodes.
+let indexed: RedisCredentialStore | undefined;
+describeCredentialStore('RedisCredentialStore (3-node Redis Cluster, index: true)', async () => {
+  indexed ??= new RedisCredentialStore({ redis: cluster, keyPrefix: 'cluster-index-test:', index: true });
+  const own = indexed;
+  return { store: own, cleanup: () => own.close() };
+}, { requireLock: true });
+
 /** Every key on every master that starts with `prefix`, with the master's port. */
 async function keysByMaster(prefix: string): Promise<Array<{ port: number; key: string }>> {
   const found: Array<{ port: number; key: string }> = [];

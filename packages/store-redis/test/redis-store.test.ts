@@ -64,14 +64,14 @@ afterAll(async () => {
 });
 
 describe('key schema', () => {
-  it('stores a record as a hash <prefix><kind>:{<provider>:<subject>} with fields v and r = <v>:<value>', async () => {
+  it('stores a record as a string <prefix><kind>:{<provider>:<subject>} = <version>:<write id>:<value>', async () => {
     const store = newStore('schema-a:');
     await store.set({ kind: 'credentials', provider: 'notion', subject: 'user@example.com' }, 'the-value');
-    await store.set({ kind: 'credentials', provider: 'notion', subject: 'user@example.com' }, 'the-value-2');
+    await store.set({ kind: 'credentials', provider: 'notion', subject: 'user@example.com' }, 'the:value-2');
     const keys = await keysWithPrefix('schema-a:');
-    const hash = await raw.hgetall('schema-a:credentials:{notion:user@example.com}');
-    expect({ keys, v: hash.v, r: hash.r }).toEqual({
-      keys: ['schema-a:credentials:{notion:user@example.com}'], v: '2', r: '2:the-value-2',
+    const stored = await raw.get('schema-a:credentials:{notion:user@example.com}');
+    expect({ keys, stored }).toEqual({
+      keys: ['schema-a:credentials:{notion:user@example.com}'], stored: expect.stringMatching(/^2:[A-Za-z0-9_-]{12}:the:value-2$/),
     });
   });
 
@@ -133,12 +133,12 @@ describe('server-side expiry and atomic writes', () => {
   it('applies a write that ioredis resends after a dropped connection only once (same write id)', async () => {
     const key = 'resend:credentials:{p:s}';
     const args = ['value', 'version', '1', '', 'write-id-1'];
-    await raw.hset(key, 'v', '1', 'r', '1:old', 'w', 'other');
+    await raw.set(key, '1:other:old');
     const first = await raw.eval(SET_SCRIPT.lua, 1, key, ...args);
     const resent = await raw.eval(SET_SCRIPT.lua, 1, key, ...args);
     const other = await raw.eval(SET_SCRIPT.lua, 1, key, 'value', 'version', '1', '', 'write-id-2');
-    expect({ first, resent, other, v: await raw.hget(key, 'v') }).toEqual({
-      first: [1, 2], resent: [1, 2], other: [0, 2], v: '2',
+    expect({ first, resent, other, stored: await raw.get(key) }).toEqual({
+      first: [1, 2], resent: [1, 2], other: [0, 2], stored: '2:write-id-1:value',
     });
   });
 });
@@ -296,7 +296,7 @@ describe('failures', () => {
   it('reports a Redis error as STORE_UNAVAILABLE without the value anywhere in the error', async () => {
     const store = newStore('wrongtype:');
     const key: RecordKey = { kind: 'credentials', provider: 'notion', subject: 'broken' };
-    await raw.set('wrongtype:credentials:{notion:broken}', 'not a hash');
+    await raw.rpush('wrongtype:credentials:{notion:broken}', 'not a record');
     const secret = `secret-${randomBytes(8).toString('hex')}`;
     const err = await rejectionOf(store.set(key, secret));
     const cause = AuthManagerError.is(err) ? (err.cause as Error & { command?: unknown }) : undefined;
