@@ -12,7 +12,7 @@ import { MemoryCredentialStore } from './MemoryCredentialStore.js';
 import { OAuth2Flow, type ExchangeResult } from './OAuth2Flow.js';
 import type { AccountInfo, AnyProviderDefinition, AppCredentialsOf, ExtrasOf } from './ProviderDefinition.js';
 import type { MissingAppCredential, ProviderRuntime } from './ProviderRuntime.js';
-import { RefreshCoordinator, type UnpersistedCredential } from './RefreshCoordinator.js';
+import { RefreshCoordinator, type RefreshGrant, type UnpersistedCredential } from './RefreshCoordinator.js';
 import { ENV_SOURCE, HTTP_FETCH, PROVIDER_RUNTIME } from './ServiceIdentifiers.js';
 import { Session, type SessionHost, type SessionOptions, type SessionProvider } from './Session.js';
 
@@ -173,9 +173,15 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     }
 
     const manager = this;
+    const grants = new Map<string, RefreshGrant>();
     this.#sessionHost = {
       runtime: (id) => this.#runtime(id),
       flow: (id) => this.#flow(id),
+      grant: (id) => {
+        let grant = grants.get(id);
+        if (grant === undefined) grants.set(id, (grant = (c) => this.#flow(id).refresh(c)));
+        return grant;
+      },
       repository: this.#repository,
       coordinator: this.#coordinator,
       skewMs,

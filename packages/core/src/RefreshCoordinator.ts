@@ -1,7 +1,7 @@
 import { AuthManagerError } from './AuthManagerError.js';
 import type { Credentials } from './Credentials.js';
 import type { CredentialRepository } from './CredentialRepository.js';
-import { recordKeyId, type LockOptions, type StoreLock } from './CredentialStore.js';
+import type { LockOptions, StoreLock } from './CredentialStore.js';
 import { ErrorCode } from './ErrorCode.js';
 
 /** Performs one refresh token grant (no storage). */
@@ -29,6 +29,30 @@ export interface RefreshCoordinatorOptions {
   readonly onUnpersistedCredential?: (event: UnpersistedCredential) => void | Promise<void>;
 }
 
+/**
+ * Values by (provider, subject) in nested maps: no key string is built per lookup, which matters when
+ * ten thousand callers look up one record at once.
+ */
+class PerRecord<V> {
+  readonly #byProvider = new Map<string, Map<string, V>>();
+
+  get(provider: string, subject: string): V | undefined {
+    return this.#byProvider.get(provider)?.get(subject);
+  }
+
+  set(provider: string, subject: string, value: V): void {
+    let bySubject = this.#byProvider.get(provider);
+    if (bySubject === undefined) this.#byProvider.set(provider, (bySubject = new Map()));
+    bySubject.set(subject, value);
+  }
+
+  /** Deletes the entry if it is still `value` (a newer one stays). */
+  delete(provider: string, subject: string, value: V): void {
+    const bySubject = this.#byProvider.get(provider);
+    if (bySubject?.get(subject) === value) bySubject.delete(subject);
+  }
+}
+
 const FIRST_RETRY_DELAY_MS = 100;
 const MAX_RETRY_DELAY_MS = 2_000;
 /** Compare-and-set rounds lost to other writers before giving up (each re-reads first). */
@@ -48,8 +72,8 @@ const MAX_CONFLICTS = 5;
  */
 export class RefreshCoordinator {
   readonly #repository: CredentialRepository;
-  readonly #inFlight = new Map<string, Promise<Credentials<object>>>();
-  readonly #loading = new Map<string, Promise<Credentials<object> | undefined>>();
+  readonly #inFlight = new PerRecord<Promise<Credentials<object>>>();
+  readonly #loading = new PerRecord<Promise<Credentials<object> | undefined>>();
   readonly #options: RefreshCoordinatorOptions;
 
   constructor(repository: CredentialRepository, options: RefreshCoordinatorOptions) {
@@ -67,11 +91,11 @@ export class RefreshCoordinator {
    *   whether `onUnpersistedCredential` received it)
    */
   refresh(provider: string, subject: string, stale: Credentials<object>, grant: RefreshGrant): Promise<Credentials<object>> {
-    const id = recordKeyId(this.#repository.key(provider, subject));
-    let flight = this.#inFlight.get(id);
+    let flight = this.#inFlight.get(provider, subject);
     if (flight === undefined) {
-      flight = this.#run(provider, subject, stale, grant).finally(() => this.#inFlight.delete(id));
-      this.#inFlight.set(id, flight);
+      const started = this.#run(provider, subject, stale, grant).finally(() => this.#inFlight.delete(provider, subject, started));
+      flight = started;
+      this.#inFlight.set(provider, subject, started);
     }
     return flight;
   }
@@ -88,10 +112,9 @@ export class RefreshCoordinator {
    *   and the errors of {@link RefreshCoordinator.refresh}
    */
   loadValid(provider: string, subject: string, grant: RefreshGrant): Promise<Credentials<object> | undefined> {
-    const id = recordKeyId(this.#repository.key(provider, subject));
-    const flight = this.#inFlight.get(id);
+    const flight = this.#inFlight.get(provider, subject);
     if (flight !== undefined) return flight;
-    let loading = this.#loading.get(id);
+    let loading = this.#loading.get(provider, subject);
     if (loading === undefined) {
       const started = this.#repository.load(provider, subject).then((loaded) => {
         const current = loaded?.credentials;
@@ -99,8 +122,8 @@ export class RefreshCoordinator {
         return this.refresh(provider, subject, current, grant);
       });
       loading = started;
-      this.#loading.set(id, started);
-      const clear = () => { if (this.#loading.get(id) === started) this.#loading.delete(id); };
+      this.#loading.set(provider, subject, started);
+      const clear = () => this.#loading.delete(provider, subject, started);
       started.then(clear, clear);
     }
     return loading;

@@ -5,7 +5,7 @@ import { ErrorCode } from './ErrorCode.js';
 import type { OAuth2Flow } from './OAuth2Flow.js';
 import type { AccountInfo } from './ProviderDefinition.js';
 import type { ProviderRuntime } from './ProviderRuntime.js';
-import type { RefreshCoordinator } from './RefreshCoordinator.js';
+import type { RefreshCoordinator, RefreshGrant } from './RefreshCoordinator.js';
 
 /** Options of `auth.session(subject, options)`. */
 export interface SessionOptions {
@@ -22,6 +22,8 @@ export interface SessionOptions {
 export interface SessionHost {
   runtime(provider: string): ProviderRuntime;
   flow(provider: string): OAuth2Flow<object>;
+  /** The provider's refresh token grant (the flow's `refresh`, resolved when first called). */
+  grant(provider: string): RefreshGrant;
   readonly repository: CredentialRepository;
   readonly coordinator: RefreshCoordinator;
   /** Refresh this many milliseconds before `expiresAt` (capped at a share of the token's lifetime). */
@@ -249,7 +251,7 @@ export class Session implements AsyncDisposable, Disposable {
     if (given !== undefined) {
       entry = { credentials: given instanceof Credentials ? given : new Credentials(given), source: 'session' };
     } else {
-      const loaded = await this.#host.coordinator.loadValid(provider, this.subject, (c) => this.#host.flow(provider).refresh(c));
+      const loaded = await this.#host.coordinator.loadValid(provider, this.subject, this.#host.grant(provider));
       if (loaded) entry = { credentials: loaded, source: 'store' };
       else {
         const fixed = rt.staticCredentials();
@@ -272,8 +274,7 @@ export class Session implements AsyncDisposable, Disposable {
     if (entry.source === 'static') {
       throw new AuthManagerError(ErrorCode.REAUTHORIZATION_REQUIRED, `${provider}: the configured static token cannot be refreshed`, { provider });
     }
-    const flow = this.#host.flow(provider);
-    const grant = (c: Credentials<object>) => flow.refresh(c);
+    const grant = this.#host.grant(provider);
     let fresh: Credentials<object>;
     if (entry.source === 'store') {
       fresh = await this.#host.coordinator.refresh(provider, this.subject, stale, grant);
