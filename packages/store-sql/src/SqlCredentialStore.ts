@@ -5,7 +5,7 @@ import {
 } from '@authmanager/core';
 import {
   Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql,
-  type Dialect, type ExpressionBuilder, type Expression, type SqlBool, type Transaction,
+  type Dialect, type ExpressionBuilder, type PostgresPool, type Expression, type SqlBool, type Transaction,
 } from 'kysely';
 import type { MigrationResult } from 'kysely/migration';
 import type { Pool as MysqlPool } from 'mysql2';
@@ -592,7 +592,7 @@ export class SqlCredentialStore implements CredentialStore {
 function openDatabase(database: SqlDatabase, poolSize: number, commandTimeoutMs: number): { dialect: SqlDialectName; kyselyDialect: Dialect; owned: boolean } {
   const connectTimeoutMs = commandTimeoutMs === 0 ? 10_000 : commandTimeoutMs;
   if (typeof database !== 'string') {
-    if ('postgres' in database) return { dialect: 'postgres', kyselyDialect: new PostgresDialect({ pool: database.postgres }), owned: false };
+    if ('postgres' in database) return { dialect: 'postgres', kyselyDialect: new PostgresDialect({ pool: guardedPgPool(database.postgres) }), owned: false };
     if ('mysql' in database) return { dialect: 'mysql', kyselyDialect: new MysqlDialect({ pool: database.mysql }), owned: false };
     if ('sqlite' in database) {
       return { dialect: 'sqlite', kyselyDialect: new SqliteDialect({ database: new NodeSqliteDatabase(database.sqlite, false) }), owned: false };
@@ -610,7 +610,7 @@ function openDatabase(database: SqlDatabase, poolSize: number, commandTimeoutMs:
           // An idle connection that the server drops (restart, failover) emits 'error' on the pool;
           // the pool discards it and reconnects on demand. Without a listener Node would crash.
           pool.on('error', () => {});
-          return pool;
+          return guardedPgPool(pool);
         },
       }),
     };
@@ -651,6 +651,31 @@ function openDatabase(database: SqlDatabase, poolSize: number, commandTimeoutMs:
   }
   throw new AuthManagerError(ErrorCode.CONFIGURATION,
     `SqlCredentialStore: unsupported database URL scheme "${scheme ?? ''}" (use postgres:, postgresql:, mysql:, mariadb: or sqlite:)`);
+}
+
+/**
+ * `pool`, handing out clients that always have an `'error'` listener. Kysely checks clients out
+ * with `pool.connect()`; while one is checked out, pg-pool's own listener is off, and a connection
+ * the server cuts (a crash, `pg_ctl stop -m immediate`, a failover) makes the client emit
+ * `'error'` with no listener, which kills the process (found by the killed-server test). The
+ * failed query still rejects, and pg-pool drops the dead client when Kysely releases it.
+ */
+function guardedPgPool(pool: PgPool): PostgresPool {
+  const guarded = new WeakSet<object>();
+  return {
+    async connect() {
+      const client = await pool.connect();
+      if (!guarded.has(client)) {
+        guarded.add(client);
+        client.on('error', () => {});
+      }
+      return client;
+    },
+    end: () => pool.end(),
+    options: pool.options,
+    // Kysely opens a control client of this class to cancel a query it aborts.
+    Client: (pool as unknown as { Client?: PostgresPool['Client'] }).Client,
+  };
 }
 
 /** @throws RangeError when a key part is not well-formed or too long for the schema */
