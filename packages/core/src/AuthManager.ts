@@ -9,10 +9,12 @@ import type { ProviderRegistration } from './defineProvider.js';
 import { processEnv, type EnvSource } from './EnvSource.js';
 import { ErrorCode } from './ErrorCode.js';
 import { MemoryCredentialStore } from './MemoryCredentialStore.js';
-import { OAuth2Flow, type ExchangeResult } from './OAuth2Flow.js';
+import { AuthEvents, type AuthEventListener, type AuthEventMap, type AuthEventName } from './AuthEvents.js';
+import type { ConnectionStatus } from './ConnectionState.js';
+import { OAuth2Flow, callbackParams, takePending, type ExchangeInput, type ExchangeResult } from './OAuth2Flow.js';
 import type { AccountInfo, AnyProviderDefinition, AppCredentialsOf, ExtrasOf } from './ProviderDefinition.js';
 import type { MissingAppCredential, ProviderRuntime } from './ProviderRuntime.js';
-import { RefreshCoordinator, type RefreshGrant, type UnpersistedCredential } from './RefreshCoordinator.js';
+import { RefreshCoordinator, type CoordinatorEvent, type RefreshGrant, type UnpersistedCredential } from './RefreshCoordinator.js';
 import { ENV_SOURCE, HTTP_FETCH, PROVIDER_RUNTIME } from './ServiceIdentifiers.js';
 import { Session, type SessionHost, type SessionOptions, type SessionProvider } from './Session.js';
 
@@ -51,6 +53,16 @@ export interface AuthManagerOptions<P extends readonly ProviderRegistration[]> {
    * somewhere durable, or to alert). It holds secrets: never log it. A throwing hook is ignored.
    */
   readonly onUnpersistedCredential?: (event: UnpersistedCredential) => void | Promise<void>;
+  /**
+   * After a refresh token is refused (`invalid_grant`), callers fail fast with
+   * `REAUTHORIZATION_REQUIRED` and no provider call for this long, in every process; then one refresh
+   * is tried again. Other refresh failures back off from 1 s, doubling, up to this. @default 30
+   */
+  readonly refreshCooldownSeconds?: number;
+  /** `refreshTokenExpiring` fires when a refresh gives a refresh token expiring within this, seconds. @default 604800 (7 days) */
+  readonly refreshTokenExpiryWarningSeconds?: number;
+  /** Receives what an event listener threw (listeners never break a flow). @default ignore */
+  readonly onListenerError?: (error: unknown, event: AuthEventName) => void;
   /** Timeout of one `session.fetch` API request, body included, milliseconds; 0 for none. @default 30000 */
   readonly apiTimeoutMs?: number;
   /**
@@ -67,10 +79,53 @@ export interface AuthManagerOptions<P extends readonly ProviderRegistration[]> {
   readonly now?: () => number;
 }
 
+/** One of a subject's connections, as {@link AuthManagerBase.connections} lists it. No secrets. */
+export interface ConnectionInfo {
+  readonly provider: string;
+  /** The connection's label (`'default'`). */
+  readonly connection: string;
+  /** Who it belongs to upstream, when the provider says. */
+  readonly account?: AccountInfo;
+  /** `active`, `refresh_failed`, `reauthorization_required` or `revoked` (see {@link ConnectionStatus}). */
+  readonly status: ConnectionStatus;
+  /** Granted scopes, when known. */
+  readonly scopes?: readonly string[];
+  /** When the access token expires; absent when it does not. */
+  readonly expiresAt?: Date;
+  /** When the refresh token stops working, when the provider says. */
+  readonly refreshTokenExpiresAt?: Date;
+  /** When it was connected (known for connections stored by this version on). */
+  readonly connectedAt?: Date;
+  /** When its token was last refreshed. */
+  readonly lastRefreshedAt?: Date;
+  /** The last failed refresh's code, while `status` is not `active`. */
+  readonly lastErrorCode?: ErrorCode;
+  /** No refresh is tried before this (the failure cooldown). */
+  readonly retryAt?: Date;
+}
+
+/** Result of {@link AuthManagerBase.completeAuthorization}. */
+export interface CompletedAuthorization {
+  readonly provider: string;
+  readonly subject: string;
+  readonly account?: AccountInfo;
+  readonly credentials: Credentials<object>;
+}
+
+/** Result of {@link AuthManagerBase.disconnect}. */
+export interface DisconnectResult {
+  /** Whether a stored credential existed (and was deleted). */
+  readonly existed: boolean;
+  /** Whether the grant was revoked at the provider (RFC 7009 or the provider's own revocation). */
+  readonly revoked: boolean;
+  /** Why revocation failed, when it did (the credential is deleted all the same). */
+  readonly revocationErrorCode?: ErrorCode;
+}
+
 /** Dispatches to a handle's flows by definition. */
 type OAuth2FlowOf<D> = D extends { oauth2: infer O }
-  ? Omit<OAuth2Flow<ExtrasOf<D>>, 'revoke' | 'introspect'>
-    & (O extends { revocation: unknown } ? Pick<OAuth2Flow<ExtrasOf<D>>, 'revoke'> : unknown)
+  ? Omit<OAuth2Flow<ExtrasOf<D>>, 'revoke' | 'revokeCredentials' | 'introspect'>
+    & (O extends { revocation: unknown } ? Pick<OAuth2Flow<ExtrasOf<D>>, 'revoke' | 'revokeCredentials'> : unknown)
     & (O extends { introspection: unknown } ? Pick<OAuth2Flow<ExtrasOf<D>>, 'introspect'> : unknown)
   : never;
 
@@ -140,6 +195,9 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
   readonly #now: () => number;
   readonly #pendingTtlMs: number;
   readonly #SessionClass: new (host: SessionHost, subject: string, options?: SessionOptions) => Session;
+  /** The connection lifecycle events (see {@link AuthEventMap}); `auth.on(…)` is short for `auth.events.on(…)`. */
+  readonly events: AuthEvents;
+  readonly #expiryWarningMs: number;
 
   constructor(options: AuthManagerOptions<P>) {
     this.store = options.store ?? new MemoryCredentialStore();
@@ -148,9 +206,13 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     this.#onAccountMismatch = options.onAccountMismatch ?? 'error';
     const skewMs = (options.refreshSkewSeconds ?? 60) * 1000;
     this.#repository = new CredentialRepository(this.store, options.codec ?? jsonCredentialCodec);
+    this.events = new AuthEvents(options.onListenerError);
+    this.#expiryWarningMs = (options.refreshTokenExpiryWarningSeconds ?? 604_800) * 1000;
     this.#coordinator = new RefreshCoordinator(this.#repository, {
       lock: options.refreshLock ?? { ttlMs: 15_000, waitMs: 20_000 }, skewMs, now: this.#now,
       writeRetryMs: options.refreshWriteRetryMs ?? 30_000,
+      cooldownMs: (options.refreshCooldownSeconds ?? 30) * 1000,
+      onEvent: (event) => this.#onRefreshEvent(event),
       ...(options.onUnpersistedCredential ? { onUnpersistedCredential: options.onUnpersistedCredential } : {}),
     });
 
@@ -263,7 +325,136 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
           { provider });
       }
     }
-    await this.#repository.save(provider, subject, creds);
+    const now = this.#now();
+    const stored = creds.with({ connection: { status: 'active', connectedAtMs: now, ...(creds.connection?.lastRefreshedAtMs !== undefined ? { lastRefreshedAtMs: creds.connection.lastRefreshedAtMs } : {}) } });
+    await this.#repository.save(provider, subject, stored);
+    this.#emit('connected', provider, subject, stored, {});
+  }
+
+  /**
+   * Completes an authorization for whichever provider started it (the pending record knows): checks
+   * the callback, exchanges the code, stores the credential under the subject given to `authorize`
+   * (with the account-mismatch check) and emits `connected`.
+   * @param input - the callback URL, or its `code`, `state` and `iss`
+   * @throws AuthManagerError as `oauth2.exchange` and `storeCredentials`: `INVALID_STATE` |
+   *   `AUTHORIZATION_DENIED` | `TOKEN_EXCHANGE_FAILED` | `INVALID_TOKEN_RESPONSE` | `PROVIDER_UNAVAILABLE` |
+   *   `RATE_LIMITED` | `ACCOUNT_MISMATCH` | `STORE_UNAVAILABLE`; `PROVIDER_NOT_REGISTERED` when the
+   *   state was issued by a provider this manager does not have
+   * @example
+   * ```ts
+   * const { provider, subject, account } = await auth.completeAuthorization({ callbackUrl: request.url });
+   * ```
+   */
+  async completeAuthorization(input: ExchangeInput): Promise<CompletedAuthorization> {
+    const params = callbackParams(input, '*');
+    const { state, pending } = await takePending({ store: this.store, now: this.#now }, params, '*');
+    const flow = this.#flow(pending.provider);
+    const result = await flow.exchangePending(params, state, pending);
+    await this.storeCredentials(result.provider, result.subject, result.credentials);
+    const rt = this.#runtime(result.provider);
+    const account = rt.definition.account?.(result.credentials, rt.app);
+    return { provider: result.provider, subject: result.subject, credentials: result.credentials, ...(account ? { account } : {}) };
+  }
+
+  /**
+   * Disconnects (provider, subject): revokes the grant where the provider can (RFC 7009 or its own
+   * revocation), deletes the stored credential whatever the provider answered, and emits
+   * `disconnected`.
+   * @returns `{ existed, revoked }`, and `revocationErrorCode` when revocation failed
+   * @throws AuthManagerError `PROVIDER_NOT_REGISTERED` | `STORE_UNAVAILABLE` | `INVALID_STORED_CREDENTIALS`
+   */
+  async disconnect(provider: string, subject: string): Promise<DisconnectResult> {
+    const rt = this.#runtime(provider);
+    const loaded = await this.#repository.load(provider, subject);
+    if (!loaded) return { existed: false, revoked: false };
+    let revoked = false;
+    let revocationErrorCode: ErrorCode | undefined;
+    if (rt.definition.oauth2?.revocation) {
+      try {
+        await this.#flow(provider).revokeCredentials(loaded.credentials);
+        revoked = true;
+      } catch (err) {
+        revocationErrorCode = AuthManagerError.is(err) ? err.code : ErrorCode.REVOCATION_FAILED;
+      }
+    }
+    const existed = await this.#repository.delete(provider, subject);
+    this.#emit('disconnected', provider, subject, loaded.credentials, { revoked });
+    return { existed, revoked, ...(revocationErrorCode ? { revocationErrorCode } : {}) };
+  }
+
+  /**
+   * The subject's connections, one per registered provider that has a stored credential: provider,
+   * account, status, scopes, expiries, when connected and last refreshed, the last error. Reads one
+   * record per provider, all at once (one round trip to a pipelining store).
+   * @throws AuthManagerError `STORE_UNAVAILABLE`; a record that cannot be decoded is listed with
+   *   status `reauthorization_required` and `lastErrorCode: 'INVALID_STORED_CREDENTIALS'`
+   */
+  async connections(subject: string): Promise<ConnectionInfo[]> {
+    const ids = [...this.#runtimes.keys()];
+    const loaded = await Promise.all(ids.map((id) => this.#repository.load(id, subject).then(
+      (l) => l?.credentials,
+      (err: unknown) => {
+        if (AuthManagerError.is(err, [ErrorCode.INVALID_STORED_CREDENTIALS, ErrorCode.DECRYPTION_FAILED])) return err;
+        throw err;
+      },
+    )));
+    const out: ConnectionInfo[] = [];
+    ids.forEach((provider, i) => {
+      const c = loaded[i];
+      if (c === undefined) return;
+      if (AuthManagerError.is(c)) {
+        out.push({ provider, connection: 'default', status: 'reauthorization_required', lastErrorCode: c.code });
+        return;
+      }
+      const rt = this.#runtime(provider);
+      const account = safeAccount(() => rt.definition.account?.(c, rt.app));
+      const state = c.connection;
+      out.push({
+        provider, connection: 'default', status: state?.status ?? 'active',
+        ...(account ? { account } : {}),
+        ...(c.scopes ? { scopes: c.scopes } : {}),
+        ...(c.expiresAt ? { expiresAt: c.expiresAt } : {}),
+        ...(c.refreshTokenExpiresAt ? { refreshTokenExpiresAt: c.refreshTokenExpiresAt } : {}),
+        ...(state?.connectedAtMs !== undefined ? { connectedAt: new Date(state.connectedAtMs) } : {}),
+        ...(state?.lastRefreshedAtMs !== undefined ? { lastRefreshedAt: new Date(state.lastRefreshedAtMs) } : {}),
+        ...(state?.lastErrorCode !== undefined && state.status !== 'active' ? { lastErrorCode: state.lastErrorCode } : {}),
+        ...(state?.retryAtMs !== undefined && state.status !== 'active' ? { retryAt: new Date(state.retryAtMs) } : {}),
+      });
+    });
+    return out;
+  }
+
+  /**
+   * Listens to a connection lifecycle event (see {@link AuthEventMap}). Payloads never hold a secret;
+   * a throwing listener never breaks the flow.
+   * @returns a function that removes the listener
+   * @example
+   * ```ts
+   * auth.on('reauthorizationRequired', ({ provider, subject }) => mailer.askToReconnect(subject, provider));
+   * ```
+   */
+  on<E extends AuthEventName>(event: E, listener: AuthEventListener<E>): () => void {
+    return this.events.on(event, listener);
+  }
+
+  #emit<E extends AuthEventName>(event: E, provider: string, subject: string, credentials: Credentials<object> | undefined, extra: Omit<AuthEventMap[E], 'provider' | 'subject' | 'connection' | 'account' | 'at'>): void {
+    if (!this.events.has(event)) return;
+    const rt = this.#runtimes.get(provider);
+    const account = credentials && rt ? safeAccount(() => rt.definition.account?.(credentials, rt.app)) : undefined;
+    this.events.emit(event, { provider, subject, connection: 'default', ...(account ? { account } : {}), at: new Date(this.#now()), ...extra } as AuthEventMap[E]);
+  }
+
+  #onRefreshEvent(event: CoordinatorEvent): void {
+    const { type, provider, subject, credentials } = event;
+    if (type === 'refreshFailed' || type === 'reauthorizationRequired') {
+      this.#emit(type, provider, subject, credentials, { code: event.code ?? ErrorCode.TOKEN_REFRESH_FAILED });
+      return;
+    }
+    this.#emit(type, provider, subject, credentials, {});
+    const rtx = credentials.refreshTokenExpiresAt;
+    if (type === 'refreshed' && rtx !== undefined && rtx.getTime() - this.#now() <= this.#expiryWarningMs) {
+      this.#emit('refreshTokenExpiring', provider, subject, credentials, { refreshTokenExpiresAt: rtx });
+    }
   }
 
   /**
@@ -352,6 +543,11 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     }
     return flow;
   }
+}
+
+/** A provider's `account` hook, whose failure must not break a listing or an event. */
+function safeAccount(get: () => AccountInfo | undefined): AccountInfo | undefined {
+  try { return get(); } catch { return undefined; }
 }
 
 /** An {@link AuthManagerBase} with `auth.<id>` for each registered provider. */

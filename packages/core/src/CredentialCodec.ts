@@ -1,5 +1,6 @@
 import { AuthManagerError } from './AuthManagerError.js';
 import { Credentials, isValidAccessToken, isValidTokenType } from './Credentials.js';
+import { isConnectionStatus, type ConnectionState } from './ConnectionState.js';
 import { ErrorCode } from './ErrorCode.js';
 import { isJsonObject, jsonShapeProblem } from './JsonShape.js';
 
@@ -18,10 +19,15 @@ export interface CredentialCodec {
 }
 
 /**
- * Record format version 1: a JSON object
+ * Record format: a JSON object. Version 1
  * `{"v":1,"at":accessToken,"tt":tokenType,"rt"?:refreshToken,"sc"?:scopes[],"exp"?:epochMs,
  *   "id"?:idToken,"iat":obtainedAtEpochMs,"x":extras,"raw":rest}`.
  * Each token is stored once: `raw` holds only the response fields with no typed home.
+ *
+ * Version 2 adds `"rx"?: refreshTokenExpiresAtMs` and `"cs"?: {"st": status, "ec"?: lastErrorCode,
+ * "ca"?: connectedAtMs, "lr"?: lastRefreshedAtMs, "fc"?: failureCount, "ra"?: retryAtMs}` (the
+ * connection state). A credential with neither is still written as version 1, so processes on an
+ * older release keep reading it; both versions are read.
  *
  * `decode` refuses (with `INVALID_STORED_CREDENTIALS`) any record it could not encode again: an
  * access token outside RFC 6749 VSCHAR, a `token_type` that is not an HTTP auth scheme, a date a
@@ -29,7 +35,8 @@ export interface CredentialCodec {
  */
 export const jsonCredentialCodec: CredentialCodec = {
   encode(c) {
-    const out: Record<string, unknown> = { v: 1, at: c.accessToken, tt: c.tokenType };
+    const state = c.connection;
+    const out: Record<string, unknown> = { v: state !== undefined || c.refreshTokenExpiresAt !== undefined ? 2 : 1, at: c.accessToken, tt: c.tokenType };
     if (c.refreshToken !== undefined) out.rt = c.refreshToken;
     if (c.scopes !== undefined) out.sc = c.scopes;
     if (c.expiresAtMs !== undefined) out.exp = c.expiresAtMs;
@@ -37,6 +44,16 @@ export const jsonCredentialCodec: CredentialCodec = {
     out.iat = c.obtainedAt.getTime();
     out.x = c.extras;
     out.raw = c.raw;
+    if (c.refreshTokenExpiresAt !== undefined) out.rx = c.refreshTokenExpiresAt.getTime();
+    if (state !== undefined) {
+      const cs: Record<string, unknown> = { st: state.status };
+      if (state.lastErrorCode !== undefined) cs.ec = state.lastErrorCode;
+      if (state.connectedAtMs !== undefined) cs.ca = state.connectedAtMs;
+      if (state.lastRefreshedAtMs !== undefined) cs.lr = state.lastRefreshedAtMs;
+      if (state.failureCount !== undefined) cs.fc = state.failureCount;
+      if (state.retryAtMs !== undefined) cs.ra = state.retryAtMs;
+      out.cs = cs;
+    }
     return JSON.stringify(out);
   },
   decode(value) {
@@ -46,7 +63,7 @@ export const jsonCredentialCodec: CredentialCodec = {
     } catch (cause) {
       throw new AuthManagerError(ErrorCode.INVALID_STORED_CREDENTIALS, 'Stored credentials are not valid JSON', { cause: redactCause(cause) });
     }
-    if (!isJsonObject(o) || o.v !== 1) {
+    if (!isJsonObject(o) || (o.v !== 1 && o.v !== 2)) {
       const v = isJsonObject(o) && (typeof o.v === 'number' || typeof o.v === 'string') ? JSON.stringify(o.v).slice(0, 20) : 'none';
       throw invalid(`have unknown format version ${v}`);
     }
@@ -60,9 +77,10 @@ export const jsonCredentialCodec: CredentialCodec = {
     }
     // Dates a `Date` cannot hold would make a credential that can be neither printed, refreshed nor
     // written again: refuse them here, where the record is read.
-    if ((o.exp !== undefined && !isDateMs(o.exp)) || (o.iat !== undefined && !isDateMs(o.iat))) {
+    if ((o.exp !== undefined && !isDateMs(o.exp)) || (o.iat !== undefined && !isDateMs(o.iat)) || (o.rx !== undefined && !isDateMs(o.rx))) {
       throw invalid('have a date out of range');
     }
+    const connection = o.cs === undefined ? undefined : decodeState(o.cs);
     return new Credentials({
       accessToken: o.at,
       tokenType: o.tt,
@@ -73,9 +91,27 @@ export const jsonCredentialCodec: CredentialCodec = {
       obtainedAt: new Date(typeof o.iat === 'number' ? o.iat : 0),
       extras: (o.x ?? {}) as Record<string, unknown>,
       raw: (o.raw ?? {}) as Record<string, unknown>,
+      ...(o.rx !== undefined ? { refreshTokenExpiresAt: new Date(o.rx as number) } : {}),
+      ...(connection !== undefined ? { connection } : {}),
     });
   },
 };
+
+function decodeState(cs: unknown): ConnectionState {
+  const ok = (v: unknown) => v === undefined || isDateMs(v);
+  if (!isJsonObject(cs) || !isConnectionStatus(cs.st) || (cs.ec !== undefined && typeof cs.ec !== 'string') ||
+      !ok(cs.ca) || !ok(cs.lr) || !ok(cs.ra) || (cs.fc !== undefined && !(Number.isInteger(cs.fc) && (cs.fc as number) >= 0))) {
+    throw invalid('have a malformed connection state');
+  }
+  return {
+    status: cs.st,
+    ...(cs.ec !== undefined ? { lastErrorCode: cs.ec as ErrorCode } : {}),
+    ...(cs.ca !== undefined ? { connectedAtMs: cs.ca as number } : {}),
+    ...(cs.lr !== undefined ? { lastRefreshedAtMs: cs.lr as number } : {}),
+    ...(cs.fc !== undefined ? { failureCount: cs.fc as number } : {}),
+    ...(cs.ra !== undefined ? { retryAtMs: cs.ra as number } : {}),
+  };
+}
 
 function invalid(what: string): AuthManagerError {
   return new AuthManagerError(ErrorCode.INVALID_STORED_CREDENTIALS, `Stored credentials ${what}`);

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { AuthManagerError } from './AuthManagerError.js';
+import type { ConnectionState } from './ConnectionState.js';
 import { ErrorCode } from './ErrorCode.js';
 
 /**
@@ -27,6 +28,13 @@ export interface CredentialsInit<X extends object = Record<string, unknown>> {
   raw?: Record<string, unknown>;
   /** When these credentials were obtained. @default now */
   obtainedAt?: Date;
+  /**
+   * When the refresh token stops working, when the provider says (`refresh_token_expires_in`,
+   * `x_refresh_token_expires_in`).
+   */
+  refreshTokenExpiresAt?: Date;
+  /** The connection's persisted state (status, cooldown, timestamps); absent means `active`. */
+  connection?: ConnectionState;
 }
 
 const REDACTED = '[redacted]';
@@ -112,6 +120,10 @@ export class Credentials<X extends object = Record<string, unknown>> {
   readonly expiresAtMs: number | undefined;
   /** When these credentials were obtained. */
   readonly obtainedAt: Date;
+  /** When the refresh token stops working, when the provider said; `undefined` when unknown. */
+  readonly refreshTokenExpiresAt: Date | undefined;
+  /** The connection's persisted state; `undefined` for credentials never stored with one (`active`). */
+  readonly connection: ConnectionState | undefined;
   /** Provider extras (non-secret fields from the token response). */
   readonly extras: Readonly<X>;
   /** The rest of the last token response (no tokens; see {@link CredentialsInit.raw}). */
@@ -128,7 +140,7 @@ export class Credentials<X extends object = Record<string, unknown>> {
     if (init.tokenType !== undefined && !isValidTokenType(init.tokenType)) {
       throw new AuthManagerError(ErrorCode.CONFIGURATION, 'Credentials tokenType must be an HTTP auth scheme such as "Bearer" (RFC 9110 §5.6.2 token)');
     }
-    if (!isValidDate(init.expiresAt) || !isValidDate(init.obtainedAt)) {
+    if (!isValidDate(init.expiresAt) || !isValidDate(init.obtainedAt) || !isValidDate(init.refreshTokenExpiresAt)) {
       throw new AuthManagerError(ErrorCode.CONFIGURATION, 'Credentials expiresAt and obtainedAt must be valid dates');
     }
     if (init.refreshToken !== undefined && (typeof init.refreshToken !== 'string' || init.refreshToken === '')) {
@@ -143,6 +155,8 @@ export class Credentials<X extends object = Record<string, unknown>> {
     this.expiresAtMs = init.expiresAt?.getTime();
     this.obtainedAt = init.obtainedAt ?? new Date();
     this.#lifetimeMs = this.expiresAtMs === undefined ? 0 : this.expiresAtMs - this.obtainedAt.getTime();
+    this.refreshTokenExpiresAt = init.refreshTokenExpiresAt;
+    this.connection = init.connection === undefined ? undefined : Object.freeze({ ...init.connection });
     this.extras = Object.freeze({ ...(init.extras ?? ({} as X)) });
     this.raw = Object.freeze({ ...(init.raw ?? {}) });
   }
@@ -208,6 +222,8 @@ export class Credentials<X extends object = Record<string, unknown>> {
     if (this.#idToken !== undefined) init.idToken = this.#idToken;
     if (this.scopes !== undefined) init.scopes = this.scopes;
     if (this.expiresAt !== undefined) init.expiresAt = this.expiresAt;
+    if (this.refreshTokenExpiresAt !== undefined) init.refreshTokenExpiresAt = this.refreshTokenExpiresAt;
+    if (this.connection !== undefined) init.connection = this.connection;
     return init;
   }
 
@@ -221,6 +237,8 @@ export class Credentials<X extends object = Record<string, unknown>> {
       scopes: this.scopes,
       expiresAt: this.expiresAt?.toISOString(),
       obtainedAt: this.obtainedAt.toISOString(),
+      refreshTokenExpiresAt: this.refreshTokenExpiresAt?.toISOString(),
+      status: this.connection?.status,
       extras: this.extras,
     };
   }

@@ -76,17 +76,33 @@ export interface FlowHost {
 }
 
 /**
+ * Takes (once) the pending authorization of the callback's `state`.
+ * @throws AuthManagerError `INVALID_STATE` when there is no state, or it is unknown, used or expired
+ */
+export async function takePending(host: Pick<FlowHost, 'store' | 'now'>, params: URLSearchParams, provider: string): Promise<{ state: string; pending: PendingAuthorization }> {
+  const state = params.get('state');
+  const options = provider === '*' ? {} : { provider };
+  if (!state) throw new AuthManagerError(ErrorCode.INVALID_STATE, `${provider === '*' ? 'authorization' : provider}: the callback has no state parameter`, options);
+  const record = await host.store.take(pendingKey(state));
+  const pending = record ? decodePending(record.value) : undefined;
+  if (!pending || pending.expiresAtMs <= host.now()) {
+    throw new AuthManagerError(ErrorCode.INVALID_STATE, `${provider === '*' ? 'authorization' : provider}: unknown, expired or already used state; start the authorization again`, options);
+  }
+  return { state, pending };
+}
+
+/**
  * The callback's query parameters.
  * @throws AuthManagerError `INVALID_STATE` when `callbackUrl` is not a URL
  */
-function callbackParams(input: ExchangeInput, provider: string): URLSearchParams {
+export function callbackParams(input: ExchangeInput, provider: string): URLSearchParams {
   if (!('callbackUrl' in input)) {
     return new URLSearchParams({ code: input.code, state: input.state, ...(input.iss !== undefined ? { iss: input.iss } : {}) });
   }
   try {
     return new URL(input.callbackUrl).searchParams;
   } catch {
-    throw new AuthManagerError(ErrorCode.INVALID_STATE, `${provider}: the callbackUrl is not a valid URL`, { provider });
+    throw new AuthManagerError(ErrorCode.INVALID_STATE, `${provider === '*' ? 'authorization' : provider}: the callbackUrl is not a valid URL`, provider === '*' ? {} : { provider });
   }
 }
 
@@ -159,16 +175,20 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
   async exchange(input: ExchangeInput): Promise<ExchangeResult<X>> {
     const rt = this.#runtime;
     const params = callbackParams(input, rt.id);
-    const state = params.get('state');
-    if (!state) throw new AuthManagerError(ErrorCode.INVALID_STATE, `${rt.id}: the callback has no state parameter`, { provider: rt.id });
-    const record = await this.#host.store.take(pendingKey(state));
-    const pending = record ? decodePending(record.value) : undefined;
-    if (!pending || pending.expiresAtMs <= this.#host.now()) {
-      throw new AuthManagerError(ErrorCode.INVALID_STATE, `${rt.id}: unknown, expired or already used state; start the authorization again`, { provider: rt.id });
-    }
+    const { state, pending } = await takePending(this.#host, params, rt.id);
     if (pending.provider !== rt.id) {
       throw new AuthManagerError(ErrorCode.INVALID_STATE, `${rt.id}: the state was issued for another provider`, { provider: rt.id });
     }
+    return this.exchangePending(params, state, pending);
+  }
+
+  /**
+   * The code exchange for a pending authorization already taken from the store (the manager's
+   * `completeAuthorization` finds the provider from it). Not for applications: use `exchange`.
+   * @internal
+   */
+  async exchangePending(params: URLSearchParams, state: string, pending: PendingAuthorization): Promise<ExchangeResult<X>> {
+    const rt = this.#runtime;
     const config = await rt.config();
     const metadata = config.serverMetadata();
     // RFC 9207 §2.4: an `iss` that names another issuer is a mix-up attack, whichever form the
@@ -274,10 +294,23 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
    */
   async revoke(options: { readonly subject: string }): Promise<boolean> {
     const rt = this.#runtime;
-    const spec = rt.oauth2;
-    if (!spec.revocation) throw new AuthManagerError(ErrorCode.UNSUPPORTED_FLOW, `Provider "${rt.id}" has no token revocation`, { provider: rt.id });
+    if (!rt.oauth2.revocation) throw new AuthManagerError(ErrorCode.UNSUPPORTED_FLOW, `Provider "${rt.id}" has no token revocation`, { provider: rt.id });
     const credentials = await this.#host.loadCredentials(rt.id, options.subject);
     if (!credentials) return false;
+    await this.revokeCredentials(credentials);
+    return this.#host.deleteCredentials(rt.id, options.subject);
+  }
+
+  /**
+   * Revokes `credentials` at the provider (RFC 7009: the refresh token, which revokes the grant, then
+   * the access token; or the provider's own revocation hook). Stores and deletes nothing.
+   * @throws AuthManagerError `UNSUPPORTED_FLOW` | `REVOCATION_FAILED` | `PROVIDER_UNAVAILABLE` | `RATE_LIMITED`
+   * @see RFC 7009 §2
+   */
+  async revokeCredentials(credentials: Credentials<X> | Credentials<object>): Promise<void> {
+    const rt = this.#runtime;
+    const spec = rt.oauth2;
+    if (!spec.revocation) throw new AuthManagerError(ErrorCode.UNSUPPORTED_FLOW, `Provider "${rt.id}" has no token revocation`, { provider: rt.id });
     if (spec.revocation === 'rfc7009') {
       const config = await rt.config();
       try {
@@ -286,14 +319,13 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
       } catch (err) {
         throw mapProviderError(err, rt.id, 'revoke');
       }
-    } else {
-      try {
-        await spec.revocation({ ...rt.context, credentials });
-      } catch (err) {
-        throw mapProviderError(err, rt.id, 'revoke');
-      }
+      return;
     }
-    return this.#host.deleteCredentials(rt.id, options.subject);
+    try {
+      await spec.revocation({ ...rt.context, credentials: credentials as Credentials<object> });
+    } catch (err) {
+      throw mapProviderError(err, rt.id, 'revoke');
+    }
   }
 
   /**

@@ -11,8 +11,16 @@ import type {
   AnyProviderDefinition, AppCredentialsInput, OAuth2Spec, OAuthHttpRequest, ProviderContext,
 } from './ProviderDefinition.js';
 
+/**
+ * Token-response fields giving the refresh token's lifetime in seconds: `refresh_token_expires_in`
+ * (GitHub, https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/refreshing-user-access-tokens;
+ * Microsoft) and `x_refresh_token_expires_in` (Intuit QuickBooks,
+ * https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/oauth-2.0).
+ */
+const REFRESH_TOKEN_LIFETIME_FIELDS = ['refresh_token_expires_in', 'x_refresh_token_expires_in'];
+
 /** Token-response fields with typed homes in {@link Credentials}; never copied into `raw`. */
-const TYPED_FIELDS = new Set(['access_token', 'token_type', 'refresh_token', 'expires_in', 'scope', 'id_token']);
+const TYPED_FIELDS = new Set(['access_token', 'token_type', 'refresh_token', 'expires_in', 'scope', 'id_token', ...REFRESH_TOKEN_LIFETIME_FIELDS]);
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
@@ -219,6 +227,17 @@ export class ProviderRuntime {
     const tokenType = typeof raw.token_type === 'string' && raw.token_type.toLowerCase() !== 'bearer' ? raw.token_type : 'Bearer';
     const refreshToken = typeof raw.refresh_token === 'string' && raw.refresh_token !== '' ? raw.refresh_token : previous?.refreshToken;
     const idToken = typeof raw.id_token === 'string' ? raw.id_token : previous?.idToken;
+    let refreshTokenExpiresAt: Date | undefined;
+    for (const field of REFRESH_TOKEN_LIFETIME_FIELDS) {
+      if (raw[field] === undefined) continue;
+      const seconds = this.#lifetimeSeconds(raw[field], field);
+      if (seconds !== undefined) refreshTokenExpiresAt = new Date(nowMs + seconds * 1000);
+      break;
+    }
+    // A refresh that keeps the refresh token keeps what was known of its lifetime.
+    if (refreshTokenExpiresAt === undefined && previous !== undefined && refreshToken === previous.refreshToken) {
+      refreshTokenExpiresAt = previous.refreshTokenExpiresAt;
+    }
     const granted = this.splitScopes(raw.scope);
     const scopes = granted ?? previous?.scopes ?? (requestedScopes && requestedScopes.length > 0 ? requestedScopes : undefined);
     return new Credentials({
@@ -231,15 +250,21 @@ export class ProviderRuntime {
       obtainedAt: new Date(nowMs),
       extras,
       raw: rest,
+      ...(refreshTokenExpiresAt !== undefined ? { refreshTokenExpiresAt } : {}),
     });
   }
 
   /** `expires_in` in seconds (RFC 6749 §5.1), or `undefined` when absent. */
   #expiresIn(value: unknown): number | undefined {
+    return this.#lifetimeSeconds(value, 'expires_in');
+  }
+
+  /** A lifetime field in seconds: a number or digit string from 0 to {@link MAX_EXPIRES_IN_SECONDS}. */
+  #lifetimeSeconds(value: unknown, field: string): number | undefined {
     if (value === undefined || value === null) return undefined;
     const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
     if (!Number.isFinite(n) || n < 0 || n > MAX_EXPIRES_IN_SECONDS) {
-      throw this.#invalidResponse(`expires_in must be a number of seconds from 0 to ${MAX_EXPIRES_IN_SECONDS}`);
+      throw this.#invalidResponse(`${field} must be a number of seconds from 0 to ${MAX_EXPIRES_IN_SECONDS}`);
     }
     return n;
   }

@@ -17,6 +17,16 @@ export interface UnpersistedCredential {
   readonly error: AuthManagerError;
 }
 
+/** What the coordinator reports to the manager's event hub (which adds the account and time). */
+export interface CoordinatorEvent {
+  readonly type: 'refreshed' | 'recovered' | 'refreshFailed' | 'reauthorizationRequired';
+  readonly provider: string;
+  readonly subject: string;
+  /** For the account lookup; never passed on to listeners. */
+  readonly credentials: Credentials<object>;
+  readonly code?: ErrorCode;
+}
+
 /** Options of {@link RefreshCoordinator}. */
 export interface RefreshCoordinatorOptions {
   readonly lock: LockOptions;
@@ -25,6 +35,10 @@ export interface RefreshCoordinatorOptions {
   readonly now: () => number;
   /** How long a refreshed credential's write is retried through a store outage, milliseconds. */
   readonly writeRetryMs: number;
+  /** After a refused refresh (`invalid_grant`), no refresh is tried for this long, milliseconds; other failures back off up to it. */
+  readonly cooldownMs: number;
+  /** Receives refresh outcomes (a throwing listener is ignored). */
+  readonly onEvent?: (event: CoordinatorEvent) => void;
   /** Called with a refreshed credential whose write failed for `writeRetryMs`. */
   readonly onUnpersistedCredential?: (event: UnpersistedCredential) => void | Promise<void>;
 }
@@ -91,6 +105,8 @@ export class RefreshCoordinator {
    *   whether `onUnpersistedCredential` received it)
    */
   refresh(provider: string, subject: string, stale: Credentials<object>, grant: RefreshGrant): Promise<Credentials<object>> {
+    // A connection in its cooldown fails before any lock or store call (every process sees the state).
+    try { this.#failFast(provider, stale); } catch (err) { return Promise.reject(err as Error); }
     let flight = this.#inFlight.get(provider, subject);
     if (flight === undefined) {
       const started = this.#run(provider, subject, stale, grant).finally(() => this.#inFlight.delete(provider, subject, started));
@@ -127,6 +143,52 @@ export class RefreshCoordinator {
       started.then(clear, clear);
     }
     return loading;
+  }
+
+  /**
+   * Throws the connection's last error while it is in its cooldown (`retryAtMs` in the future), so a
+   * dead refresh token costs one token request per cooldown window, not one per caller.
+   * @throws AuthManagerError `REAUTHORIZATION_REQUIRED`, or the last refresh's retryable code with
+   *   `retryAfterSeconds`
+   */
+  #failFast(provider: string, credentials: Credentials<object>): void {
+    const state = credentials.connection;
+    if (state === undefined || state.status === 'active' || state.retryAtMs === undefined) return;
+    const waitMs = state.retryAtMs - this.#options.now();
+    if (waitMs <= 0) return;
+    const retryAfterSeconds = Math.ceil(waitMs / 1000);
+    if (state.status === 'reauthorization_required' || state.status === 'revoked') {
+      throw new AuthManagerError(ErrorCode.REAUTHORIZATION_REQUIRED,
+        `${provider}: the refresh token was refused (invalid_grant); the user must connect again (not retried for ${retryAfterSeconds} s)`, { provider });
+    }
+    const code = state.lastErrorCode ?? ErrorCode.PROVIDER_UNAVAILABLE;
+    throw new AuthManagerError(code, `${provider}: the last refresh failed (${code}); not retried for ${retryAfterSeconds} s`, { provider, retryAfterSeconds });
+  }
+
+  /**
+   * Persists a failed refresh's state with the tokens unchanged (best effort: a failed write leaves
+   * the record as it was), with the cooldown: `invalid_grant` waits `cooldownMs`, other failures back
+   * off from 1 s, doubling, up to `cooldownMs` (or the provider's `Retry-After` when longer).
+   */
+  async #recordFailure(provider: string, subject: string, current: Credentials<object>, version: number, err: unknown): Promise<void> {
+    if (!AuthManagerError.is(err)) return;
+    const before = current.connection;
+    const failureCount = (before?.status === 'active' || before === undefined ? 0 : (before.failureCount ?? 0)) + 1;
+    const dead = err.code === ErrorCode.REAUTHORIZATION_REQUIRED;
+    const backoffMs = dead ? this.#options.cooldownMs
+      : Math.max(Math.min(1000 * 2 ** (failureCount - 1), this.#options.cooldownMs), (err.retryAfterSeconds ?? 0) * 1000);
+    const connection = {
+      status: dead ? 'reauthorization_required' : 'refresh_failed', lastErrorCode: err.code, failureCount,
+      retryAtMs: this.#options.now() + backoffMs,
+      ...(before?.connectedAtMs !== undefined ? { connectedAtMs: before.connectedAtMs } : {}),
+      ...(before?.lastRefreshedAtMs !== undefined ? { lastRefreshedAtMs: before.lastRefreshedAtMs } : {}),
+    } as const;
+    await this.#repository.save(provider, subject, current.with({ connection }), version).catch(() => undefined);
+    this.#emit({ type: dead ? 'reauthorizationRequired' : 'refreshFailed', provider, subject, credentials: current, code: err.code });
+  }
+
+  #emit(event: CoordinatorEvent): void {
+    try { this.#options.onEvent?.(event); } catch { /* a listener never breaks a refresh */ }
   }
 
   /** Whether `current` is a credential someone else refreshed after the caller saw `stale`. */
@@ -170,8 +232,25 @@ export class RefreshCoordinator {
       }
       const current = loaded.credentials;
       if (this.#replaced(current, stale)) return current; // another caller or process refreshed already
-      const fresh = await grant(current);
-      return await this.#persist(provider, subject, fresh, loaded.version, lock);
+      this.#failFast(provider, current);
+      let granted: Credentials<object>;
+      try {
+        granted = await grant(current);
+      } catch (err) {
+        await this.#recordFailure(provider, subject, current, loaded.version, err);
+        throw err;
+      }
+      const before = current.connection;
+      const fresh = granted.with({
+        connection: {
+          status: 'active', lastRefreshedAtMs: this.#options.now(),
+          ...(before?.connectedAtMs !== undefined ? { connectedAtMs: before.connectedAtMs } : {}),
+        },
+      });
+      const stored = await this.#persist(provider, subject, fresh, loaded.version, lock);
+      this.#emit({ type: 'refreshed', provider, subject, credentials: stored });
+      if (before !== undefined && before.status !== 'active') this.#emit({ type: 'recovered', provider, subject, credentials: stored });
+      return stored;
     } finally {
       // Best effort: the lock expires by itself, and a failed release must not hide the result.
       await lock?.release().catch(() => undefined);

@@ -18,7 +18,12 @@ export type {
   AppCredentialsOf, AuthorizationParamsRequest, AuthorizationServer, ClientAuthenticationMethod, ClientContext, ExtrasOf, OAuth2Hooks, OAuth2Spec,
   OAuthHttpRequest, ProviderContext, ProviderDefinition, RevokeHook,
 } from './ProviderDefinition.js';
-export { AuthManager, AuthManagerBase, type AuthManagerOptions, type ProviderHandle, type ProviderHandles, type TypedSession } from './AuthManager.js';
+export {
+  AuthManager, AuthManagerBase, type AuthManagerOptions, type CompletedAuthorization, type ConnectionInfo, type DisconnectResult,
+  type ProviderHandle, type ProviderHandles, type TypedSession,
+} from './AuthManager.js';
+export { AuthEvents, type AuthEventListener, type AuthEventMap, type AuthEventName, type ConnectionEvent } from './AuthEvents.js';
+export { isConnectionStatus, type ConnectionState, type ConnectionStatus } from './ConnectionState.js';
 export { Session, type SessionOptions, type SessionProvider, type SessionHost } from './Session.js';
 export {
   OAuth2Flow, type AuthorizeOptions, type AuthorizationRequest, type ExchangeInput, type ExchangeResult, type IntrospectionResult, type FlowHost,

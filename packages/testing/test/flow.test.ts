@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { inspect } from 'node:util';
 import {
-  AuthManager, AuthManagerError, Credentials, MemoryCredentialStore, defineProvider, oauthClientFields,
+  AuthManager, AuthManagerError, Credentials, MemoryCredentialStore, defineProvider, jsonCredentialCodec, oauthClientFields,
   type AppCredentialFields, type ProviderDefinition,
 } from '@authmanager/core';
 import { startSandboxProvider, type SandboxProvider } from '../src/sandbox/sandboxServer.js';
@@ -194,8 +194,12 @@ describe('failed refresh leaves the stored credential as it was', () => {
     before = (await store.get({ kind: 'credentials', provider: 'sandbox', subject: 'fail-user' }))!.value;
     now += 2 * 3600_000;
   });
+  // The tokens, scopes and expiry stay exactly as they were; only the connection state records the failure.
   async function expectUnchanged() {
-    expect((await store.get({ kind: 'credentials', provider: 'sandbox', subject: 'fail-user' }))!.value).toBe(before);
+    const { connection: _after, ...after } = jsonCredentialCodec.decode((await store.get({ kind: 'credentials', provider: 'sandbox', subject: 'fail-user' }))!.value).toInit();
+    const { connection: _before, ...was } = jsonCredentialCodec.decode(before).toInit();
+    expect(after).toEqual(was);
+    expect(_after?.status).not.toBe('active');
   }
   it('invalid_grant → REAUTHORIZATION_REQUIRED', async () => {
     await server.revokeGrantsFor('fail-user');

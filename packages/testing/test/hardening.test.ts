@@ -113,8 +113,15 @@ describe('regression: tokens in error cause chains; bad token responses get one 
     server.answer({ status: 429, body: { error: 'slow_down' }, headers: { 'retry-after': '17' } });
     const err = await rejection(auth.withSession('user-429', (s) => s.accessToken('hostile')));
     expect(err).toMatchObject({ code: 'RATE_LIMITED', retryable: true, retryAfterSeconds: 17, status: 429 });
+    // Within the Retry-After the connection is in its cooldown: the same code, no provider call.
+    const requests = server.count('/token');
+    const fast = await rejection(auth.withSession('user-429', (s) => s.accessToken('hostile')));
+    expect(fast).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
+    expect(fast.retryAfterSeconds).toBeGreaterThan(15);
+    expect(server.count('/token')).toBe(requests);
+    await auth.storeCredentials('hostile', 'user-429b', new Credentials({ accessToken: 'old-at', refreshToken: 'old-rt', expiresAt: new Date(Date.now() - 1000) }));
     server.answer({ status: 429, body: 'busy', headers: { 'retry-after': new Date(Date.now() + 30_000).toUTCString() } });
-    const err2 = await rejection(auth.withSession('user-429', (s) => s.accessToken('hostile')));
+    const err2 = await rejection(auth.withSession('user-429b', (s) => s.accessToken('hostile')));
     expect(err2.code).toBe('RATE_LIMITED');
     expect(err2.retryAfterSeconds).toBeGreaterThanOrEqual(28);
     expect(err2.retryAfterSeconds).toBeLessThanOrEqual(31);
