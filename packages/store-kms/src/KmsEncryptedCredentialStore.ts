@@ -18,20 +18,30 @@ const CONTEXT_PREFIX = 'authmanager:';
 /** Options for {@link KmsEncryptedCredentialStore}. */
 export interface KmsEncryptedCredentialStoreOptions {
   /**
-   * What a data key's KMS encryption context binds it to.
+   * What a data key's KMS encryption context binds it to, and so how often KMS is called.
+   * - `'store'` (default): a data key shared by all records (`authmanager:scope = store`), reused
+   *   for up to `cache.maxUses` records or `cache.maxAgeMs`, for writes and reads alike, as the AWS
+   *   Encryption SDK's caching materials manager reuses data keys under limits on age and
+   *   messages. A write costs no KMS call while the key is cached (about
+   *   `writes / maxUses + elapsed / maxAgeMs` `GenerateDataKey` calls), and a process that holds
+   *   the key reads records other processes wrote under it without a `Decrypt`. Trade-off: one
+   *   plaintext data key in memory protects every record written in its window (a memory dump of
+   *   a process exposes them, as it exposes the records it holds decrypted anyway); KMS cannot
+   *   refuse one record while allowing another (IAM conditions cannot name a provider or subject)
+   *   and CloudTrail shows one `Decrypt` per key, not which record was read.
    * - `'record'`: kind, provider, subject, generation and version of the one record it encrypts
    *   (`authmanager:kind`, `authmanager:provider`, `authmanager:subject`,
    *   `authmanager:generation`, `authmanager:version`; amk1 records have no generation).
    *   KMS itself refuses to unwrap it for any other record, CloudTrail shows which record was
-   *   read, and IAM conditions can restrict by provider. Every write costs one `GenerateDataKey`;
-   *   reads are cached.
-   * - `'store'`: a data key shared by all records (`authmanager:scope = store`), reused for up to
-   *   `cache.maxUses` writes or `cache.maxAgeMs`, so writes are cached too. Subjects stay out of
-   *   CloudTrail.
+   *   read, and IAM conditions can restrict by provider. Every write costs one `GenerateDataKey`
+   *   (a KMS round trip), and the first read of each written record in any other process one
+   *   `Decrypt`.
    *
    * In both scopes the AES-GCM additional authenticated data binds each ciphertext to its kind,
-   * provider, subject, generation and version. Records of either scope are always readable, whatever this says.
-   * @default 'record'
+   * provider, subject, generation and version, so a ciphertext moved to another record or version
+   * fails either way. Records of either scope are always readable, whatever this says (also by
+   * earlier versions of this package, which read both).
+   * @default 'store'
    */
   readonly dataKeyScope?: DataKeyScope;
   /**
@@ -207,7 +217,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     this.keyProvider = keyProvider;
     if (inner.lock) this.lock = (key, lockOptions) => inner.lock!(key, lockOptions);
     if (inner.lockReleased) this.lockReleased = (key, timeoutMs) => inner.lockReleased!(key, timeoutMs);
-    this.#scope = options.dataKeyScope ?? 'record';
+    this.#scope = options.dataKeyScope ?? 'store';
     if (this.#scope !== 'record' && this.#scope !== 'store') {
       throw new AuthManagerError(ErrorCode.CONFIGURATION, `dataKeyScope must be 'record' or 'store', got ${String(this.#scope)}`);
     }
@@ -276,8 +286,13 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
       const target = ifVersion === null ? 1 : ifVersion + 1;
       // An update continues the generation of the record it replaces; a creation starts one.
       let generation: string;
+      const known = ifVersion === null ? undefined : this.#lifetimes?.latest(recordKeyId(key));
       if (ifVersion === null) {
         generation = newGeneration();
+      } else if (known?.version === ifVersion) {
+        // This store saw version `ifVersion` of this generation: no read needed (if the record has
+        // changed since, the compare-and-set fails).
+        generation = known.generation;
       } else {
         const current = await this.inner.get(key);
         generation = current?.version === ifVersion ? this.#generationToKeep(key, current.value) : newGeneration();
@@ -285,16 +300,32 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
       const sealed = await this.#encrypt(key, target, generation, value);
       return { value, version: await this.#write(key, sealed, writeOptions(ifVersion), target, generation, since) };
     }
+    let triedKnown = false;
     for (let attempt = 1; ; attempt++) {
       const since = this.#mark();
-      const current = await this.inner.get(key);
-      const target = (current?.version ?? 0) + 1;
-      const generation = current === undefined ? newGeneration() : this.#generationToKeep(key, current.value);
+      // First attempt: the version and generation this store last saw, so a write is one inner
+      // round trip (as an unencrypted write is); when they are stale the compare-and-set fails
+      // and the next attempt reads them.
+      const known = triedKnown ? undefined : this.#lifetimes?.latest(recordKeyId(key));
+      triedKnown = true;
+      let expected: number | null;
+      let generation: string;
+      if (known !== undefined) {
+        expected = known.version;
+        generation = known.generation;
+      } else {
+        const current = await this.inner.get(key);
+        expected = current?.version ?? null;
+        generation = current === undefined ? newGeneration() : this.#generationToKeep(key, current.value);
+      }
+      const target = (expected ?? 0) + 1;
       const sealed = await this.#encrypt(key, target, generation, value);
       try {
-        return { value, version: await this.#write(key, sealed, writeOptions(current?.version ?? null), target, generation, since) };
+        return { value, version: await this.#write(key, sealed, writeOptions(expected), target, generation, since) };
       } catch (err) {
-        if (!AuthManagerError.is(err, ErrorCode.STORE_CONFLICT) || attempt >= this.#maxWriteAttempts) throw err;
+        if (!AuthManagerError.is(err, ErrorCode.STORE_CONFLICT)) throw err;
+        if (known !== undefined) { attempt -= 1; continue; } // a stale guess is not one of the attempts
+        if (attempt >= this.#maxWriteAttempts) throw err;
         if (attempt > 2) await delay(Math.random() * Math.min(attempt, 10));
       }
     }
@@ -604,7 +635,8 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
   }
 
   async #open(key: RecordKey, record: StoredRecord, envelope: Envelope): Promise<{ value: string; envelope: Envelope }> {
-    const context = this.#kmsContext(envelope.scope, key, record.version, envelope.generation);
+    // The KMS context is built only when the data key must be unwrapped (not cached).
+    const context = (): EncryptionContext => this.#kmsContext(envelope.scope, key, record.version, envelope.generation);
     let value: string | undefined;
     try {
       value = await this.#withDecryptKey(envelope, context, (dataKey) => openRecord(dataKey, envelope, key, record.version));
@@ -618,10 +650,15 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     return { value, envelope };
   }
 
-  async #withDecryptKey<T>(envelope: Envelope, context: EncryptionContext, fn: (dataKey: Buffer) => T): Promise<T> {
-    const unwrap = (): Promise<Buffer> =>
-      callProvider(() => this.keyProvider.decryptDataKey(envelope.keyId, envelope.wrappedKey, context));
+  async #withDecryptKey<T>(envelope: Envelope, context: () => EncryptionContext, fn: (dataKey: Buffer) => T): Promise<T> {
     const cache = this.#decryptCache;
+    if (cache !== undefined) {
+      // Hot path: the data key is cached (no closures built).
+      const hit = cache.use(decryptCacheId(envelope.keyId, envelope.wrappedKeyText), (entry) => fn(entry.plaintextKey));
+      if (hit !== undefined) return hit.value;
+    }
+    const unwrap = (): Promise<Buffer> =>
+      callProvider(() => this.keyProvider.decryptDataKey(envelope.keyId, envelope.wrappedKey, context()));
     const useOwn = async (): Promise<T> => {
       const dataKey = await unwrap();
       try {

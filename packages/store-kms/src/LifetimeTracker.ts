@@ -90,6 +90,15 @@ export class LifetimeTracker {
     return undefined;
   }
 
+  /**
+   * The record's generation and the highest version seen in it, when this process last saw the
+   * record exist (and in the amk2 format); `undefined` otherwise.
+   */
+  latest(id: string): { readonly generation: string; readonly version: number } | undefined {
+    const entry = this.#entries.get(id);
+    return entry?.generation === undefined ? undefined : { generation: entry.generation, version: entry.version };
+  }
+
   /** Whether this process saw `generation` of the record end (at any time). */
   hasEnded(id: string, generation: string): boolean {
     return this.#entries.get(id)?.ended.has(generation) ?? false;

@@ -26,7 +26,10 @@ export const LEGACY_FORMAT_ID = 'amk1';
 /** Random bytes in a generation id. */
 export const GENERATION_BYTES = 16;
 const IV_BYTES = 12;
-const TAG_BYTES = 16;
+/** Unpadded base64url lengths of the fixed-size fields (12-byte IV, 16-byte tag and generation). */
+const IV_TEXT_LENGTH = 16;
+const TAG_TEXT_LENGTH = 22;
+const GENERATION_TEXT_LENGTH = 22;
 const SEGMENT = /^[A-Za-z0-9_-]*$/;
 
 /** How data keys are bound: to one record version (`record`) or shared across the store (`store`). */
@@ -44,7 +47,8 @@ export interface Envelope {
   readonly wrappedKeyText: string;
   readonly iv: Buffer;
   readonly tag: Buffer;
-  readonly ciphertext: Buffer;
+  /** The ciphertext as stored (canonical base64url); the decipher decodes it. */
+  readonly ciphertextText: string;
 }
 
 /** `JSON` of the pairs sorted by name: one string per context, whatever the key order. */
@@ -66,8 +70,7 @@ export function parseEnvelope(value: string): Envelope | undefined {
   if (parts.length === 8 && parts[0] === FORMAT_ID) {
     format = FORMAT_ID;
     generation = parts[3]!;
-    const bytes = decodeSegment(generation);
-    if (bytes === undefined || bytes.length !== GENERATION_BYTES) return undefined;
+    if (generation.length !== GENERATION_TEXT_LENGTH || !isCanonicalBase64url(generation)) return undefined;
     rest = [parts[1]!, parts[2]!, ...parts.slice(4)];
   } else if (parts.length === 7 && parts[0] === LEGACY_FORMAT_ID) {
     format = LEGACY_FORMAT_ID;
@@ -79,16 +82,36 @@ export function parseEnvelope(value: string): Envelope | undefined {
   const [scopeTag, keyIdText, wrappedText, ivText, tagText, bodyText] = rest as [string, string, string, string, string, string];
   const scope: DataKeyScope | undefined = scopeTag === 'r' ? 'record' : scopeTag === 's' ? 'store' : undefined;
   if (scope === undefined) return undefined;
-  const keyIdBytes = decodeSegment(keyIdText);
-  const wrappedKey = decodeSegment(wrappedText);
-  const iv = decodeSegment(ivText);
-  const tag = decodeSegment(tagText);
-  const ciphertext = decodeSegment(bodyText);
-  if (!keyIdBytes || !wrappedKey || !iv || !tag || !ciphertext) return undefined;
-  if (keyIdBytes.length === 0 || wrappedKey.length === 0 || iv.length !== IV_BYTES || tag.length !== TAG_BYTES) return undefined;
-  const keyId = keyIdBytes.toString('utf8');
-  if (Buffer.from(keyId, 'utf8').toString('base64url') !== keyIdText) return undefined;
-  return { format, scope, keyId, generation, wrappedKey, wrappedKeyText: wrappedText, iv, tag, ciphertext };
+  // Lengths and alphabets are checked on the text; only the IV and tag are decoded here (the
+  // wrapped key is decoded when it must be unwrapped, the body by the decipher).
+  if (keyIdText.length === 0 || wrappedText.length === 0 || ivText.length !== IV_TEXT_LENGTH || tagText.length !== TAG_TEXT_LENGTH) return undefined;
+  if (!isCanonicalBase64url(wrappedText) || !isCanonicalBase64url(ivText) || !isCanonicalBase64url(tagText) || !isCanonicalBase64url(bodyText)) return undefined;
+  const keyId = decodeKeyId(keyIdText);
+  if (keyId === undefined) return undefined;
+  let wrappedKey: Buffer | undefined;
+  return {
+    format, scope, keyId, generation, wrappedKeyText: wrappedText, ciphertextText: bodyText,
+    iv: Buffer.from(ivText, 'base64url'), tag: Buffer.from(tagText, 'base64url'),
+    get wrappedKey(): Buffer {
+      return (wrappedKey ??= Buffer.from(wrappedText, 'base64url'));
+    },
+  };
+}
+
+/** Key ids seen in headers (a store uses a handful), so a read does not decode and check one again. */
+const keyIds = new Map<string, string>();
+const KEY_ID_MEMO_LIMIT = 64;
+
+/** The key id of a header's key-id segment, `undefined` when it is not canonical base64url of well-formed UTF-8. */
+function decodeKeyId(text: string): string | undefined {
+  const known = keyIds.get(text);
+  if (known !== undefined) return known;
+  if (!isCanonicalBase64url(text)) return undefined;
+  const keyId = Buffer.from(text, 'base64url').toString('utf8');
+  if (Buffer.from(keyId, 'utf8').toString('base64url') !== text) return undefined;
+  if (keyIds.size >= KEY_ID_MEMO_LIMIT) keyIds.clear();
+  keyIds.set(text, keyId);
+  return keyId;
 }
 
 /** What {@link sealRecord} encrypts under. */
@@ -127,7 +150,7 @@ export function openRecord(dataKey: Buffer, envelope: Envelope, key: RecordKey, 
     const decipher = createDecipheriv('aes-256-gcm', dataKey, envelope.iv);
     decipher.setAAD(recordAad(envelope.format, envelope.scope, envelope.keyId, envelope.generation, envelope.wrappedKeyText, key, version));
     decipher.setAuthTag(envelope.tag);
-    return Buffer.concat([decipher.update(envelope.ciphertext), decipher.final()]).toString('utf8');
+    return decipher.update(envelope.ciphertextText, 'base64url', 'utf8') + decipher.final('utf8');
   } catch {
     return undefined;
   }
@@ -143,9 +166,23 @@ function recordAad(
   return Buffer.from(JSON.stringify([...header, key.kind, key.provider, key.subject, version]), 'utf8');
 }
 
-/** Strict base64url: only the alphabet, and only the canonical encoding of its bytes. */
-function decodeSegment(text: string): Buffer | undefined {
-  if (!SEGMENT.test(text)) return undefined;
-  const bytes = Buffer.from(text, 'base64url');
-  return bytes.toString('base64url') === text ? bytes : undefined;
+/**
+ * Whether `text` is unpadded base64url as `Buffer#toString('base64url')` writes it: only the
+ * alphabet, a length that is not 1 modulo 4, and zero bits in the unused low bits of the last
+ * character. Checked without decoding and encoding again (the read hot path).
+ */
+function isCanonicalBase64url(text: string): boolean {
+  if (!SEGMENT.test(text)) return false;
+  const rest = text.length % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  const last = base64urlValue(text.charCodeAt(text.length - 1));
+  return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
+}
+
+function base64urlValue(code: number): number {
+  if (code >= 65 && code <= 90) return code - 65; // A-Z
+  if (code >= 97 && code <= 122) return code - 71; // a-z
+  if (code >= 48 && code <= 57) return code + 4; // 0-9
+  return code === 45 ? 62 : 63; // '-' or '_'
 }

@@ -28,7 +28,18 @@ describe('KMS calls are bounded by the cache window, not made per read or write'
     expect(kms.counts()).toEqual({ Decrypt: 9 });
   });
 
-  it('10,000 reads spread over 100 records written by another process cost one Decrypt per record', async () => {
+  it('record scope: 10,000 reads spread over 100 records written by another process cost one Decrypt per record', async () => {
+    const inner = new MemoryCredentialStore();
+    const writer = awsStore({ dataKeyScope: 'record' }, inner);
+    const keys = Array.from({ length: 100 }, () => newKey());
+    for (const key of keys) await writer.set(key, `token-${key.subject}`);
+    const reader = new KmsEncryptedCredentialStore(inner, writer.keyProvider);
+    kms.resetCounts();
+    for (let round = 0; round < 100; round++) for (const key of keys) await reader.get(key);
+    expect(kms.counts()).toEqual({ Decrypt: 100 });
+  });
+
+  it('store scope (the default): 10,000 reads spread over 100 records written by another process cost one Decrypt in all', async () => {
     const inner = new MemoryCredentialStore();
     const writer = awsStore({}, inner);
     const keys = Array.from({ length: 100 }, () => newKey());
@@ -36,7 +47,7 @@ describe('KMS calls are bounded by the cache window, not made per read or write'
     const reader = new KmsEncryptedCredentialStore(inner, writer.keyProvider);
     kms.resetCounts();
     for (let round = 0; round < 100; round++) for (const key of keys) await reader.get(key);
-    expect(kms.counts()).toEqual({ Decrypt: 100 });
+    expect(kms.counts()).toEqual({ Decrypt: 1 });
   });
 
   it('without a cache every read is a Decrypt call (the baseline the cache removes)', async () => {
@@ -88,7 +99,7 @@ describe('KMS calls are bounded by the cache window, not made per read or write'
   });
 
   it('record scope: each write costs one GenerateDataKey (the data key is bound to that record version)', async () => {
-    const store = awsStore({});
+    const store = awsStore({ dataKeyScope: 'record' });
     kms.resetCounts();
     for (let i = 0; i < 20; i++) await store.set(newKey(), 'token', { ifVersion: null });
     expect(kms.counts()).toEqual({ GenerateDataKey: 20 });
@@ -120,7 +131,7 @@ class RecordingKeyProvider implements KeyProvider {
 describe('plaintext data keys are zeroed', () => {
   it('when used up (maxUses reached)', async () => {
     const keys = new RecordingKeyProvider();
-    const store = new KmsEncryptedCredentialStore(new MemoryCredentialStore(), keys, { cache: { maxUses: 3 } });
+    const store = new KmsEncryptedCredentialStore(new MemoryCredentialStore(), keys, { dataKeyScope: 'record', cache: { maxUses: 3 } });
     const key = newKey();
     await store.set(key, 'token');
     const afterWrite = keys.zeroed();

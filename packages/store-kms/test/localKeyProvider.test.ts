@@ -28,7 +28,7 @@ describe('LocalKeyProvider', () => {
     const reopened = new KmsEncryptedCredentialStore(inner, LocalKeyProvider.fromEnv({ env: envFrom({ AUTHMANAGER_LOCAL_KEY: key }) }));
     expect({
       read: plain(await reopened.get(record)),
-      stored: (await inner.get(record))?.value.startsWith('amk2.r.'),
+      stored: (await inner.get(record))?.value.startsWith('amk2.s.'),
       keyId: /^local:[0-9a-f]{16}$/.test(provider.keyId),
     }).toEqual({ read: { value: 'secret-value', version: 1 }, stored: true, keyId: true });
   });

@@ -93,7 +93,7 @@ describe('KmsEncryptedCredentialStore', () => {
   it('sends the record\'s kind, provider, subject, generation and version to KMS as encryption context (record scope)', async () => {
     const keyId = kms.createKey();
     const inner = new MemoryCredentialStore();
-    const store = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId, client }));
+    const store = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId, client }), { dataKeyScope: 'record' });
     const key = newKey();
     await store.set(key, 'v1');
     const stored = (await inner.get(key))!.value.split('.');
@@ -110,5 +110,49 @@ describe('KmsEncryptedCredentialStore', () => {
     }));
     expect({ right: right.length, wrongVersion: codeOf(wrongVersion), otherGeneration: codeOf(otherGeneration) })
       .toEqual({ right: 32, wrongVersion: 'DECRYPTION_FAILED', otherGeneration: 'DECRYPTION_FAILED' });
+  });
+});
+
+/** A memory store that counts inner reads and writes. */
+class CountingStore extends MemoryCredentialStore {
+  gets = 0;
+  sets = 0;
+
+  override async get(key: RecordKey) {
+    this.gets += 1;
+    return super.get(key);
+  }
+
+  override async set(key: RecordKey, value: string, options?: Parameters<MemoryCredentialStore['set']>[2]) {
+    this.sets += 1;
+    return super.set(key, value, options);
+  }
+}
+
+describe('writes of a record this store has seen', () => {
+  it('cost one inner write and no inner read (the version and generation it saw are used)', async () => {
+    const inner = new CountingStore();
+    const store = new KmsEncryptedCredentialStore(inner, new LocalKeyProvider({ key: randomBytes(32) }));
+    const key = newKey();
+    await store.set(key, 'v1');
+    await store.get(key);
+    inner.gets = 0;
+    inner.sets = 0;
+    await store.set(key, 'v2');
+    await store.set(key, 'v3', { ifVersion: 2 });
+    expect({ gets: inner.gets, sets: inner.sets, read: plain(await store.get(key)) }).toEqual({ gets: 0, sets: 2, read: { value: 'v3', version: 3 } });
+  });
+
+  it('still land when another writer changed the record meanwhile (a stale guess is retried with a read, even with maxWriteAttempts 1)', async () => {
+    const inner = new MemoryCredentialStore();
+    const provider = new LocalKeyProvider({ key: randomBytes(32) });
+    const ours = new KmsEncryptedCredentialStore(inner, provider, { maxWriteAttempts: 1 });
+    const theirs = new KmsEncryptedCredentialStore(inner, provider);
+    const key = newKey();
+    await ours.set(key, 'v1');
+    await theirs.set(key, 'theirs');
+    const written = await ours.set(key, 'ours');
+    expect({ written: plain(written), readByThem: plain(await theirs.get(key)) })
+      .toEqual({ written: { value: 'ours', version: 3 }, readByThem: { value: 'ours', version: 3 } });
   });
 });

@@ -154,6 +154,6 @@ describe('stored form', () => {
       format, scope, keyId: Buffer.from(keyIdField ?? '', 'base64url').toString('utf8'),
       generationBytes: Buffer.from(generation ?? '', 'base64url').length, fields: rest.length,
       leaks: stored.includes('gho_plaintext_token_value') || stored.includes(Buffer.from('gho_plaintext_token_value').toString('base64url')),
-    }).toEqual({ format: 'amk2', scope: 'r', keyId: kms.keyArn(keyId), generationBytes: 16, fields: 4, leaks: false });
+    }).toEqual({ format: 'amk2', scope: 's', keyId: kms.keyArn(keyId), generationBytes: 16, fields: 4, leaks: false });
   });
 });
