@@ -17,13 +17,20 @@ interface Decoded {
 
 /**
  * Reads and writes credentials through a store and a codec. Remembers the last decoded record per
- * key so that reading an unchanged record does not decode it again (the record string is compared,
- * so a change by any writer, in any process, is always seen).
+ * key (the last 10,000 keys) so that reading an unchanged record does not decode it again (the
+ * record string is compared, so a change by any writer, in any process, is always seen), and,
+ * without a bound, per record object for stores that return the object they keep (a record
+ * object is never changed, so it always decodes the same).
  */
 export class CredentialRepository {
   readonly store: CredentialStore;
   readonly codec: CredentialCodec;
   readonly #decoded = new Map<string, Decoded>();
+  /**
+   * What was decoded per record object, for stores whose `get` hands back the object they keep
+   * (the memory store): no bound needed, an entry goes when its record does.
+   */
+  readonly #byRecord = new WeakMap<StoredRecord, LoadedCredentials>();
 
   constructor(store: CredentialStore, codec: CredentialCodec) {
     this.store = store;
@@ -42,6 +49,8 @@ export class CredentialRepository {
     const key = this.key(provider, subject);
     const record = await this.store.get(key);
     if (record === undefined) return undefined;
+    const same = this.#byRecord.get(record);
+    if (same !== undefined) return same;
     const id = recordKeyId(key);
     const hit = this.#decoded.get(id);
     if (hit !== undefined && (hit.record === record || (hit.record.version === record.version && hit.record.value === record.value))) {
@@ -77,6 +86,7 @@ export class CredentialRepository {
     }
     const entry = { record, loaded: { credentials, version: record.version } };
     this.#decoded.set(id, entry);
+    this.#byRecord.set(record, entry.loaded);
     return entry;
   }
 }

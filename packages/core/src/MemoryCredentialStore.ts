@@ -4,11 +4,11 @@ import {
   type CredentialStore, type DeleteOptions, type ListFilter, type RecordKey, type SetOptions, type StoredRecord,
 } from './CredentialStore.js';
 
-interface Entry {
+/** Where a record written with `ttlMs` lives, and when it goes. */
+interface Expiry {
   readonly key: RecordKey;
-  readonly record: StoredRecord;
-  /** Epoch milliseconds after which the entry is gone; `undefined` = never. */
-  readonly expiresAtMs: number | undefined;
+  /** Epoch milliseconds after which the record is gone. */
+  readonly expiresAtMs: number;
 }
 
 /** Options for {@link MemoryCredentialStore}. */
@@ -19,24 +19,40 @@ export interface MemoryCredentialStoreOptions {
 
 /**
  * The embedded default store: a `Map` in this process. Expired records disappear when read, and a
- * sweep runs every 1,024 writes; it keeps no timer, so it never holds the process open.
+ * sweep of the records written with `ttlMs` (only those) runs every 1,024 writes, so filling it
+ * costs the same per write at a thousand records as at a million; it keeps no timer, so it never
+ * holds the process open.
+ *
+ * `get` returns the very record object `set` stored (records are never mutated), so a reader can
+ * remember what it decoded per record object (the credential repository does).
  *
  * Not shared between processes and lost on exit: use `@authmanager/store-redis` for services with
  * more than one process. Implements no `lock` (the manager's in-process single-flight suffices).
+ *
+ * @example
+ * ```ts
+ * import { AuthManager, MemoryCredentialStore } from '@authmanager/core';
+ *
+ * const auth = new AuthManager({ providers: [], store: new MemoryCredentialStore() });
+ * ```
  */
 export class MemoryCredentialStore implements CredentialStore {
-  // kind → provider → subject → entry: nested maps, so the hot path builds no key strings.
-  readonly #entries = new Map<string, Map<string, Map<string, Entry>>>();
+  // kind → provider → subject → record: nested maps, so the hot path builds no key strings, and
+  // a record costs one map slot and its `{ value, version }`.
+  readonly #entries = new Map<string, Map<string, Map<string, StoredRecord>>>();
+  /** Records written with `ttlMs`. */
+  readonly #expiring = new Map<StoredRecord, Expiry>();
   readonly #now: () => number;
   #writesSinceSweep = 0;
 
+  /** @param options - the clock, see {@link MemoryCredentialStoreOptions} */
   constructor(options: MemoryCredentialStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
   }
 
-  #bucket(key: RecordKey, create: true): Map<string, Entry>;
-  #bucket(key: RecordKey, create: false): Map<string, Entry> | undefined;
-  #bucket(key: RecordKey, create: boolean): Map<string, Entry> | undefined {
+  #bucket(key: RecordKey, create: true): Map<string, StoredRecord>;
+  #bucket(key: RecordKey, create: false): Map<string, StoredRecord> | undefined;
+  #bucket(key: RecordKey, create: boolean): Map<string, StoredRecord> | undefined {
     let byProvider = this.#entries.get(key.kind);
     if (byProvider === undefined) {
       if (!create) return undefined;
@@ -47,65 +63,89 @@ export class MemoryCredentialStore implements CredentialStore {
     return bySubject;
   }
 
-  #live(key: RecordKey): Entry | undefined {
+  #live(key: RecordKey): StoredRecord | undefined {
     const bucket = this.#bucket(key, false);
-    const entry = bucket?.get(key.subject);
-    if (entry === undefined) return undefined;
-    if (entry.expiresAtMs !== undefined && entry.expiresAtMs <= this.#now()) {
+    const record = bucket?.get(key.subject);
+    if (record === undefined || this.#expiring.size === 0) return record;
+    const expiry = this.#expiring.get(record);
+    if (expiry !== undefined && expiry.expiresAtMs <= this.#now()) {
       bucket!.delete(key.subject);
+      this.#expiring.delete(record);
       return undefined;
     }
-    return entry;
+    return record;
   }
 
+  /** The record, or `undefined` if absent or expired. */
   async get(key: RecordKey): Promise<StoredRecord | undefined> {
-    return this.#live(key)?.record;
+    return this.#live(key);
   }
 
+  /**
+   * Writes a record with the next version.
+   * @throws AuthManagerError `STORE_CONFLICT` when `options.ifVersion` does not match
+   */
   async set(key: RecordKey, value: string, options: SetOptions = {}): Promise<StoredRecord> {
     const current = this.#live(key);
-    checkVersion(key, current?.record.version, options.ifVersion);
-    const record: StoredRecord = { value, version: (current?.record.version ?? 0) + 1 };
-    const expiresAtMs = options.ttlMs === undefined ? undefined : this.#now() + options.ttlMs;
-    this.#bucket(key, true).set(key.subject, { key: { kind: key.kind, provider: key.provider, subject: key.subject }, record, expiresAtMs });
+    checkVersion(key, current?.version, options.ifVersion);
+    const record: StoredRecord = { value, version: (current?.version ?? 0) + 1 };
+    if (current !== undefined) this.#expiring.delete(current);
+    if (options.ttlMs !== undefined) {
+      this.#expiring.set(record, { key: { kind: key.kind, provider: key.provider, subject: key.subject }, expiresAtMs: this.#now() + options.ttlMs });
+    }
+    this.#bucket(key, true).set(key.subject, record);
     if (++this.#writesSinceSweep >= 1024) this.#sweep();
     return record;
   }
 
+  /**
+   * Deletes a record. @returns whether it existed
+   * @throws AuthManagerError `STORE_CONFLICT` when `options.ifVersion` does not match
+   */
   async delete(key: RecordKey, options: DeleteOptions = {}): Promise<boolean> {
     const current = this.#live(key);
-    if (options.ifVersion !== undefined) checkVersion(key, current?.record.version, options.ifVersion);
-    return current !== undefined && this.#bucket(key, false)!.delete(key.subject);
+    if (options.ifVersion !== undefined) checkVersion(key, current?.version, options.ifVersion);
+    if (current === undefined) return false;
+    this.#expiring.delete(current);
+    return this.#bucket(key, false)!.delete(key.subject);
   }
 
+  /** Reads and deletes a record. */
   async take(key: RecordKey): Promise<StoredRecord | undefined> {
     const current = this.#live(key);
-    if (current) this.#bucket(key, false)!.delete(key.subject);
-    return current?.record;
+    if (current !== undefined) {
+      this.#expiring.delete(current);
+      this.#bucket(key, false)!.delete(key.subject);
+    }
+    return current;
   }
 
+  /** Keys of live records matching the filter. */
   async *list(filter: ListFilter): AsyncIterable<RecordKey> {
     const byProvider = this.#entries.get(filter.kind);
     if (!byProvider) return;
     const matches: RecordKey[] = [];
     for (const [provider, bySubject] of byProvider) {
       if (filter.provider !== undefined && provider !== filter.provider) continue;
-      for (const entry of bySubject.values()) {
-        if (filter.subject === undefined || entry.key.subject === filter.subject) matches.push(entry.key);
+      if (filter.subject !== undefined) {
+        if (bySubject.has(filter.subject)) matches.push({ kind: filter.kind, provider, subject: filter.subject });
+        continue;
       }
+      for (const subject of bySubject.keys()) matches.push({ kind: filter.kind, provider, subject });
     }
     for (const key of matches) if (this.#live(key)) yield key;
   }
 
+  /** Drops expired records: walks only the records written with `ttlMs`. */
   #sweep(): void {
     this.#writesSinceSweep = 0;
+    if (this.#expiring.size === 0) return;
     const now = this.#now();
-    for (const byProvider of this.#entries.values()) {
-      for (const bySubject of byProvider.values()) {
-        for (const [subject, entry] of bySubject) {
-          if (entry.expiresAtMs !== undefined && entry.expiresAtMs <= now) bySubject.delete(subject);
-        }
-      }
+    for (const [record, expiry] of this.#expiring) {
+      if (expiry.expiresAtMs > now) continue;
+      this.#expiring.delete(record);
+      const bucket = this.#bucket(expiry.key, false);
+      if (bucket?.get(expiry.key.subject) === record) bucket.delete(expiry.key.subject);
     }
   }
 }
