@@ -36,6 +36,8 @@ describe('no token or secret in printed credentials and errors', () => {
     gh.controls.failNext('revokeGrant', 422);
     errors.revoke = await caught(() => auth.github.oauth2.revoke({ subject: 'user-1' }));
 
+    // The 503 put the connection in its first backoff (1 s): wait it out, or the next refresh fails fast.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     gh.controls.expireRefreshTokens();
     errors.reauthorize = await caught(async () => {
       await using s = await auth.session('user-1');
