@@ -76,4 +76,28 @@ describe('refresh across processes', () => {
     expect(stored.refreshToken).not.toBe(credentials.refreshToken); // rotated, and the new one was kept
     await auth.close();
   }, 60_000);
+
+  it(`an invalid_grant storm, ${PROCESSES} processes × ${CALLERS} callers on a dead refresh token: one token request in the cooldown window`, async () => {
+    const store = new RedisCredentialStore({ redis: redis.url });
+    const auth = new AuthManager({ providers: [sandbox({ issuer: server.issuer, redirectUri: REDIRECT })], store });
+    const { url } = await auth.sandbox.oauth2.authorize({ subject: 'dead', params: { login_hint: 'dead' } });
+    const { credentials } = await auth.sandbox.oauth2.exchange({ callbackUrl: await followAuthorization(url, REDIRECT) });
+    await auth.storeCredentials('sandbox', 'dead', credentials.with({ expiresAt: new Date(Date.now() - 1000) }));
+    await server.revokeGrantsFor('dead'); // the refresh token is dead at the server
+
+    const workers = await Promise.all(Array.from({ length: PROCESSES }, () => startWorker('dead')));
+    server.resetCounts();
+    for (const w of workers) w.child.stdin.write('go\n');
+    const reports = await Promise.all(workers.map((w) => w.report));
+
+    expect(server.requestCount('token:refresh_token')).toBe(1);
+    const errors = reports.flatMap((r) => r.errors);
+    expect(errors).toHaveLength(PROCESSES * CALLERS);
+    expect(errors.every((e) => e.startsWith('REAUTHORIZATION_REQUIRED'))).toBe(true);
+    const [connection] = await auth.connections('dead');
+    expect(connection).toMatchObject({ status: 'reauthorization_required', lastErrorCode: 'REAUTHORIZATION_REQUIRED' });
+    // The stored tokens are as they were: only the status changed.
+    expect((await auth.loadCredentials('sandbox', 'dead'))?.refreshToken).toBe(credentials.refreshToken);
+    await auth.close();
+  }, 60_000);
 });
