@@ -99,11 +99,13 @@ export async function benchRefresh() {
   }
 }
 
-const only = process.argv[2];
+// `node bench/run.mjs [core|refresh|redis|stores] [--quick]`
+const only = process.argv.slice(2).find((arg) => !arg.startsWith('--'));
 if (!only || only === 'core') await benchCore();
 if (!only || only === 'refresh') await benchRefresh();
 if (!only || only === 'redis') {
   const redis = await import('./redis.mjs').catch((err) => (err.code === 'ERR_MODULE_NOT_FOUND' ? undefined : Promise.reject(err)));
   if (redis) await redis.benchRedis(report);
 }
+if (!only || only === 'stores') await (await import('./stores.mjs')).benchStores();
 process.exit(0);
