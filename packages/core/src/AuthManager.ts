@@ -14,6 +14,8 @@ import type { ConnectionStatus } from './ConnectionState.js';
 import { OAuth2Flow, callbackParams, takePending, type ExchangeInput, type ExchangeResult } from './OAuth2Flow.js';
 import type { AccountInfo, AnyProviderDefinition, AppCredentialsOf, ExtrasOf } from './ProviderDefinition.js';
 import type { MissingAppCredential, ProviderRuntime } from './ProviderRuntime.js';
+import { InstrumentedStore } from './InstrumentedStore.js';
+import { Telemetry } from './Telemetry.js';
 import { RefreshCoordinator, type CoordinatorEvent, type RefreshGrant, type UnpersistedCredential } from './RefreshCoordinator.js';
 import { ENV_SOURCE, HTTP_FETCH, PROVIDER_RUNTIME } from './ServiceIdentifiers.js';
 import { Session, type SessionHost, type SessionOptions, type SessionProvider } from './Session.js';
@@ -198,6 +200,9 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
   /** The connection lifecycle events (see {@link AuthEventMap}); `auth.on(…)` is short for `auth.events.on(…)`. */
   readonly events: AuthEvents;
   readonly #expiryWarningMs: number;
+  readonly #telemetry: Telemetry;
+  /** The user's store, each operation in a span. */
+  readonly #store: CredentialStore;
 
   constructor(options: AuthManagerOptions<P>) {
     this.store = options.store ?? new MemoryCredentialStore();
@@ -205,7 +210,9 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     this.#pendingTtlMs = (options.pendingAuthorizationTtlSeconds ?? 600) * 1000;
     this.#onAccountMismatch = options.onAccountMismatch ?? 'error';
     const skewMs = (options.refreshSkewSeconds ?? 60) * 1000;
-    this.#repository = new CredentialRepository(this.store, options.codec ?? jsonCredentialCodec);
+    this.#telemetry = new Telemetry();
+    this.#store = new InstrumentedStore(this.store, this.#telemetry);
+    this.#repository = new CredentialRepository(this.#store, options.codec ?? jsonCredentialCodec);
     this.events = new AuthEvents(options.onListenerError);
     this.#expiryWarningMs = (options.refreshTokenExpiryWarningSeconds ?? 604_800) * 1000;
     this.#coordinator = new RefreshCoordinator(this.#repository, {
@@ -213,6 +220,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
       writeRetryMs: options.refreshWriteRetryMs ?? 30_000,
       cooldownMs: (options.refreshCooldownSeconds ?? 30) * 1000,
       onEvent: (event) => this.#onRefreshEvent(event),
+      telemetry: this.#telemetry,
       ...(options.onUnpersistedCredential ? { onUnpersistedCredential: options.onUnpersistedCredential } : {}),
     });
 
@@ -248,6 +256,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
       coordinator: this.#coordinator,
       skewMs,
       apiTimeoutMs: options.apiTimeoutMs ?? 30_000,
+      telemetry: this.#telemetry,
       now: this.#now,
     };
     // One Session subclass per manager, with a `session.<id>` getter per provider on its
@@ -347,7 +356,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
    */
   async completeAuthorization(input: ExchangeInput): Promise<CompletedAuthorization> {
     const params = callbackParams(input, '*');
-    const { state, pending } = await takePending({ store: this.store, now: this.#now }, params, '*');
+    const { state, pending } = await takePending({ store: this.#store, now: this.#now }, params, '*');
     const flow = this.#flow(pending.provider);
     const result = await flow.exchangePending(params, state, pending);
     await this.storeCredentials(result.provider, result.subject, result.credentials);
@@ -532,7 +541,8 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
       const rt = this.#runtime(id);
       void rt.oauth2; // UNSUPPORTED_FLOW for providers without one
       flow = new OAuth2Flow(rt, {
-        store: this.store,
+        store: this.#store,
+        telemetry: this.#telemetry,
         now: this.#now,
         pendingTtlMs: this.#pendingTtlMs,
         storeCredentials: (p, s, c) => this.storeCredentials(p, s, c),

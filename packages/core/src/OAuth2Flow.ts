@@ -7,6 +7,7 @@ import { ErrorCode } from './ErrorCode.js';
 import { mapProviderError } from './mapProviderError.js';
 import { decodePending, encodePending, pendingKey, type PendingAuthorization } from './PendingAuthorization.js';
 import type { ProviderRuntime } from './ProviderRuntime.js';
+import { TelemetryAttributes, type Telemetry } from './Telemetry.js';
 
 /** Options of {@link OAuth2Flow.authorize}. */
 export interface AuthorizeOptions {
@@ -63,6 +64,8 @@ export interface IntrospectionResult {
 /** What a flow needs from its manager. */
 export interface FlowHost {
   readonly store: CredentialStore;
+  /** Spans (no-op without an OpenTelemetry SDK). */
+  readonly telemetry?: Telemetry;
   /** Epoch milliseconds. */
   now(): number;
   /** Pending-authorization lifetime, milliseconds. */
@@ -130,7 +133,13 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
    * @throws AuthManagerError `CONFIGURATION` (no client id / redirect URI) | `PROVIDER_UNAVAILABLE` (discovery failed)
    * @see RFC 6749 §4.1.1, RFC 7636 §4.2, OpenID Connect Core §3.1.2.1
    */
-  async authorize(options: AuthorizeOptions): Promise<AuthorizationRequest> {
+  authorize(options: AuthorizeOptions): Promise<AuthorizationRequest> {
+    const telemetry = this.#host.telemetry;
+    if (!telemetry) return this.#authorize(options);
+    return telemetry.span('authmanager.authorize', () => ({ [TelemetryAttributes.PROVIDER]: this.#runtime.id }), () => this.#authorize(options));
+  }
+
+  async #authorize(options: AuthorizeOptions): Promise<AuthorizationRequest> {
     const rt = this.#runtime;
     const spec = rt.oauth2;
     const config = await rt.config();
@@ -187,7 +196,13 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
    * `completeAuthorization` finds the provider from it). Not for applications: use `exchange`.
    * @internal
    */
-  async exchangePending(params: URLSearchParams, state: string, pending: PendingAuthorization): Promise<ExchangeResult<X>> {
+  exchangePending(params: URLSearchParams, state: string, pending: PendingAuthorization): Promise<ExchangeResult<X>> {
+    const telemetry = this.#host.telemetry;
+    if (!telemetry) return this.#exchangePending(params, state, pending);
+    return telemetry.span('authmanager.exchange', () => ({ [TelemetryAttributes.PROVIDER]: this.#runtime.id }), () => this.#exchangePending(params, state, pending));
+  }
+
+  async #exchangePending(params: URLSearchParams, state: string, pending: PendingAuthorization): Promise<ExchangeResult<X>> {
     const rt = this.#runtime;
     const config = await rt.config();
     const metadata = config.serverMetadata();

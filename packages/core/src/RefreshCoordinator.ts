@@ -1,8 +1,10 @@
 import { AuthManagerError } from './AuthManagerError.js';
 import type { Credentials } from './Credentials.js';
 import type { CredentialRepository } from './CredentialRepository.js';
+import type { Span } from '@opentelemetry/api';
 import type { LockOptions, StoreLock } from './CredentialStore.js';
 import { ErrorCode } from './ErrorCode.js';
+import { TelemetryAttributes, outcomeOf, type Telemetry } from './Telemetry.js';
 
 /** Performs one refresh token grant (no storage). */
 export type RefreshGrant = (credentials: Credentials<object>) => Promise<Credentials<object>>;
@@ -37,6 +39,8 @@ export interface RefreshCoordinatorOptions {
   readonly writeRetryMs: number;
   /** After a refused refresh (`invalid_grant`), no refresh is tried for this long, milliseconds; other failures back off up to it. */
   readonly cooldownMs: number;
+  /** Spans and metrics (no-op without an OpenTelemetry SDK). */
+  readonly telemetry?: Telemetry;
   /** Receives refresh outcomes (a throwing listener is ignored). */
   readonly onEvent?: (event: CoordinatorEvent) => void;
   /** Called with a refreshed credential whose write failed for `writeRetryMs`. */
@@ -109,7 +113,7 @@ export class RefreshCoordinator {
     try { this.#failFast(provider, stale); } catch (err) { return Promise.reject(err as Error); }
     let flight = this.#inFlight.get(provider, subject);
     if (flight === undefined) {
-      const started = this.#run(provider, subject, stale, grant).finally(() => this.#inFlight.delete(provider, subject, started));
+      const started = this.#traced(provider, subject, stale, grant).finally(() => this.#inFlight.delete(provider, subject, started));
       flight = started;
       this.#inFlight.set(provider, subject, started);
     }
@@ -196,8 +200,29 @@ export class RefreshCoordinator {
     return current.accessToken !== stale.accessToken && !current.needsRefresh(this.#options.skewMs, this.#options.now());
   }
 
-  async #run(provider: string, subject: string, stale: Credentials<object>, grant: RefreshGrant): Promise<Credentials<object>> {
+  /** {@link RefreshCoordinator.#run} in an `authmanager.refresh` span, with the refresh metrics. */
+  async #traced(provider: string, subject: string, stale: Credentials<object>, grant: RefreshGrant): Promise<Credentials<object>> {
+    const telemetry = this.#options.telemetry;
+    if (!telemetry) return this.#run(provider, subject, stale, grant);
+    const started = performance.now();
+    try {
+      const fresh = await telemetry.span('authmanager.refresh', () => ({ [TelemetryAttributes.PROVIDER]: provider }), (span) => this.#run(provider, subject, stale, grant, span));
+      telemetry.refreshed(provider, 'ok', performance.now() - started);
+      return fresh;
+    } catch (err) {
+      telemetry.refreshed(provider, outcomeOf(err), performance.now() - started);
+      throw err;
+    }
+  }
+
+  async #run(provider: string, subject: string, stale: Credentials<object>, grant: RefreshGrant, span?: Span): Promise<Credentials<object>> {
     const store = this.#repository.store;
+    const lockStarted = performance.now();
+    const lockWaited = () => {
+      const waitMs = performance.now() - lockStarted;
+      span?.setAttribute(TelemetryAttributes.LOCK_WAIT_MS, Math.round(waitMs));
+      this.#options.telemetry?.lockWaited(provider, waitMs);
+    };
     let lock: StoreLock | undefined;
     if (store.lock) {
       const key = this.#repository.key(provider, subject);
@@ -225,6 +250,7 @@ export class RefreshCoordinator {
         throw err;
       }
     }
+    if (store.lock) lockWaited();
     try {
       const loaded = await this.#repository.load(provider, subject);
       if (!loaded) {

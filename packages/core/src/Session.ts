@@ -6,6 +6,7 @@ import type { OAuth2Flow } from './OAuth2Flow.js';
 import type { AccountInfo } from './ProviderDefinition.js';
 import type { ProviderRuntime } from './ProviderRuntime.js';
 import type { RefreshCoordinator, RefreshGrant } from './RefreshCoordinator.js';
+import type { Telemetry } from './Telemetry.js';
 
 /** Options of `auth.session(subject, options)`. */
 export interface SessionOptions {
@@ -30,6 +31,8 @@ export interface SessionHost {
   readonly skewMs: number;
   /** Timeout of one `session.fetch` request, milliseconds; 0 for none. */
   readonly apiTimeoutMs: number;
+  /** Spans and metrics (no-op without an OpenTelemetry SDK). */
+  readonly telemetry?: Telemetry;
   /** Epoch milliseconds. */
   now(): number;
 }
@@ -81,6 +84,9 @@ export class Session implements AsyncDisposable, Disposable {
   #entries: Map<string, Entry> | undefined;
   #memoryRefresh: Map<string, Promise<Credentials<object>>> | undefined;
   #closed = false;
+  /** `accessToken()` calls answered from the held credential / after a load, reported at dispose. */
+  #hits = 0;
+  #misses = 0;
 
   constructor(host: SessionHost, subject: string, options?: SessionOptions) {
     this.#host = host;
@@ -97,8 +103,10 @@ export class Session implements AsyncDisposable, Disposable {
   async accessToken(provider: string): Promise<string> {
     const entry = this.#entries?.get(provider);
     if (entry !== undefined && !entry.credentials.needsRefresh(this.#host.skewMs, this.#host.now())) {
+      this.#hits++;
       return entry.credentials.accessToken;
     }
+    this.#misses++;
     const loaded = entry ?? await this.#load(provider);
     if (loaded.credentials.needsRefresh(this.#host.skewMs, this.#host.now())) await this.#refresh(provider, loaded);
     return loaded.credentials.accessToken;
@@ -184,8 +192,10 @@ export class Session implements AsyncDisposable, Disposable {
 
   /** Ends the session: forgets its credentials. Later calls throw `SESSION_CLOSED`. */
   dispose(): void {
+    if (this.#closed) return;
     this.#closed = true;
     this.#entries = undefined;
+    if (this.#hits + this.#misses > 0) this.#host.telemetry?.sessionCache(this.#hits, this.#misses);
   }
 
   /** {@link Session.dispose}, for `using session = auth.session(…)`. */
@@ -229,7 +239,9 @@ export class Session implements AsyncDisposable, Disposable {
     const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
     const signal = timeout && init.signal ? AbortSignal.any([init.signal, timeout]) : (timeout ?? init.signal ?? null);
     try {
-      return await rt.fetch(url, { ...init, headers, signal });
+      const send = () => rt.fetch(url, { ...init, headers, signal });
+      const telemetry = this.#host.telemetry;
+      return await (telemetry ? telemetry.fetchSpan(rt.id, (init.method ?? 'GET').toUpperCase(), url, send) : send());
     } catch (cause) {
       if (init.signal?.aborted) throw init.signal.reason;
       const what = `${rt.id} API request to ${url.origin}${url.pathname}`;
