@@ -78,7 +78,51 @@ export async function benchInProcessStorm() {
   }
 }
 
-const here = fileURLToPath(new URL('.', import.meta.url));
+/**
+ * `session.accessToken()` in an open session with telemetry on but no SDK registered (the API's
+ * no-op, the default) against the same manager built with `telemetry: false` (no instrumentation at
+ * all), interleaved rounds in the same run.
+ */
+export async function benchTelemetryOverhead() {
+  console.log('# OpenTelemetry without an SDK: accessToken() in an open session, default vs telemetry: false');
+  const make = (telemetry) => new AuthManager({ providers: [sandbox({ issuer: 'http://127.0.0.1:9', redirectUri: 'http://127.0.0.1:9/cb' })], telemetry });
+  const creds = new Credentials({ accessToken: 'a'.repeat(64), refreshToken: 'r'.repeat(64), expiresAt: new Date(Date.now() + 86_400_000) });
+  const sides = [];
+  for (const telemetry of [true, false]) {
+    const auth = make(telemetry);
+    await auth.storeCredentials('sandbox', 'u', creds);
+    const session = auth.session('u');
+    await session.accessToken('sandbox');
+    sides.push({ auth, session });
+  }
+  const rate = async ({ session }) => {
+    const n = QUICK ? 200_000 : 1_000_000;
+    const started = performance.now();
+    for (let i = 0; i < n; i++) await session.accessToken('sandbox');
+    return n / ((performance.now() - started) / 1000);
+  };
+  const perRequest = async ({ auth }) => {
+    const n = QUICK ? 50_000 : 200_000;
+    const started = performance.now();
+    for (let i = 0; i < n; i++) await auth.withSession('u', (s) => s.accessToken('sandbox'));
+    return n / ((performance.now() - started) / 1000);
+  };
+  for (const [label, measure] of [['accessToken() in an open session', rate], ['withSession + accessToken()', perRequest]]) {
+    await measure(sides[0]); await measure(sides[1]); // warm-up
+    const ratios = [];
+    let on = 0, off = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      if (round % 2 === 0) { on = await measure(sides[0]); off = await measure(sides[1]); }
+      else { off = await measure(sides[1]); on = await measure(sides[0]); }
+      ratios.push(on / off);
+    }
+    line(`(9) ${label}: no-SDK telemetry / telemetry: false`, `${median(ratios).toFixed(3)}x`,
+      `spread ${spread(ratios)}; last round ${Math.round(on).toLocaleString('en-US')} vs ${Math.round(off).toLocaleString('en-US')} ops/s; target >= 0.95x`);
+  }
+}
+
+// Cold-start scripts run where core's own dependencies resolve (openid-client, inversify, zod).
+const coreDir = fileURLToPath(new URL('../packages/core/', import.meta.url));
 const pkg = (name) => new URL(`../packages/${name}/dist/index.js`, import.meta.url).href;
 
 /** The scripts a fresh process runs; each prints its own max RSS. */
@@ -110,7 +154,7 @@ const COLD = {
 
 function runCold(script) {
   const started = performance.now();
-  const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: here, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: coreDir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
   const ms = performance.now() - started;
   if (out.status !== 0) throw new Error(`cold-start script failed: ${out.stderr.slice(0, 500)}`);
   return { ms, rssKb: JSON.parse(out.stdout.trim().split('\n').pop()).rss };
@@ -145,6 +189,7 @@ export async function benchColdStart() {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  await benchTelemetryOverhead();
   await benchInProcessStorm();
   await benchColdStart();
 }

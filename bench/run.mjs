@@ -99,7 +99,7 @@ export async function benchRefresh() {
   }
 }
 
-// `node bench/run.mjs [core|refresh|redis|stores] [--quick]`
+// `node bench/run.mjs [core|refresh|redis|stores|core-paths] [--quick]`
 const only = process.argv.slice(2).find((arg) => !arg.startsWith('--'));
 if (!only || only === 'core') await benchCore();
 if (!only || only === 'refresh') await benchRefresh();
@@ -108,4 +108,10 @@ if (!only || only === 'redis') {
   if (redis) await redis.benchRedis(report);
 }
 if (!only || only === 'stores') await (await import('./stores.mjs')).benchStores();
+if (!only || only === 'core-paths') {
+  const paths = await import('./core-paths.mjs');
+  await paths.benchTelemetryOverhead();
+  await paths.benchInProcessStorm();
+  await paths.benchColdStart();
+}
 process.exit(0);

@@ -65,6 +65,12 @@ export interface AuthManagerOptions<P extends readonly ProviderRegistration[]> {
   readonly refreshTokenExpiryWarningSeconds?: number;
   /** Receives what an event listener threw (listeners never break a flow). @default ignore */
   readonly onListenerError?: (error: unknown, event: AuthEventName) => void;
+  /**
+   * OpenTelemetry spans and metrics through `@opentelemetry/api` (no-op until an SDK is registered;
+   * register a `MeterProvider` before constructing the manager). `false` leaves them out entirely.
+   * @default true
+   */
+  readonly telemetry?: boolean;
   /** Timeout of one `session.fetch` API request, body included, milliseconds; 0 for none. @default 30000 */
   readonly apiTimeoutMs?: number;
   /**
@@ -200,7 +206,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
   /** The connection lifecycle events (see {@link AuthEventMap}); `auth.on(…)` is short for `auth.events.on(…)`. */
   readonly events: AuthEvents;
   readonly #expiryWarningMs: number;
-  readonly #telemetry: Telemetry;
+  readonly #telemetry: Telemetry | undefined;
   /** The user's store, each operation in a span. */
   readonly #store: CredentialStore;
 
@@ -210,8 +216,8 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     this.#pendingTtlMs = (options.pendingAuthorizationTtlSeconds ?? 600) * 1000;
     this.#onAccountMismatch = options.onAccountMismatch ?? 'error';
     const skewMs = (options.refreshSkewSeconds ?? 60) * 1000;
-    this.#telemetry = new Telemetry();
-    this.#store = new InstrumentedStore(this.store, this.#telemetry);
+    this.#telemetry = options.telemetry === false ? undefined : new Telemetry();
+    this.#store = this.#telemetry ? new InstrumentedStore(this.store, this.#telemetry) : this.store;
     this.#repository = new CredentialRepository(this.#store, options.codec ?? jsonCredentialCodec);
     this.events = new AuthEvents(options.onListenerError);
     this.#expiryWarningMs = (options.refreshTokenExpiryWarningSeconds ?? 604_800) * 1000;
@@ -220,7 +226,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
       writeRetryMs: options.refreshWriteRetryMs ?? 30_000,
       cooldownMs: (options.refreshCooldownSeconds ?? 30) * 1000,
       onEvent: (event) => this.#onRefreshEvent(event),
-      telemetry: this.#telemetry,
+      ...(this.#telemetry ? { telemetry: this.#telemetry } : {}),
       ...(options.onUnpersistedCredential ? { onUnpersistedCredential: options.onUnpersistedCredential } : {}),
     });
 
@@ -256,7 +262,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
       coordinator: this.#coordinator,
       skewMs,
       apiTimeoutMs: options.apiTimeoutMs ?? 30_000,
-      telemetry: this.#telemetry,
+      ...(this.#telemetry ? { telemetry: this.#telemetry } : {}),
       now: this.#now,
     };
     // One Session subclass per manager, with a `session.<id>` getter per provider on its
@@ -542,7 +548,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
       void rt.oauth2; // UNSUPPORTED_FLOW for providers without one
       flow = new OAuth2Flow(rt, {
         store: this.#store,
-        telemetry: this.#telemetry,
+        ...(this.#telemetry ? { telemetry: this.#telemetry } : {}),
         now: this.#now,
         pendingTtlMs: this.#pendingTtlMs,
         storeCredentials: (p, s, c) => this.storeCredentials(p, s, c),
