@@ -120,6 +120,18 @@ export interface CompletedAuthorization {
   readonly credentials: Credentials<object>;
 }
 
+/** Result of {@link AuthManagerBase.refreshDue}. */
+export interface RefreshDueResult {
+  /** Credentials the store listed as due. */
+  readonly due: number;
+  /** Refreshed by this call. */
+  readonly refreshed: number;
+  /** Not refreshed: no longer due, refreshed meanwhile by another process, or not refreshable. */
+  readonly skipped: number;
+  /** Failed, with the code (a connection in its cooldown fails fast with its last code). */
+  readonly failed: ReadonlyArray<{ readonly provider: string; readonly subject: string; readonly code: ErrorCode }>;
+}
+
 /** Result of {@link AuthManagerBase.disconnect}. */
 export interface DisconnectResult {
   /** Whether a stored credential existed (and was deleted). */
@@ -218,7 +230,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     const skewMs = (options.refreshSkewSeconds ?? 60) * 1000;
     this.#telemetry = options.telemetry === false ? undefined : new Telemetry();
     this.#store = this.#telemetry ? new InstrumentedStore(this.store, this.#telemetry) : this.store;
-    this.#repository = new CredentialRepository(this.#store, options.codec ?? jsonCredentialCodec);
+    this.#repository = new CredentialRepository(this.#store, options.codec ?? jsonCredentialCodec, (provider, c) => this.#dueAt(provider, c));
     this.events = new AuthEvents(options.onListenerError);
     this.#expiryWarningMs = (options.refreshTokenExpiryWarningSeconds ?? 604_800) * 1000;
     this.#coordinator = new RefreshCoordinator(this.#repository, {
@@ -437,6 +449,95 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
       });
     });
     return out;
+  }
+
+  /**
+   * Refreshes the stored credentials that are due within `withinSeconds`: access tokens about to
+   * expire, and refresh tokens about to lapse (their `refreshTokenExpiresAt`, or the provider's
+   * `refreshTokenIdleLifetimeSeconds` since the last refresh). For a cron job; safe in N processes
+   * at once: each refresh goes through the single-flight and the store's lock, and a credential
+   * another process refreshed meanwhile is skipped. Connections in their failure cooldown are skipped.
+   * Needs a store with an expiry index (`listDue`: the memory and Redis stores, and the stores
+   * wrapping them), so finding due credentials costs O(due · log n), not a scan.
+   * @param options.withinSeconds - how far ahead, seconds. @default 300
+   * @param options.limit - at most this many credentials per call. @default 100
+   * @param options.concurrency - refreshes at once. @default 4
+   * @returns counts, and the failures with their codes (no secrets)
+   * @throws AuthManagerError `UNSUPPORTED_FLOW` when the store has no expiry index | `STORE_UNAVAILABLE`
+   */
+  async refreshDue(options: { readonly withinSeconds?: number; readonly limit?: number; readonly concurrency?: number } = {}): Promise<RefreshDueResult> {
+    const listDue = this.#store.listDue;
+    if (!listDue) {
+      throw new AuthManagerError(ErrorCode.UNSUPPORTED_FLOW, 'refreshDue needs a store with an expiry index (listDue): the memory store, @authmanager/store-redis, or one wrapping them');
+    }
+    const withinMs = (options.withinSeconds ?? 300) * 1000;
+    const keys = await listDue.call(this.#store, this.#now() + withinMs, options.limit ?? 100);
+    const result = { due: keys.length, refreshed: 0, skipped: 0, failed: [] as Array<{ provider: string; subject: string; code: ErrorCode }> };
+    let next = 0;
+    const worker = async () => {
+      while (next < keys.length) {
+        const key = keys[next++]!;
+        const rt = this.#runtimes.get(key.provider);
+        if (!rt?.definition.oauth2) { result.skipped++; continue; }
+        try {
+          const loaded = await this.#repository.load(key.provider, key.subject);
+          const dueAt = loaded ? this.#dueAt(key.provider, loaded.credentials) : undefined;
+          if (!loaded || dueAt === undefined || dueAt > this.#now() + withinMs) { result.skipped++; continue; }
+          // Counts as refreshed only when this call's grant ran (not one another caller or process made).
+          let granted = false;
+          const grant = this.#sessionHost.grant(key.provider);
+          await this.#coordinator.refresh(key.provider, key.subject, loaded.credentials, (c) => { granted = true; return grant(c); });
+          if (granted) result.refreshed++;
+          else result.skipped++;
+        } catch (err) {
+          result.failed.push({ provider: key.provider, subject: key.subject, code: AuthManagerError.is(err) ? err.code : ErrorCode.TOKEN_REFRESH_FAILED });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+    return result;
+  }
+
+  /**
+   * Runs {@link AuthManagerBase.refreshDue} every `intervalSeconds` in this process (a worker), until
+   * stopped. Its timer does not keep the process alive; runs never overlap; a failed run is retried
+   * at the next tick.
+   * @param options.intervalSeconds - @default 60
+   * @returns `stop()`, which resolves when a run in progress has finished
+   */
+  startRefresher(options: { readonly intervalSeconds?: number; readonly withinSeconds?: number; readonly concurrency?: number; readonly limit?: number } = {}): { stop(): Promise<void> } {
+    const intervalMs = (options.intervalSeconds ?? 60) * 1000;
+    let running: Promise<unknown> | undefined;
+    let stopped = false;
+    const tick = () => {
+      if (stopped || running) return;
+      running = this.refreshDue(options).catch(() => undefined).finally(() => { running = undefined; });
+    };
+    const timer = setInterval(tick, intervalMs);
+    timer.unref();
+    tick();
+    return {
+      stop: async () => {
+        stopped = true;
+        clearInterval(timer);
+        await running;
+      },
+    };
+  }
+
+  /**
+   * When a credential is due for a proactive refresh: the earliest of its access token's expiry, its
+   * refresh token's expiry, and the provider's idle lifetime since it was obtained. `undefined` for
+   * credentials that cannot be refreshed (no refresh token, no OAuth flow).
+   */
+  #dueAt(provider: string, c: Credentials<object>): number | undefined {
+    if (c.refreshToken === undefined) return undefined;
+    const spec = this.#runtimes.get(provider)?.definition.oauth2;
+    if (!spec) return undefined;
+    let due = c.expiresAtMs ?? Number.POSITIVE_INFINITY;
+    if (c.refreshTokenExpiresAt) due = Math.min(due, c.refreshTokenExpiresAt.getTime());
+    if (spec.refreshTokenIdleLifetimeSeconds !== undefined) due = Math.min(due, c.obtainedAt.getTime() + spec.refreshTokenIdleLifetimeSeconds * 1000);
+    return Number.isFinite(due) ? due : undefined;
   }
 
   /**

@@ -32,9 +32,16 @@ export class CredentialRepository {
    */
   readonly #byRecord = new WeakMap<StoredRecord, LoadedCredentials>();
 
-  constructor(store: CredentialStore, codec: CredentialCodec) {
+  readonly #dueAt: ((provider: string, credentials: Credentials<object>) => number | undefined) | undefined;
+
+  /**
+   * @param dueAt - when a written credential is due for a proactive refresh (epoch milliseconds),
+   *   passed to stores with an expiry index as `SetOptions.dueAtMs`
+   */
+  constructor(store: CredentialStore, codec: CredentialCodec, dueAt?: (provider: string, credentials: Credentials<object>) => number | undefined) {
     this.store = store;
     this.codec = codec;
+    this.#dueAt = store.listDue ? dueAt : undefined;
   }
 
   /** The store key of (provider, subject)'s credentials. */
@@ -67,7 +74,9 @@ export class CredentialRepository {
    */
   async save(provider: string, subject: string, credentials: Credentials<object>, ifVersion?: number | null): Promise<number> {
     const key = this.key(provider, subject);
-    const record = await this.store.set(key, this.codec.encode(credentials), ifVersion === undefined ? {} : { ifVersion });
+    const dueAtMs = this.#dueAt?.(provider, credentials);
+    const options = ifVersion === undefined ? (dueAtMs === undefined ? {} : { dueAtMs }) : dueAtMs === undefined ? { ifVersion } : { ifVersion, dueAtMs };
+    const record = await this.store.set(key, this.codec.encode(credentials), options);
     this.#remember(recordKeyId(key), record, credentials);
     return record.version;
   }

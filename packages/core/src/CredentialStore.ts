@@ -32,6 +32,12 @@ export interface SetOptions {
   readonly ifVersion?: number | null;
   /** Delete the record after this many milliseconds (used for pending authorizations). */
   readonly ttlMs?: number;
+  /**
+   * For stores with {@link CredentialStore.listDue}: index the record as due for a proactive refresh
+   * at this time, epoch milliseconds (written with the record, atomically where the store can).
+   * Absent: the record is not indexed (a rewrite without it removes it from the index).
+   */
+  readonly dueAtMs?: number;
 }
 
 /** Options for {@link CredentialStore.delete}. */
@@ -112,6 +118,15 @@ export interface CredentialStore {
    * @throws AuthManagerError `STORE_UNAVAILABLE`
    */
   lockReleased?(key: RecordKey, timeoutMs: number): Promise<boolean>;
+  /**
+   * Optional expiry index: keys of credential records written with `dueAtMs` at or before
+   * `beforeMs`, earliest first, at most `limit`. Costs O(due · log n), not a scan; used by
+   * `auth.refreshDue()` and `auth.startRefresher()`. An entry may be stale (the caller reads the
+   * record again before acting).
+   * @param beforeMs - epoch milliseconds
+   * @throws AuthManagerError `STORE_UNAVAILABLE`
+   */
+  listDue?(beforeMs: number, limit: number): Promise<RecordKey[]>;
   /** Release connections/resources held by the store. */
   close?(): Promise<void>;
 }

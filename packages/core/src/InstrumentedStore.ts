@@ -11,11 +11,15 @@ export class InstrumentedStore implements CredentialStore {
   readonly #telemetry: Telemetry;
   readonly lock?: (key: RecordKey, options: LockOptions) => Promise<StoreLock>;
   readonly lockReleased?: (key: RecordKey, timeoutMs: number) => Promise<boolean>;
+  readonly listDue?: (beforeMs: number, limit: number) => Promise<RecordKey[]>;
 
   constructor(store: CredentialStore, telemetry: Telemetry) {
     this.#store = store;
     this.#telemetry = telemetry;
     if (store.lock) this.lock = (key, options) => this.#span('lock', key, () => store.lock!(key, options));
+    if (store.listDue) {
+      this.listDue = (beforeMs, limit) => this.#telemetry.span('authmanager.store.list_due', { [TelemetryAttributes.STORE_OPERATION]: 'list_due' }, () => store.listDue!(beforeMs, limit));
+    }
     if (store.lockReleased) this.lockReleased = (key, timeoutMs) => this.#span('lock_released', key, () => store.lockReleased!(key, timeoutMs));
   }
 

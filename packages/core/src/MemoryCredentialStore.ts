@@ -1,5 +1,6 @@
 import { AuthManagerError } from './AuthManagerError.js';
 import { ErrorCode } from './ErrorCode.js';
+import { DueIndex } from './DueIndex.js';
 import {
   type CredentialStore, type DeleteOptions, type ListFilter, type RecordKey, type SetOptions, type StoredRecord,
 } from './CredentialStore.js';
@@ -44,6 +45,10 @@ export class MemoryCredentialStore implements CredentialStore {
   readonly #expiring = new Map<StoredRecord, Expiry>();
   readonly #now: () => number;
   #writesSinceSweep = 0;
+  /** Credential records written with `dueAtMs`; made on first use. */
+  #due: DueIndex<StoredRecord> | undefined;
+  /** How many stored records the due index holds an entry for (to count stale entries). */
+  readonly #indexed = new WeakSet<StoredRecord>();
 
   /** @param options - the clock, see {@link MemoryCredentialStoreOptions} */
   constructor(options: MemoryCredentialStoreOptions = {}) {
@@ -89,7 +94,14 @@ export class MemoryCredentialStore implements CredentialStore {
     const current = this.#live(key);
     checkVersion(key, current?.version, options.ifVersion);
     const record: StoredRecord = { value, version: (current?.version ?? 0) + 1 };
-    if (current !== undefined) this.#expiring.delete(current);
+    if (current !== undefined) {
+      this.#expiring.delete(current);
+      if (this.#indexed.has(current)) this.#due!.dropped();
+    }
+    if (options.dueAtMs !== undefined && key.kind === 'credentials') {
+      (this.#due ??= new DueIndex()).add(options.dueAtMs, { kind: key.kind, provider: key.provider, subject: key.subject }, record);
+      this.#indexed.add(record);
+    }
     if (options.ttlMs !== undefined) {
       this.#expiring.set(record, { key: { kind: key.kind, provider: key.provider, subject: key.subject }, expiresAtMs: this.#now() + options.ttlMs });
     }
@@ -107,6 +119,7 @@ export class MemoryCredentialStore implements CredentialStore {
     if (options.ifVersion !== undefined) checkVersion(key, current?.version, options.ifVersion);
     if (current === undefined) return false;
     this.#expiring.delete(current);
+    if (this.#indexed.has(current)) this.#due!.dropped();
     return this.#bucket(key, false)!.delete(key.subject);
   }
 
@@ -115,9 +128,18 @@ export class MemoryCredentialStore implements CredentialStore {
     const current = this.#live(key);
     if (current !== undefined) {
       this.#expiring.delete(current);
+      if (this.#indexed.has(current)) this.#due!.dropped();
       this.#bucket(key, false)!.delete(key.subject);
     }
     return current;
+  }
+
+  /**
+   * Keys of credential records written with `dueAtMs` at or before `beforeMs`, earliest first (see
+   * `CredentialStore.listDue`): O(due · log n) over a heap, not a scan.
+   */
+  async listDue(beforeMs: number, limit: number): Promise<RecordKey[]> {
+    return this.#due?.due(beforeMs, limit, (key, record) => this.#live(key) === record) ?? [];
   }
 
   /** Keys of live records matching the filter. */

@@ -130,6 +130,11 @@ export interface OAuth2Spec<A> {
     | ((app: A, request: AuthorizationParamsRequest) => Readonly<Record<string, string>>);
   /** Access-token lifetime in seconds when the response has no `expires_in` (Salesforce). Absent = never expires. */
   readonly defaultAccessTokenLifetimeSeconds?: number | ((app: A) => number | undefined);
+  /**
+   * How long a refresh token lives unused, seconds, when the provider documents such an inactivity
+   * lifetime (Google: six months). `auth.refreshDue()` refreshes before it lapses. Absent: none known.
+   */
+  readonly refreshTokenIdleLifetimeSeconds?: number;
   /** RFC 7636 PKCE with S256. @default true */
   readonly pkce?: boolean;
   /**

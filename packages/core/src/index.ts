@@ -19,7 +19,7 @@ export type {
   OAuthHttpRequest, ProviderContext, ProviderDefinition, RevokeHook,
 } from './ProviderDefinition.js';
 export {
-  AuthManager, AuthManagerBase, type AuthManagerOptions, type CompletedAuthorization, type ConnectionInfo, type DisconnectResult,
+  AuthManager, AuthManagerBase, type AuthManagerOptions, type CompletedAuthorization, type ConnectionInfo, type DisconnectResult, type RefreshDueResult,
   type ProviderHandle, type ProviderHandles, type TypedSession,
 } from './AuthManager.js';
 export { AuthEvents, type AuthEventListener, type AuthEventMap, type AuthEventName, type ConnectionEvent } from './AuthEvents.js';
