@@ -1,6 +1,6 @@
 import type { Credentials } from './Credentials.js';
 import type { CredentialCodec } from './CredentialCodec.js';
-import { recordKeyId, type CredentialStore, type RecordKey, type StoredRecord } from './CredentialStore.js';
+import { recordKeyId, type CredentialStore, type RecordKey, type SetOptions, type StoredRecord } from './CredentialStore.js';
 
 /** Credentials read from the store with the version they were read at (for compare-and-set). */
 export interface LoadedCredentials {
@@ -74,8 +74,9 @@ export class CredentialRepository {
    */
   async save(provider: string, subject: string, credentials: Credentials<object>, ifVersion?: number | null): Promise<number> {
     const key = this.key(provider, subject);
-    const dueAtMs = this.#dueAt?.(provider, credentials);
-    const options = ifVersion === undefined ? (dueAtMs === undefined ? {} : { dueAtMs }) : dueAtMs === undefined ? { ifVersion } : { ifVersion, dueAtMs };
+    const options: SetOptions = this.#dueAt === undefined
+      ? (ifVersion === undefined ? {} : { ifVersion })
+      : { ...(ifVersion === undefined ? {} : { ifVersion }), dueAtMs: this.#dueAt(provider, credentials) ?? null };
     const record = await this.store.set(key, this.codec.encode(credentials), options);
     this.#remember(recordKeyId(key), record, credentials);
     return record.version;

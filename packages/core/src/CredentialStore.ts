@@ -34,10 +34,11 @@ export interface SetOptions {
   readonly ttlMs?: number;
   /**
    * For stores with {@link CredentialStore.listDue}: index the record as due for a proactive refresh
-   * at this time, epoch milliseconds (written with the record, atomically where the store can).
-   * Absent: the record is not indexed (a rewrite without it removes it from the index).
+   * at this time, epoch milliseconds (written with the record, atomically where the store can);
+   * `null` removes the record from the index; absent leaves its entry as it was (a wrapper that
+   * rewrites a record it cannot read, such as a re-encryption, keeps the due time).
    */
-  readonly dueAtMs?: number;
+  readonly dueAtMs?: number | null;
 }
 
 /** Options for {@link CredentialStore.delete}. */

@@ -47,8 +47,8 @@ export class MemoryCredentialStore implements CredentialStore {
   #writesSinceSweep = 0;
   /** Credential records written with `dueAtMs`; made on first use. */
   #due: DueIndex<StoredRecord> | undefined;
-  /** How many stored records the due index holds an entry for (to count stale entries). */
-  readonly #indexed = new WeakSet<StoredRecord>();
+  /** The due time of each record the due index holds an entry for. */
+  readonly #indexed = new WeakMap<StoredRecord, number>();
 
   /** @param options - the clock, see {@link MemoryCredentialStoreOptions} */
   constructor(options: MemoryCredentialStoreOptions = {}) {
@@ -94,13 +94,16 @@ export class MemoryCredentialStore implements CredentialStore {
     const current = this.#live(key);
     checkVersion(key, current?.version, options.ifVersion);
     const record: StoredRecord = { value, version: (current?.version ?? 0) + 1 };
+    const previousDue = current === undefined ? undefined : this.#indexed.get(current);
     if (current !== undefined) {
       this.#expiring.delete(current);
-      if (this.#indexed.has(current)) this.#due!.dropped();
+      if (previousDue !== undefined) this.#due!.dropped();
     }
-    if (options.dueAtMs !== undefined && key.kind === 'credentials') {
-      (this.#due ??= new DueIndex()).add(options.dueAtMs, { kind: key.kind, provider: key.provider, subject: key.subject }, record);
-      this.#indexed.add(record);
+    // A number indexes the record, null removes it, absent keeps the previous due time.
+    const dueAtMs = options.dueAtMs === undefined ? previousDue : options.dueAtMs ?? undefined;
+    if (dueAtMs !== undefined && key.kind === 'credentials') {
+      (this.#due ??= new DueIndex()).add(dueAtMs, { kind: key.kind, provider: key.provider, subject: key.subject }, record);
+      this.#indexed.set(record, dueAtMs);
     }
     if (options.ttlMs !== undefined) {
       this.#expiring.set(record, { key: { kind: key.kind, provider: key.provider, subject: key.subject }, expiresAtMs: this.#now() + options.ttlMs });

@@ -125,7 +125,7 @@ export interface RotateOptions {
   readonly signal?: AbortSignal;
 }
 
-type WriteOptions = { ifVersion: number | null; ttlMs?: number };
+type WriteOptions = { ifVersion: number | null; ttlMs?: number; dueAtMs?: number | null };
 
 /**
  * Envelope encryption around any {@link CredentialStore}: each value is encrypted with
@@ -184,6 +184,12 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
    * @throws AuthManagerError `STORE_UNAVAILABLE`
    */
   declare readonly lockReleased?: (key: RecordKey, timeoutMs: number) => Promise<boolean>;
+  /**
+   * The inner store's due index, when it has one (the due times are not secret: they are stored in
+   * the clear beside the ciphertext).
+   * @throws AuthManagerError `STORE_UNAVAILABLE`
+   */
+  declare readonly listDue?: (beforeMs: number, limit: number) => Promise<RecordKey[]>;
 
   readonly #scope: DataKeyScope;
   readonly #fixedContext: EncryptionContext;
@@ -217,6 +223,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     this.keyProvider = keyProvider;
     if (inner.lock) this.lock = (key, lockOptions) => inner.lock!(key, lockOptions);
     if (inner.lockReleased) this.lockReleased = (key, timeoutMs) => inner.lockReleased!(key, timeoutMs);
+    if (inner.listDue) this.listDue = (beforeMs, limit) => inner.listDue!(beforeMs, limit);
     this.#scope = options.dataKeyScope ?? 'store';
     if (this.#scope !== 'record' && this.#scope !== 'store') {
       throw new AuthManagerError(ErrorCode.CONFIGURATION, `dataKeyScope must be 'record' or 'store', got ${String(this.#scope)}`);
@@ -278,9 +285,10 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
    *   `maxWriteAttempts` lost races), `KEY_MANAGEMENT_FAILED`, `STORE_UNAVAILABLE`
    */
   async set(key: RecordKey, value: string, options: SetOptions = {}): Promise<StoredRecord> {
-    const { ifVersion, ttlMs } = options;
-    const writeOptions = (expected: number | null): WriteOptions =>
-      ttlMs === undefined ? { ifVersion: expected } : { ifVersion: expected, ttlMs };
+    const { ifVersion, ttlMs, dueAtMs } = options;
+    const writeOptions = (expected: number | null): WriteOptions => ({
+      ifVersion: expected, ...(ttlMs !== undefined ? { ttlMs } : {}), ...(dueAtMs !== undefined ? { dueAtMs } : {}),
+    });
     if (ifVersion !== undefined) {
       const since = this.#mark();
       const target = ifVersion === null ? 1 : ifVersion + 1;

@@ -81,6 +81,15 @@ export interface RedisCredentialStoreOptions {
    * @default false
    */
   readonly index?: boolean;
+  /**
+   * Keep the due index that `listDue` (and so `auth.refreshDue()` / `auth.startRefresher()`) reads:
+   * a sorted set `<prefix>due:credentials` of credential records by the time they are due for a
+   * proactive refresh. On a standalone server it is written in the record's own write script; on a
+   * Cluster (another slot) right after it. Costs one `ZADD` per credentials write and one `ZREM` per
+   * delete. `false` leaves it out (and `listDue` then throws `UNSUPPORTED_FLOW`).
+   * @default true
+   */
+  readonly dueIndex?: boolean;
 }
 
 /** What a store call was doing, for error messages. */
@@ -152,6 +161,7 @@ export class RedisCredentialStore implements CredentialStore {
   readonly #lockRetryDelayMs: number;
   readonly #commandTimeoutMs: number;
   readonly #index: boolean;
+  readonly #dueIndex: boolean;
   /** Channel on which lock releases are published (message: the lock key). */
   readonly #releaseChannel: string;
   /** Waiters of {@link RedisCredentialStore.lockReleased}, by lock key. */
@@ -177,6 +187,7 @@ export class RedisCredentialStore implements CredentialStore {
     }
     this.#releaseChannel = `${keyPrefix}lock-released`;
     this.#index = options.index ?? false;
+    this.#dueIndex = options.dueIndex ?? true;
     this.#lockRetryDelayMs = Math.max(1, options.lockRetryDelayMs ?? 25);
     const commandTimeoutMs = options.commandTimeoutMs ?? 5000;
     if (!Number.isFinite(commandTimeoutMs) || commandTimeoutMs < 0) {
@@ -246,7 +257,7 @@ export class RedisCredentialStore implements CredentialStore {
    * @throws RangeError when `ttlMs` is not a finite number
    */
   async set(key: RecordKey, value: string, options: SetOptions = {}): Promise<StoredRecord> {
-    const { ifVersion, ttlMs } = options;
+    const { ifVersion, ttlMs, dueAtMs } = options;
     let ttlArg = '';
     if (ttlMs !== undefined) {
       if (!Number.isFinite(ttlMs)) throw new RangeError('ttlMs must be a finite number of milliseconds');
@@ -254,14 +265,47 @@ export class RedisCredentialStore implements CredentialStore {
     }
     const mode: WriteMode = ifVersion === undefined ? 'any' : ifVersion === null ? 'absent' : 'version';
     const writeId = randomBytes(9).toString('base64url');
-    const writing = this.#eval(SET_SCRIPT, [this.#keys.recordKey(key)],
-      [value, mode, ifVersion == null ? '' : String(ifVersion), ttlArg, writeId]);
+    const args = [value, mode, ifVersion == null ? '' : String(ifVersion), ttlArg, writeId];
+    // A number indexes the record, null removes it, absent leaves its entry as it was.
+    const due = this.#dueIndex && key.kind === 'credentials' && dueAtMs !== undefined;
+    const dueArg = dueAtMs == null ? '' : String(Math.round(dueAtMs));
+    // Standalone: the due index is updated in the write's own script. A Cluster keeps it in another
+    // slot, so there it follows the write (an entry may be stale; listDue's callers read again).
+    const inScript = due && !this.#redis.isCluster;
+    const writing = inScript
+      ? this.#eval(SET_SCRIPT, [this.#keys.recordKey(key), this.#keys.dueKey()], [...args, dueArg, this.#keys.dueMember(key)])
+      : this.#eval(SET_SCRIPT, [this.#keys.recordKey(key)], args);
     const reply = this.#index && key.kind === 'credentials'
       ? await this.#call('set', key, this.#indexedWrite(key, writing))
       : await this.#call('set', key, writing);
     const [ok, version] = reply as [number, number];
     if (ok !== 1) throw conflict(key, ifVersion ?? null, version);
+    if (due && !inScript) {
+      const member = this.#keys.dueMember(key);
+      await this.#call('index', key, dueArg === '' ? this.#redis.zrem(this.#keys.dueKey(), member) : this.#redis.zadd(this.#keys.dueKey(), dueArg, member));
+    }
     return { value, version };
+  }
+
+  /**
+   * Credential records written with `dueAtMs` at or before `beforeMs`, earliest first, at most
+   * `limit`: one `ZRANGE … BYSCORE LIMIT` on the due index (O(log n + due)). An entry can outlive
+   * its record briefly (a delete removes it right after); callers read the record again.
+   * @param beforeMs - epoch milliseconds
+   * @throws AuthManagerError `STORE_UNAVAILABLE`
+   */
+  async listDue(beforeMs: number, limit: number): Promise<RecordKey[]> {
+    if (!this.#dueIndex) {
+      throw new AuthManagerError(ErrorCode.UNSUPPORTED_FLOW, 'RedisCredentialStore.listDue needs the store created with dueIndex: true (the default)');
+    }
+    const members = await this.#call('list', undefined, this.#redis.zrange(this.#keys.dueKey(), '-inf', String(Math.floor(beforeMs)), 'BYSCORE', 'LIMIT', 0, Math.max(0, Math.floor(limit))));
+    return (members as string[]).map((m) => this.#keys.parseDueMember(m)).filter((k): k is RecordKey => k !== undefined);
+  }
+
+  /** Drops `key`'s due-index entry after its record was deleted. */
+  async #removeFromDue(key: RecordKey): Promise<void> {
+    if (!this.#dueIndex || key.kind !== 'credentials') return;
+    await this.#call('index', key, this.#redis.zrem(this.#keys.dueKey(), this.#keys.dueMember(key)));
   }
 
   /**
@@ -315,12 +359,14 @@ export class RedisCredentialStore implements CredentialStore {
     if (ifVersion === undefined) {
       const existed = (await this.#call('delete', key, this.#redis.del(recordKey))) > 0;
       await this.#removeFromIndex(key);
+      await this.#removeFromDue(key);
       return existed;
     }
     const reply = await this.#call('delete', key, this.#eval(DELETE_IF_VERSION_SCRIPT, [recordKey], [String(ifVersion)]));
     const [ok, version] = reply as [number, number];
     if (ok !== 1) throw conflict(key, ifVersion, version);
     await this.#removeFromIndex(key);
+    await this.#removeFromDue(key);
     return true;
   }
 
@@ -334,6 +380,7 @@ export class RedisCredentialStore implements CredentialStore {
     const reply = await this.#call('take', key, this.#eval(TAKE_SCRIPT, [this.#keys.recordKey(key)], []));
     if (reply === null) return undefined;
     await this.#removeFromIndex(key);
+    await this.#removeFromDue(key);
     const [format, stored] = reply as [number, string];
     return toRecord(key, format === 2 ? stored : legacyToCurrent(stored));
   }

@@ -69,6 +69,25 @@ export class RedisKeySchema {
     return `${this.prefix}index:${encodeKeyPart(kind)}:subject:{${encodeKeyPart(subject)}}`;
   }
 
+  /** The due index: a sorted set of credential records by the time they are due for a proactive refresh. */
+  dueKey(): string {
+    return `${this.prefix}due:credentials`;
+  }
+
+  /** A due-index member: `<encoded provider>:<encoded subject>`. */
+  dueMember(key: Pick<RecordKey, 'provider' | 'subject'>): string {
+    return `${encodeKeyPart(key.provider)}:${encodeKeyPart(key.subject)}`;
+  }
+
+  /** The credential key of a due-index member, or `undefined` when it is not one. */
+  parseDueMember(member: string): RecordKey | undefined {
+    const colon = member.indexOf(':');
+    if (colon < 0) return undefined;
+    const provider = decodeOrUndefined(member.slice(0, colon));
+    const subject = decodeOrUndefined(member.slice(colon + 1));
+    return provider === undefined || subject === undefined ? undefined : { kind: 'credentials', provider, subject };
+  }
+
   /** `<prefix><kind>:{`: the start of every record key of `kind`. */
   recordKeyHead(kind: RecordKind): string {
     return `${this.prefix}${encodeKeyPart(kind)}:{`;

@@ -33,8 +33,9 @@ end
 `;
 
 /**
- * Versioned write. KEYS[1] = record key. ARGV = value, mode (`any` | `absent` | `version`),
- * expected version, ttlMs (`''` = no expiry), write id.
+ * Versioned write. KEYS[1] = record key; KEYS[2], optional, = the due index (a sorted set), updated
+ * in the same script: ARGV[6] = due time in epoch ms (`''` = remove the entry), ARGV[7] = its member.
+ * ARGV = value, mode (`any` | `absent` | `version`), expected version, ttlMs (`''` = no expiry), write id.
  * Returns `{1, newVersion}` or, on a failed precondition, `{0, storedVersion or 0}`.
  *
  * The write id makes a command that ioredis resends after a dropped connection idempotent: when
@@ -56,6 +57,9 @@ if ARGV[4] == '' then
   redis.call('SET', KEYS[1], record)
 else
   redis.call('SET', KEYS[1], record, 'PX', ARGV[4])
+end
+if KEYS[2] then
+  if ARGV[6] ~= '' then redis.call('ZADD', KEYS[2], ARGV[6], ARGV[7]) else redis.call('ZREM', KEYS[2], ARGV[7]) end
 end
 return {1, nextVersion}
 `);
