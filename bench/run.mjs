@@ -107,6 +107,7 @@ if (!only || only === 'redis') {
   const redis = await import('./redis.mjs').catch((err) => (err.code === 'ERR_MODULE_NOT_FOUND' ? undefined : Promise.reject(err)));
   if (redis) await redis.benchRedis(report);
 }
+if (!only || only === 'sql') await (await import('./sql.mjs')).benchSql(report);
 if (!only || only === 'stores') await (await import('./stores.mjs')).benchStores();
 if (!only || only === 'core-paths') {
   const paths = await import('./core-paths.mjs');

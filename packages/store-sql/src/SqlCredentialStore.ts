@@ -5,7 +5,7 @@ import {
 } from '@authmanager/core';
 import {
   Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql,
-  type Dialect, type ExpressionBuilder, type PostgresPool, type Expression, type SqlBool, type Transaction,
+  type CompiledQuery, type Dialect, type ExpressionBuilder, type PostgresPool, type QueryResult, type Expression, type SqlBool, type Transaction,
 } from 'kysely';
 import type { MigrationResult } from 'kysely/migration';
 import type { Pool as MysqlPool } from 'mysql2';
@@ -14,6 +14,7 @@ import type { Pool as PgPool } from 'pg';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NodeSqliteDatabase } from './NodeSqliteDatabase.js';
+import { PreparedQuery } from './PreparedQuery.js';
 import {
   MAX_PROVIDER_BYTES, MAX_SUBJECT_BYTES, nowMsExpression, storeMigrator, tableNames,
   type SqlDialectName, type SqlTableNames,
@@ -161,6 +162,7 @@ export class SqlCredentialStore implements CredentialStore {
   readonly #commandTimeoutMs: number;
   readonly #lockRetryDelayMs: number;
   readonly #purgeTimer: NodeJS.Timeout | undefined;
+  readonly #queries = new Map<string, PreparedQuery<unknown>>();
   #purging = false;
   #closed = false;
 
@@ -222,12 +224,12 @@ export class SqlCredentialStore implements CredentialStore {
    */
   async get(key: RecordKey): Promise<StoredRecord | undefined> {
     const k = storedKey(key);
-    const row = await this.#call('get', key, () => this.#db.selectFrom(this.tables.records)
+    const query = this.#prepared('get', 3, ([kind, provider, subject]) => this.#db.selectFrom(this.tables.records)
       .select(['value', 'version'])
-      .where((eb) => this.#isKey(eb, k))
-      .where((eb) => this.#isLive(eb))
-      .executeTakeFirst() as Promise<RecordRow | undefined>);
-    return row === undefined ? undefined : toRecord(row);
+      .where((eb) => this.#isKey(eb, { kind, provider, subject }))
+      .where((eb) => this.#isLive(eb)));
+    const { rows } = await this.#call('get', key, () => query.run(this.#db, [k.kind, k.provider, k.subject]) as Promise<QueryResult<RecordRow>>);
+    return rows[0] === undefined ? undefined : toRecord(rows[0]);
   }
 
   /**
@@ -247,10 +249,11 @@ export class SqlCredentialStore implements CredentialStore {
     const k = storedKey(key);
     const bytes = utf8('value', value);
     const mode: WriteMode = ifVersion === undefined ? 'any' : ifVersion === null ? 'absent' : 'version';
-    const expiresAt = ttlMs === undefined ? null : sql<number>`${this.#now} + ${Math.max(0, Math.ceil(ttlMs))}`;
+    const roundedTtlMs = ttlMs === undefined ? undefined : Math.max(0, Math.ceil(ttlMs));
     const version = await this.#call('set', key, () => (this.dialect === 'mysql'
-      ? this.#setInTransaction(k, bytes, mode, ifVersion ?? null, expiresAt)
-      : this.#setInOneStatement(k, bytes, mode, ifVersion ?? null, expiresAt)));
+      ? this.#setInTransaction(k, bytes, mode, ifVersion ?? null,
+        roundedTtlMs === undefined ? null : sql<number>`${this.#now} + ${roundedTtlMs}`)
+      : this.#setInOneStatement(k, bytes, mode, ifVersion ?? null, roundedTtlMs)));
     if (version === undefined) throw conflict(key, ifVersion ?? null);
     return { value, version };
   }
@@ -265,12 +268,13 @@ export class SqlCredentialStore implements CredentialStore {
   async delete(key: RecordKey, options: DeleteOptions = {}): Promise<boolean> {
     const k = storedKey(key);
     const { ifVersion } = options;
-    const result = await this.#call('delete', key, () => {
-      let query = this.#db.deleteFrom(this.tables.records).where((eb) => this.#isKey(eb, k)).where((eb) => this.#isLive(eb));
-      if (ifVersion !== undefined) query = query.where('version', '=', ifVersion);
-      return query.executeTakeFirst();
+    const query = this.#prepared(ifVersion === undefined ? 'delete' : 'delete if version', 4, ([kind, provider, subject, version]) => {
+      const base = this.#db.deleteFrom(this.tables.records)
+        .where((eb) => this.#isKey(eb, { kind, provider, subject })).where((eb) => this.#isLive(eb));
+      return ifVersion === undefined ? base : base.where('version', '=', version);
     });
-    const deleted = Number(result.numDeletedRows) > 0;
+    const result = await this.#call('delete', key, () => query.run(this.#db, [k.kind, k.provider, k.subject, ifVersion]));
+    const deleted = Number(result.numAffectedRows ?? 0) > 0;
     if (ifVersion !== undefined && !deleted) throw conflict(key, ifVersion);
     return deleted;
   }
@@ -287,10 +291,11 @@ export class SqlCredentialStore implements CredentialStore {
     const k = storedKey(key);
     const row = await this.#call('take', key, async (): Promise<RecordRow | undefined> => {
       if (this.dialect !== 'mysql') {
-        return await this.#db.deleteFrom(this.tables.records)
-          .where((eb) => this.#isKey(eb, k)).where((eb) => this.#isLive(eb))
-          .returning(['value', 'version'])
-          .executeTakeFirst() as RecordRow | undefined;
+        const query = this.#prepared('take', 3, ([kind, provider, subject]) => this.#db.deleteFrom(this.tables.records)
+          .where((eb) => this.#isKey(eb, { kind, provider, subject })).where((eb) => this.#isLive(eb))
+          .returning(['value', 'version']));
+        const { rows } = await query.run(this.#db, [k.kind, k.provider, k.subject]) as QueryResult<RecordRow>;
+        return rows[0];
       }
       return await this.#mysqlTransaction(async (trx) => {
         const found = await trx.selectFrom(this.tables.records).select(['value', 'version'])
@@ -447,19 +452,19 @@ export class SqlCredentialStore implements CredentialStore {
 
   /** PostgreSQL and SQLite: the whole write as one statement, returning the new version (or nothing on a conflict). */
   async #setInOneStatement(k: StoredKey, value: Buffer, mode: WriteMode, ifVersion: number | null,
-    expiresAt: Expression<number> | null): Promise<number | undefined> {
+    ttlMs: number | undefined): Promise<number | undefined> {
     const t = this.tables.records;
     const now = this.#now;
-    let row: { version: number | string | bigint } | undefined;
-    if (mode === 'version') {
-      row = await this.#db.updateTable(t)
-        .set({ value, version: sql`version + 1`, expires_at: expiresAt, updated_at: now })
-        .where((eb) => this.#isKey(eb, k)).where('version', '=', ifVersion).where((eb) => this.#isLive(eb))
-        .returning('version')
-        .executeTakeFirst();
-    } else {
-      row = await this.#db.insertInto(t)
-        .values({ ...k, value, version: 1, expires_at: expiresAt, updated_at: now })
+    const query = this.#prepared(`set ${mode}${ttlMs === undefined ? '' : ' ttl'}`, 6, ([kind, provider, subject, v, expected, ttl]) => {
+      const expiresAt = ttlMs === undefined ? sql<number | null>`${ttl}` : sql<number>`${now} + ${ttl}`;
+      if (mode === 'version') {
+        return this.#db.updateTable(t)
+          .set({ value: v, version: sql`version + 1`, expires_at: expiresAt, updated_at: now })
+          .where((eb) => this.#isKey(eb, { kind, provider, subject })).where('version', '=', expected).where((eb) => this.#isLive(eb))
+          .returning('version');
+      }
+      return this.#db.insertInto(t)
+        .values({ kind, provider, subject, value: v, version: 1, expires_at: expiresAt, updated_at: now })
         .onConflict((oc) => {
           const target = oc.columns(['kind', 'provider', 'subject']);
           const excluded = {
@@ -475,10 +480,10 @@ export class SqlCredentialStore implements CredentialStore {
             version: sql`CASE WHEN ${sql.ref(`${t}.expires_at`)} <= ${now} THEN 1 ELSE ${sql.ref(`${t}.version`)} + 1 END`,
           });
         })
-        .returning('version')
-        .executeTakeFirst();
-    }
-    return row === undefined ? undefined : Number(row.version);
+        .returning('version');
+    });
+    const { rows } = await query.run(this.#db, [k.kind, k.provider, k.subject, value, ifVersion, ttlMs ?? null]) as QueryResult<{ version: number | string }>;
+    return rows[0] === undefined ? undefined : Number(rows[0].version);
   }
 
   /** MySQL/MariaDB (no `UPDATE … RETURNING`): read the row `FOR UPDATE`, decide, write, in one transaction. */
@@ -550,7 +555,17 @@ export class SqlCredentialStore implements CredentialStore {
     }
   }
 
-  #isKey(eb: Eb, k: StoredKey): Expression<SqlBool> {
+  /** The store's compiled `name` query, built on first use (see {@link PreparedQuery}). */
+  #prepared<Row>(name: string, count: number, build: (placeholders: readonly unknown[]) => { compile(): CompiledQuery<Row> }): PreparedQuery<Row> {
+    let query = this.#queries.get(name) as PreparedQuery<Row> | undefined;
+    if (query === undefined) {
+      query = new PreparedQuery(build, count);
+      this.#queries.set(name, query);
+    }
+    return query;
+  }
+
+  #isKey(eb: Eb, k: { readonly kind: unknown; readonly provider: unknown; readonly subject: unknown }): Expression<SqlBool> {
     return eb.and([eb('kind', '=', k.kind), eb('provider', '=', k.provider), eb('subject', '=', k.subject)]);
   }
 
