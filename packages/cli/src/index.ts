@@ -1,0 +1,12 @@
+export { main, createProgram, VERSION } from './program.js';
+export { renderReference } from './reference.js';
+export { ExitCode, EXIT_CODE_DESCRIPTIONS, CliError, exitCodeFor, exitCodeOf } from './ExitCode.js';
+export { describeError, type DescribedError, type ErrorContext } from './describeError.js';
+export { CONFIG_FILE_NAMES, findConfigFile, importConfigFile, loadConfig, type ConfigExport, type LoadConfigOptions, type LoadedConfig } from './config.js';
+export { userConfigDir, localPaths, type LocalPaths } from './paths.js';
+export { openLocalStore, openEncryptedSqlite } from './localStore.js';
+export { planLoopback, listenLoopback, ANY_LOOPBACK_PORT, DEFAULT_CALLBACK_PORT, type LoopbackPlan, type LoopbackReceiver } from './loopback.js';
+export { connectWithDeviceCode, hasDeviceEndpoint, type DeviceConnectOptions, type DevicePrompt } from './device.js';
+export { mergeDotenv, envVariableFor } from './commands/token.js';
+export { Output, colorsEnabled, type OutputOptions } from './Output.js';
+export type { CliIo, GlobalOptions } from './Context.js';
