@@ -4,6 +4,7 @@ import type { CredentialRepository } from './CredentialRepository.js';
 import type { Span } from '@opentelemetry/api';
 import type { LockOptions, StoreLock } from './CredentialStore.js';
 import { ErrorCode } from './ErrorCode.js';
+import { SingleFlight } from './SingleFlight.js';
 import { TelemetryAttributes, outcomeOf, type Telemetry } from './Telemetry.js';
 
 /** Performs one refresh token grant (no storage). */
@@ -48,26 +49,16 @@ export interface RefreshCoordinatorOptions {
 }
 
 /**
- * Values by (provider, subject) in nested maps: no key string is built per lookup, which matters when
- * ten thousand callers look up one record at once.
+ * One {@link SingleFlight} per provider, keyed by subject: no key string is built per lookup, which
+ * matters when ten thousand callers look up one record at once.
  */
 class PerRecord<V> {
-  readonly #byProvider = new Map<string, Map<string, V>>();
+  readonly #byProvider = new Map<string, SingleFlight<string, V>>();
 
-  get(provider: string, subject: string): V | undefined {
-    return this.#byProvider.get(provider)?.get(subject);
-  }
-
-  set(provider: string, subject: string, value: V): void {
-    let bySubject = this.#byProvider.get(provider);
-    if (bySubject === undefined) this.#byProvider.set(provider, (bySubject = new Map()));
-    bySubject.set(subject, value);
-  }
-
-  /** Deletes the entry if it is still `value` (a newer one stays). */
-  delete(provider: string, subject: string, value: V): void {
-    const bySubject = this.#byProvider.get(provider);
-    if (bySubject?.get(subject) === value) bySubject.delete(subject);
+  of(provider: string): SingleFlight<string, V> {
+    let flights = this.#byProvider.get(provider);
+    if (flights === undefined) this.#byProvider.set(provider, (flights = new SingleFlight()));
+    return flights;
   }
 }
 
@@ -90,8 +81,8 @@ const MAX_CONFLICTS = 5;
  */
 export class RefreshCoordinator {
   readonly #repository: CredentialRepository;
-  readonly #inFlight = new PerRecord<Promise<Credentials<object>>>();
-  readonly #loading = new PerRecord<Promise<Credentials<object> | undefined>>();
+  readonly #inFlight = new PerRecord<Credentials<object>>();
+  readonly #loading = new PerRecord<Credentials<object> | undefined>();
   readonly #options: RefreshCoordinatorOptions;
 
   constructor(repository: CredentialRepository, options: RefreshCoordinatorOptions) {
@@ -111,13 +102,7 @@ export class RefreshCoordinator {
   refresh(provider: string, subject: string, stale: Credentials<object>, grant: RefreshGrant): Promise<Credentials<object>> {
     // A connection in its cooldown fails before any lock or store call (every process sees the state).
     try { this.#failFast(provider, stale); } catch (err) { return Promise.reject(err as Error); }
-    let flight = this.#inFlight.get(provider, subject);
-    if (flight === undefined) {
-      const started = this.#traced(provider, subject, stale, grant).finally(() => this.#inFlight.delete(provider, subject, started));
-      flight = started;
-      this.#inFlight.set(provider, subject, started);
-    }
-    return flight;
+    return this.#inFlight.of(provider).run(subject, () => this.#traced(provider, subject, stale, grant));
   }
 
   /**
@@ -132,21 +117,13 @@ export class RefreshCoordinator {
    *   and the errors of {@link RefreshCoordinator.refresh}
    */
   loadValid(provider: string, subject: string, grant: RefreshGrant): Promise<Credentials<object> | undefined> {
-    const flight = this.#inFlight.get(provider, subject);
+    const flight = this.#inFlight.of(provider).inFlight(subject);
     if (flight !== undefined) return flight;
-    let loading = this.#loading.get(provider, subject);
-    if (loading === undefined) {
-      const started = this.#repository.load(provider, subject).then((loaded) => {
-        const current = loaded?.credentials;
-        if (current === undefined || !current.needsRefresh(this.#options.skewMs, this.#options.now())) return current;
-        return this.refresh(provider, subject, current, grant);
-      });
-      loading = started;
-      this.#loading.set(provider, subject, started);
-      const clear = () => this.#loading.delete(provider, subject, started);
-      started.then(clear, clear);
-    }
-    return loading;
+    return this.#loading.of(provider).run(subject, () => this.#repository.load(provider, subject).then((loaded) => {
+      const current = loaded?.credentials;
+      if (current === undefined || !current.needsRefresh(this.#options.skewMs, this.#options.now())) return current;
+      return this.refresh(provider, subject, current, grant);
+    }));
   }
 
   /**

@@ -6,6 +6,7 @@ import type { OAuth2Flow } from './OAuth2Flow.js';
 import type { AccountInfo } from './ProviderDefinition.js';
 import type { ProviderRuntime } from './ProviderRuntime.js';
 import type { RefreshCoordinator, RefreshGrant } from './RefreshCoordinator.js';
+import { SingleFlight } from './SingleFlight.js';
 import type { Telemetry } from './Telemetry.js';
 
 /** Options of `auth.session(subject, options)`. */
@@ -82,7 +83,8 @@ export class Session implements AsyncDisposable, Disposable {
   readonly #override: SessionOptions['withCredentials'];
   // Made on first load: most sessions live for one request and one provider.
   #entries: Map<string, Entry> | undefined;
-  #memoryRefresh: Map<string, Promise<Credentials<object>>> | undefined;
+  /** Refreshes of `withCredentials` credentials (kept in the session, never stored). */
+  #memoryRefresh: SingleFlight<string, Credentials<object>> | undefined;
   #closed = false;
   /** `accessToken()` calls answered from the held credential / after a load, reported at dispose. */
   #hits = 0;
@@ -291,13 +293,7 @@ export class Session implements AsyncDisposable, Disposable {
     if (entry.source === 'store') {
       fresh = await this.#host.coordinator.refresh(provider, this.subject, stale, grant);
     } else {
-      const flights = (this.#memoryRefresh ??= new Map());
-      let flight = flights.get(provider);
-      if (!flight) {
-        flight = grant(stale).finally(() => flights.delete(provider));
-        flights.set(provider, flight);
-      }
-      fresh = await flight;
+      fresh = await (this.#memoryRefresh ??= new SingleFlight()).run(provider, () => grant(stale));
     }
     if (entry.credentials === stale) entry.credentials = fresh;
   }

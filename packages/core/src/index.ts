@@ -32,6 +32,7 @@ export { defineProvider, type ProviderFactory, type ProviderRegistration } from 
 export { ProviderRuntime, MAX_EXPIRES_IN_SECONDS, DEFAULT_MAX_RESPONSE_BYTES, type MissingAppCredential } from './ProviderRuntime.js';
 export { MAX_JSON_DEPTH } from './JsonShape.js';
 export { matchesOriginPattern, type OriginPattern } from './OriginPattern.js';
+export { SingleFlight } from './SingleFlight.js';
 export { PROVIDER_RUNTIME, ENV_SOURCE, HTTP_FETCH } from './ServiceIdentifiers.js';
 export { mapProviderError, retryAfterSeconds, type ProviderOperation } from './mapProviderError.js';
 export { CredentialRepository, type LoadedCredentials } from './CredentialRepository.js';

@@ -1,6 +1,6 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import {
-  AuthManagerError, Credentials, ErrorCode, mapProviderError, requireAppField,
+  AuthManagerError, Credentials, ErrorCode, SingleFlight, mapProviderError, requireAppField,
   type AppCredentialFields, type ProviderContext,
 } from '@authmanager/core';
 import { SignJWT } from 'jose';
@@ -72,7 +72,7 @@ const JWT_LIFETIME_SECONDS = 600;
  */
 export function installationFlow(ctx: ProviderContext<InstallationAppCredentials>, fields: AppCredentialFields): GithubInstallationFlow {
   const cache = new Map<string, Credentials<GithubInstallationExtras>>();
-  const inFlight = new Map<string, Promise<Credentials<GithubInstallationExtras>>>();
+  const minting = new SingleFlight<string, Credentials<GithubInstallationExtras>>();
   let key: KeyObject | undefined;
 
   const signingKey = (): KeyObject => {
@@ -130,14 +130,7 @@ export function installationFlow(ctx: ProviderContext<InstallationAppCredentials
     const id = String(installationId);
     const cached = cache.get(id);
     if (cached && !cached.expiresWithin(INSTALLATION_TOKEN_SKEW_MS)) return Promise.resolve(cached);
-    let flight = inFlight.get(id);
-    if (!flight) {
-      flight = mint(id)
-        .then((fresh) => { cache.set(id, fresh); return fresh; })
-        .finally(() => inFlight.delete(id));
-      inFlight.set(id, flight);
-    }
-    return flight;
+    return minting.run(id, () => mint(id).then((fresh) => { cache.set(id, fresh); return fresh; }));
   };
 
   return {

@@ -1,4 +1,4 @@
-import { AuthManagerError, Credentials, ErrorCode, z, type ProviderContext } from '@authmanager/core';
+import { AuthManagerError, Credentials, ErrorCode, SingleFlight, z, type ProviderContext } from '@authmanager/core';
 import { importPKCS8, SignJWT, type CryptoKey } from 'jose';
 import { GOOGLE_TOKEN_URL } from './endpoints.js';
 
@@ -68,11 +68,6 @@ export interface ServiceAccountTokenRequest {
 /** Service-account credentials carry no extras. */
 export type GoogleServiceAccountExtras = Record<string, never>;
 
-interface CacheEntry {
-  readonly promise: Promise<Credentials<GoogleServiceAccountExtras>>;
-  settled?: Credentials<GoogleServiceAccountExtras>;
-}
-
 /**
  * Google service accounts: access tokens from the RFC 7523 JWT bearer grant at the token endpoint,
  * with an assertion signed RS256 by the service account's key (`iss` = `client_email`, `scope`,
@@ -90,7 +85,9 @@ interface CacheEntry {
  */
 export class GoogleServiceAccountFlow {
   readonly #ctx: ProviderContext<ServiceAccountAppCredentials>;
-  readonly #cache = new Map<string, CacheEntry>();
+  readonly #cache = new Map<string, Credentials<GoogleServiceAccountExtras>>();
+  /** One grant at a time per cache key. */
+  readonly #granting = new SingleFlight<string, Credentials<GoogleServiceAccountExtras>>();
   #signingKey: Promise<CryptoKey> | undefined;
 
   constructor(ctx: ProviderContext<ServiceAccountAppCredentials>) {
@@ -132,15 +129,11 @@ export class GoogleServiceAccountFlow {
     // One entry per (subject or none, scope set): JSON keeps "no subject" apart from every string.
     const key = JSON.stringify([subject ?? null, scopes]);
     const hit = this.#cache.get(key);
-    if (hit && (!hit.settled || !hit.settled.expiresWithin(REUSE_MARGIN_MS))) return hit.promise;
-    const entry: CacheEntry = {
-      promise: this.#grant(scopes, subject).then(
-        (credentials) => { entry.settled = credentials; return credentials; },
-        (err: unknown) => { if (this.#cache.get(key) === entry) this.#cache.delete(key); throw err; },
-      ),
-    };
-    this.#cache.set(key, entry);
-    return entry.promise;
+    if (hit && !hit.expiresWithin(REUSE_MARGIN_MS)) return Promise.resolve(hit);
+    return this.#granting.run(key, () => this.#grant(scopes, subject).then((credentials) => {
+      this.#cache.set(key, credentials);
+      return credentials;
+    }));
   }
 
   /** Forgets every cached token (the next call makes a new grant). */

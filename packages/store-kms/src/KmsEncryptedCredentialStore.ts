@@ -1,5 +1,5 @@
 import {
-  AuthManagerError, ErrorCode, recordKeyId,
+  AuthManagerError, ErrorCode, SingleFlight, recordKeyId,
   type CredentialStore, type DeleteOptions, type ListFilter, type LockOptions, type RecordKey, type SetOptions,
   type StoredRecord, type StoreLock,
 } from '@authmanager/core';
@@ -195,7 +195,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
   readonly #fixedContext: EncryptionContext;
   readonly #encryptCache: DataKeyCache | undefined;
   readonly #decryptCache: DataKeyCache | undefined;
-  readonly #inflight = new Map<string, Promise<void>>();
+  readonly #inflight = new SingleFlight<string, void>();
   /**
    * The last record opened per key, so re-reading an unchanged record costs no decryption. An entry
    * is used only while its data key is still in the decrypt cache (and counts as one of its uses), so
@@ -687,13 +687,8 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     return useOwn();
   }
 
-  async #singleFlight(id: string, load: () => Promise<void>): Promise<void> {
-    let pending = this.#inflight.get(id);
-    if (pending === undefined) {
-      pending = load().finally(() => this.#inflight.delete(id));
-      this.#inflight.set(id, pending);
-    }
-    await pending;
+  #singleFlight(id: string, load: () => Promise<void>): Promise<void> {
+    return this.#inflight.run(id, load);
   }
 }
 
