@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { Container } from 'inversify';
 import { AuthManagerError } from './AuthManagerError.js';
 import { Credentials, type CredentialsInit } from './Credentials.js';
@@ -17,7 +16,8 @@ import type { MissingAppCredential, ProviderRuntime } from './ProviderRuntime.js
 import { InstrumentedStore } from './InstrumentedStore.js';
 import { Telemetry } from './Telemetry.js';
 import { RefreshCoordinator, type CoordinatorEvent, type RefreshGrant, type UnpersistedCredential } from './RefreshCoordinator.js';
-import { ENV_SOURCE, HTTP_FETCH, PROVIDER_RUNTIME } from './ServiceIdentifiers.js';
+import { ENV_SOURCE, HTTP_FETCH, PROVIDER_RUNTIME, RUNTIME_SETTINGS } from './ServiceIdentifiers.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from './ProviderRuntime.js';
 import { Session, type SessionHost, type SessionOptions, type SessionProvider } from './Session.js';
 
 /** Options of {@link AuthManager}. */
@@ -245,6 +245,9 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     this.container = new Container();
     this.container.bind(ENV_SOURCE).toConstantValue(options.env ?? processEnv);
     this.container.bind(HTTP_FETCH).toConstantValue(options.fetch ?? ((input, init) => globalThis.fetch(input, init)));
+    this.container.bind(RUNTIME_SETTINGS).toConstantValue({
+      now: this.#now, timeoutMs: options.requestTimeoutMs ?? 10_000, maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    });
     const seen = new Set<string>();
     for (const registration of options.providers) {
       if (seen.has(registration.id)) {
@@ -253,12 +256,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
       seen.add(registration.id);
       this.container.load(registration.module);
     }
-    for (const runtime of this.container.getAll(PROVIDER_RUNTIME)) {
-      runtime.timeoutMs = options.requestTimeoutMs ?? 10_000;
-      runtime.now = this.#now;
-      runtime.maxResponseBytes = options.maxResponseBytes ?? runtime.maxResponseBytes;
-      this.#runtimes.set(runtime.id, runtime);
-    }
+    for (const runtime of this.container.getAll(PROVIDER_RUNTIME)) this.#runtimes.set(runtime.id, runtime);
 
     const manager = this;
     const grants = new Map<string, RefreshGrant>();

@@ -36,6 +36,19 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 /** Statuses whose responses have no body (the Fetch standard's null-body statuses). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
+/** What the manager configures every provider runtime with (bound as `RUNTIME_SETTINGS`). */
+export interface RuntimeSettings {
+  /** Clock, epoch milliseconds. */
+  readonly now: () => number;
+  /** Timeout of one request to a provider's OAuth endpoints, milliseconds. */
+  readonly timeoutMs: number;
+  /** Cap on one OAuth-endpoint response body, bytes. */
+  readonly maxResponseBytes: number;
+}
+
+/** The settings of a runtime made outside a manager (tests, tools). */
+export const DEFAULT_RUNTIME_SETTINGS: RuntimeSettings = { now: Date.now, timeoutMs: 10_000, maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES };
+
 /** A provider's app-credential field that an OAuth flow needs but is missing. */
 export interface MissingAppCredential {
   readonly field: string;
@@ -55,19 +68,22 @@ export class ProviderRuntime {
   readonly fetch: typeof fetch;
   #app: Record<string, unknown> | undefined;
   #config: Promise<oauth.Configuration> | undefined;
-  /** Timeout of one request to the provider, milliseconds. Set by the manager. */
-  timeoutMs = 10_000;
-  /** Clock, epoch milliseconds. Set by the manager. */
-  now: () => number = Date.now;
-  /** Cap on one OAuth-endpoint response body, bytes. Set by the manager. */
-  maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
+  /** Timeout of one request to the provider, milliseconds. */
+  readonly timeoutMs: number;
+  /** Clock, epoch milliseconds. */
+  readonly now: () => number;
+  /** Cap on one OAuth-endpoint response body, bytes. */
+  readonly maxResponseBytes: number;
 
-  constructor(definition: AnyProviderDefinition, input: AppCredentialsInput<AnyProviderDefinition['appCredentials']>, env: EnvSource, httpFetch: typeof fetch) {
+  constructor(definition: AnyProviderDefinition, input: AppCredentialsInput<AnyProviderDefinition['appCredentials']>, env: EnvSource, httpFetch: typeof fetch, settings: RuntimeSettings = DEFAULT_RUNTIME_SETTINGS) {
     this.id = definition.id;
     this.definition = definition;
     this.#input = input;
     this.#env = env;
     this.fetch = httpFetch;
+    this.timeoutMs = settings.timeoutMs;
+    this.now = settings.now;
+    this.maxResponseBytes = settings.maxResponseBytes;
   }
 
   /**

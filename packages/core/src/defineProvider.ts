@@ -1,8 +1,37 @@
 import { ContainerModule } from 'inversify';
 import type { EnvSource } from './EnvSource.js';
-import { ProviderRuntime } from './ProviderRuntime.js';
+import { ProviderRuntime, type RuntimeSettings } from './ProviderRuntime.js';
 import type { AnyProviderDefinition, AppCredentialsInput } from './ProviderDefinition.js';
-import { ENV_SOURCE, HTTP_FETCH, PROVIDER_RUNTIME } from './ServiceIdentifiers.js';
+import { ENV_SOURCE, HTTP_FETCH, PROVIDER_RUNTIME, RUNTIME_SETTINGS } from './ServiceIdentifiers.js';
+
+/**
+ * The inversify module of one provider: binds its `ProviderRuntime` under {@link PROVIDER_RUNTIME}
+ * as a singleton, resolved from what the manager binds ({@link ENV_SOURCE}, {@link HTTP_FETCH},
+ * {@link RUNTIME_SETTINGS}). Decorator-free (`toResolvedValue` with its dependencies listed), so
+ * provider packages need neither decorators nor `reflect-metadata` (inversify's own integrations
+ * bind factories the same way).
+ */
+export class ProviderContainerModule extends ContainerModule {
+  /** The provider id this module binds. */
+  readonly providerId: string;
+
+  private constructor(providerId: string, load: ConstructorParameters<typeof ContainerModule>[0]) {
+    super(load);
+    this.providerId = providerId;
+  }
+
+  /** The module of `definition` with the app-credential values given in code. */
+  static fromDefinition(definition: AnyProviderDefinition, appCredentials: AppCredentialsInput<AnyProviderDefinition['appCredentials']>): ProviderContainerModule {
+    return new ProviderContainerModule(definition.id, ({ bind }) => {
+      bind(PROVIDER_RUNTIME)
+        .toResolvedValue(
+          (env: EnvSource, httpFetch: typeof fetch, settings: RuntimeSettings) => new ProviderRuntime(definition, appCredentials, env, httpFetch, settings),
+          [ENV_SOURCE, HTTP_FETCH, RUNTIME_SETTINGS],
+        )
+        .inSingletonScope();
+    });
+  }
+}
 
 /**
  * A provider ready to register: its definition, the app-credential values given in code, and the
@@ -12,8 +41,8 @@ import { ENV_SOURCE, HTTP_FETCH, PROVIDER_RUNTIME } from './ServiceIdentifiers.j
 export interface ProviderRegistration<D extends AnyProviderDefinition = AnyProviderDefinition> {
   readonly id: D['id'];
   readonly definition: D;
-  /** Binds a `ProviderRuntime` under `PROVIDER_RUNTIME`, named `id`, visible to `getAll` too. */
-  readonly module: ContainerModule;
+  /** Binds the provider's `ProviderRuntime` under `PROVIDER_RUNTIME`. */
+  readonly module: ProviderContainerModule;
 }
 
 /** The factory {@link defineProvider} returns: app credentials in, registration out. */
@@ -45,15 +74,6 @@ export function defineProvider<const D extends AnyProviderDefinition>(definition
   return (appCredentials = {}) => ({
     id: definition.id,
     definition,
-    module: new ContainerModule(({ bind }) => {
-      bind(PROVIDER_RUNTIME)
-        .toResolvedValue(
-          (env: EnvSource, httpFetch: typeof fetch) => new ProviderRuntime(definition, appCredentials, env, httpFetch),
-          [ENV_SOURCE, HTTP_FETCH],
-        )
-        .inSingletonScope()
-        // `.whenNamed()` would hide the binding from getAll; this predicate keeps it in both.
-        .when((metadata) => metadata.name === undefined || metadata.name === definition.id);
-    }),
+    module: ProviderContainerModule.fromDefinition(definition, appCredentials),
   });
 }

@@ -28,12 +28,12 @@ export { Session, type SessionOptions, type SessionProvider, type SessionHost } 
 export {
   OAuth2Flow, type AuthorizeOptions, type AuthorizationRequest, type ExchangeInput, type ExchangeResult, type IntrospectionResult, type FlowHost,
 } from './OAuth2Flow.js';
-export { defineProvider, type ProviderFactory, type ProviderRegistration } from './defineProvider.js';
-export { ProviderRuntime, MAX_EXPIRES_IN_SECONDS, DEFAULT_MAX_RESPONSE_BYTES, type MissingAppCredential } from './ProviderRuntime.js';
+export { defineProvider, ProviderContainerModule, type ProviderFactory, type ProviderRegistration } from './defineProvider.js';
+export { ProviderRuntime, MAX_EXPIRES_IN_SECONDS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RUNTIME_SETTINGS, type MissingAppCredential, type RuntimeSettings } from './ProviderRuntime.js';
 export { MAX_JSON_DEPTH } from './JsonShape.js';
 export { matchesOriginPattern, type OriginPattern } from './OriginPattern.js';
 export { SingleFlight } from './SingleFlight.js';
-export { PROVIDER_RUNTIME, ENV_SOURCE, HTTP_FETCH } from './ServiceIdentifiers.js';
+export { PROVIDER_RUNTIME, ENV_SOURCE, HTTP_FETCH, RUNTIME_SETTINGS } from './ServiceIdentifiers.js';
 export { mapProviderError, retryAfterSeconds, type ProviderOperation } from './mapProviderError.js';
 export { CredentialRepository, type LoadedCredentials } from './CredentialRepository.js';
 export { RefreshCoordinator, type RefreshGrant, type RefreshCoordinatorOptions, type UnpersistedCredential } from './RefreshCoordinator.js';
