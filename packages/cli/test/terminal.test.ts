@@ -26,9 +26,15 @@ async function waitForScreen(pattern: RegExp, timeoutMs = 20_000): Promise<strin
   }
 }
 
-/** Types a command and Enter; `clear` first so each capture holds one command's output. */
-function type(command: string): void {
-  tmux('send-keys', '-t', 'cli', `clear; ${command}; echo "exit=$?"`, 'Enter');
+let typed = 0;
+/**
+ * Types a command and Enter; `clear` first so each capture holds one command's output.
+ * @returns what its end looks like on screen: `exit<n>=<code>`, numbered so an earlier command's end never matches
+ */
+function type(command: string): RegExp {
+  typed += 1;
+  tmux('send-keys', '-t', 'cli', `clear; ${command}; echo "exit${typed}=$?"`, 'Enter');
+  return new RegExp(`exit${typed}=\\d+`);
 }
 
 describe('what a person sees in a terminal (tmux, 120x40)', () => {
@@ -52,21 +58,17 @@ describe('what a person sees in a terminal (tmux, 120x40)', () => {
       `env -i PATH='${process.env.PATH}' HOME='${ws.home}' TERM=xterm-256color LANG=C.UTF-8 PS1='$ ' bash --norc --noprofile`);
     tmux('send-keys', '-t', 'cli', `cd '${ws.project}'`, 'Enter');
     const node = process.execPath;
-    type(`'${node}' '${BIN}' connect sandbox`);
+    const connectEnd = type(`'${node}' '${BIN}' connect sandbox`);
     waiting = await waitForScreen(SPINNER_FRAMES);
     const url = /(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)/.exec(waiting)![1]!;
     await fetch(await followAuthorization(url, redirectUri));
-    connected = await waitForScreen(/exit=\d+/);
-    type(`'${node}' '${BIN}' list`);
-    table = await waitForScreen(/exit=\d+/);
+    connected = await waitForScreen(connectEnd);
+    table = await waitForScreen(type(`'${node}' '${BIN}' list`));
     tableEscapes = screen(true);
-    type(`'${node}' '${BIN}' list | cat`);
-    await waitForScreen(/exit=\d+/);
+    await waitForScreen(type(`'${node}' '${BIN}' list | cat`));
     piped = screen(true);
-    type(`'${node}' '${BIN}' token sandbox`);
-    refused = await waitForScreen(/exit=\d+/);
-    type(`'${node}' '${BIN}' token sandbox --show`);
-    shown = await waitForScreen(/exit=\d+/);
+    refused = await waitForScreen(type(`'${node}' '${BIN}' token sandbox`));
+    shown = await waitForScreen(type(`'${node}' '${BIN}' token sandbox --show`));
   });
   afterAll(async () => {
     try { tmux('kill-server'); } catch { /* already gone */ }
@@ -82,7 +84,7 @@ describe('what a person sees in a terminal (tmux, 120x40)', () => {
   it('then a success line in place of the spinner, and exit 0', () => {
     expect(connected).toMatch(/✔ Connected Sandbox as sandbox-user for subject default/);
     expect(connected).not.toMatch(SPINNER_FRAMES);
-    expect(connected).toContain('exit=0');
+    expect(connected).toContain('exit1=0');
   });
 
   it('list draws a table with the connection', () => {
@@ -99,10 +101,10 @@ describe('what a person sees in a terminal (tmux, 120x40)', () => {
 
   it('token refuses to print to a terminal without --show: exit 9 and what to do', () => {
     expect(refused).toMatch(/error: refusing to print an access token to a terminal — add --show to print it anyway/);
-    expect(refused).toContain('exit=9');
+    expect(refused).toContain('exit4=9');
   });
 
   it('with --show it prints the token', () => {
-    expect(shown).toMatch(/^[\w-]{20,}\nexit=0$/m);
+    expect(shown).toMatch(/^[\w-]{20,}\nexit5=0$/m);
   });
 });
