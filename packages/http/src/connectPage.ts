@@ -167,7 +167,7 @@ function renderMessage(message: PageMessage | undefined): string {
 function renderProvider(p: PageProvider, view: ConnectPageView): string {
   const id = escapeHtml(p.id);
   const path = `${view.basePath}/${encodeURIComponent(p.id)}`;
-  const returnTo = `${view.basePath}/`;
+  const returnTo = view.basePath;
   const name = escapeHtml(p.displayName);
   const c = p.connection;
   const statusKey = c ? c.status : p.connectable ? 'none' : 'unconfigured';

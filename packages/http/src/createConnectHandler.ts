@@ -262,7 +262,8 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectHan
   const csrf = new CsrfTokens({ secret: options.secret, now, ...(options.csrfTokenTtlMs !== undefined ? { ttlMs: options.csrfTokenTtlMs } : {}) });
   const secrets = typeof options.secret === 'string' ? [options.secret] : [...options.secret];
   const pageOptions: ConnectPageOptions | undefined = options.page === true ? {} : options.page === false ? undefined : options.page;
-  const pagePath = `${basePath}/`;
+  // The page answers at `<basePath>` and `<basePath>/` alike: Next.js, for one, redirects the latter to the former.
+  const pagePath = basePath;
   const returnToOptions = options.returnTo ?? {};
   const returnTo = pageOptions ? new ReturnToPolicy(returnToOptions).withPaths([pagePath], returnToOptions) : new ReturnToPolicy(returnToOptions);
   const publicOrigin = options.publicUrl !== undefined ? new URL(options.publicUrl).origin : undefined;
@@ -562,7 +563,6 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectHan
     if (rest === '' || rest === '/') {
       if (!pageOptions) return fail(request, new ConnectRouteError(HttpErrorCode.NOT_FOUND, 'Not found'), 'page', undefined, undefined);
       if (method !== 'GET' && method !== 'HEAD') return fail(request, new MethodNotAllowed('GET, HEAD'), 'page', undefined, undefined);
-      if (rest === '') return redirect(`${pagePath}${url.search}`);
       return page(request, pageOptions);
     }
     if (rest === '/connections') {

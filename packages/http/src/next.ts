@@ -1,5 +1,21 @@
 import type { ConnectHandler } from './createConnectHandler.js';
 
+/**
+ * The request with the origin browsers used. Next.js gives route handlers a URL on the host it
+ * listens on (`http://localhost:3000` for `next start -H 127.0.0.1`), not the `Host` the browser
+ * sent, so redirect URIs and the same-origin check would name another origin. The Host header
+ * decides here, as it does in the other adapters; set the handler's `publicUrl` behind a proxy.
+ */
+function withHostOrigin(request: Request): Request {
+  const host = request.headers.get('host');
+  const url = new URL(request.url);
+  if (host === null || host === url.host || !/^[A-Za-z0-9.:[\]-]+$/.test(host)) return request;
+  const rebuilt = new URL(`${url.pathname}${url.search}`, `${url.protocol}//${host}`);
+  const method = request.method.toUpperCase();
+  const hasBody = method !== 'GET' && method !== 'HEAD' && request.body !== null;
+  return new Request(rebuilt, { method, headers: request.headers, ...(hasBody ? { body: request.body, duplex: 'half' } : {}) } as RequestInit);
+}
+
 /** A Next.js App Router route handler (a `NextRequest` is a `Request`). */
 export type NextRouteHandler = (request: Request) => Promise<Response>;
 
@@ -28,6 +44,6 @@ export interface NextRouteHandlers {
  * ```
  */
 export function connectRouteHandlers(handler: ConnectHandler): NextRouteHandlers {
-  const route: NextRouteHandler = (request) => handler(request);
+  const route: NextRouteHandler = (request) => handler(withHostOrigin(request));
   return { GET: route, HEAD: route, POST: route };
 }
