@@ -85,6 +85,8 @@ type Operation = 'get' | 'set' | 'delete' | 'take' | 'list' | 'lock' | 'lock rel
 
 /** `SetOptions.ifVersion`, by what it asks for. */
 type WriteMode = 'any' | 'absent' | 'version';
+/** What a write does to the due index: keep the stored due time, or set it (`null`: not indexed). */
+type DueWrite = { readonly keep: true } | { readonly keep: false; readonly atMs: number | null };
 
 /** Rows as the drivers hand them back: `pg` returns BIGINT as a string, blobs as `Buffer`/`Uint8Array`. */
 interface RecordRow { readonly value: Uint8Array; readonly version: number | string | bigint }
@@ -244,16 +246,18 @@ export class SqlCredentialStore implements CredentialStore {
    *   or subject is longer than 255 / 1024 UTF-8 bytes
    */
   async set(key: RecordKey, value: string, options: SetOptions = {}): Promise<StoredRecord> {
-    const { ifVersion, ttlMs } = options;
+    const { ifVersion, ttlMs, dueAtMs } = options;
     if (ttlMs !== undefined && !Number.isFinite(ttlMs)) throw new RangeError('ttlMs must be a finite number of milliseconds');
+    // A number indexes the record as due then, null removes it from the due index, absent keeps it.
+    const due: DueWrite = dueAtMs === undefined || key.kind !== 'credentials' ? { keep: true } : { keep: false, atMs: dueAtMs === null ? null : Math.round(dueAtMs) };
     const k = storedKey(key);
     const bytes = utf8('value', value);
     const mode: WriteMode = ifVersion === undefined ? 'any' : ifVersion === null ? 'absent' : 'version';
     const roundedTtlMs = ttlMs === undefined ? undefined : Math.max(0, Math.ceil(ttlMs));
     const version = await this.#call('set', key, () => (this.dialect === 'mysql'
       ? this.#setInTransaction(k, bytes, mode, ifVersion ?? null,
-        roundedTtlMs === undefined ? null : sql<number>`${this.#now} + ${roundedTtlMs}`)
-      : this.#setInOneStatement(k, bytes, mode, ifVersion ?? null, roundedTtlMs)));
+        roundedTtlMs === undefined ? null : sql<number>`${this.#now} + ${roundedTtlMs}`, due)
+      : this.#setInOneStatement(k, bytes, mode, ifVersion ?? null, roundedTtlMs, due)));
     if (version === undefined) throw conflict(key, ifVersion ?? null);
     return { value, version };
   }
@@ -316,6 +320,19 @@ export class SqlCredentialStore implements CredentialStore {
    * not be listed.
    * @throws AuthManagerError `STORE_UNAVAILABLE` when the database fails or a page times out
    */
+  /**
+   * Credential records written with `dueAtMs` at or before `beforeMs`, earliest first, at most
+   * `limit` (`CredentialStore.listDue`): a range scan of the `due_at` index.
+   * @param beforeMs - epoch milliseconds
+   * @throws AuthManagerError `STORE_UNAVAILABLE`
+   */
+  async listDue(beforeMs: number, limit: number): Promise<RecordKey[]> {
+    const rows = await this.#call('list', undefined, () => this.#db.selectFrom(this.tables.records).select(['provider', 'subject'])
+      .where('kind', '=', 'credentials').where('due_at', '<=', Math.floor(beforeMs)).where((eb) => this.#isLive(eb))
+      .orderBy('due_at').limit(Math.max(0, Math.floor(limit))).execute() as Promise<KeyRow[]>);
+    return rows.map((row) => ({ kind: 'credentials', provider: fromUtf8(row.provider), subject: fromUtf8(row.subject) }));
+  }
+
   async *list(filter: ListFilter): AsyncIterable<RecordKey> {
     const { kind, provider, subject } = filter;
     const providerBytes = provider === undefined ? undefined : utf8('provider', provider);
@@ -452,23 +469,25 @@ export class SqlCredentialStore implements CredentialStore {
 
   /** PostgreSQL and SQLite: the whole write as one statement, returning the new version (or nothing on a conflict). */
   async #setInOneStatement(k: StoredKey, value: Buffer, mode: WriteMode, ifVersion: number | null,
-    ttlMs: number | undefined): Promise<number | undefined> {
+    ttlMs: number | undefined, due: DueWrite): Promise<number | undefined> {
     const t = this.tables.records;
     const now = this.#now;
-    const query = this.#prepared(`set ${mode}${ttlMs === undefined ? '' : ' ttl'}`, 6, ([kind, provider, subject, v, expected, ttl]) => {
+    const query = this.#prepared(`set ${mode}${ttlMs === undefined ? '' : ' ttl'}${due.keep ? '' : ' due'}`, 7, ([kind, provider, subject, v, expected, ttl, dueAt]) => {
       const expiresAt = ttlMs === undefined ? sql<number | null>`${ttl}` : sql<number>`${now} + ${ttl}`;
+      const dueColumn = due.keep ? {} : { due_at: sql<number | null>`${dueAt}` };
       if (mode === 'version') {
         return this.#db.updateTable(t)
-          .set({ value: v, version: sql`version + 1`, expires_at: expiresAt, updated_at: now })
+          .set({ value: v, version: sql`version + 1`, expires_at: expiresAt, updated_at: now, ...dueColumn })
           .where((eb) => this.#isKey(eb, { kind, provider, subject })).where('version', '=', expected).where((eb) => this.#isLive(eb))
           .returning('version');
       }
       return this.#db.insertInto(t)
-        .values({ kind, provider, subject, value: v, version: 1, expires_at: expiresAt, updated_at: now })
+        .values({ kind, provider, subject, value: v, version: 1, expires_at: expiresAt, updated_at: now, ...dueColumn })
         .onConflict((oc) => {
           const target = oc.columns(['kind', 'provider', 'subject']);
           const excluded = {
             value: sql`excluded.value`, expires_at: sql`excluded.expires_at`, updated_at: sql`excluded.updated_at`,
+            ...(due.keep ? {} : { due_at: sql`excluded.due_at` }),
           };
           if (mode === 'absent') {
             // Only an expired record may be replaced; it starts over at version 1.
@@ -482,13 +501,14 @@ export class SqlCredentialStore implements CredentialStore {
         })
         .returning('version');
     });
-    const { rows } = await query.run(this.#db, [k.kind, k.provider, k.subject, value, ifVersion, ttlMs ?? null]) as QueryResult<{ version: number | string }>;
+    const { rows } = await query.run(this.#db, [k.kind, k.provider, k.subject, value, ifVersion, ttlMs ?? null, due.keep ? null : due.atMs]) as QueryResult<{ version: number | string }>;
     return rows[0] === undefined ? undefined : Number(rows[0].version);
   }
 
   /** MySQL/MariaDB (no `UPDATE … RETURNING`): read the row `FOR UPDATE`, decide, write, in one transaction. */
   async #setInTransaction(k: StoredKey, value: Buffer, mode: WriteMode, ifVersion: number | null,
-    expiresAt: Expression<number> | null): Promise<number | undefined> {
+    expiresAt: Expression<number> | null, due: DueWrite): Promise<number | undefined> {
+    const dueColumn = due.keep ? {} : { due_at: due.atMs };
     const t = this.tables.records;
     return this.#mysqlTransaction(async (trx) => {
       const row = await trx.selectFrom(t)
@@ -502,9 +522,9 @@ export class SqlCredentialStore implements CredentialStore {
       const version = (current ?? 0) + 1;
       if (row === undefined) {
         // A concurrent creator may insert first: ER_DUP_ENTRY, and the transaction is tried again.
-        await trx.insertInto(t).values({ ...k, value, version, expires_at: expiresAt, updated_at: this.#now }).execute();
+        await trx.insertInto(t).values({ ...k, value, version, expires_at: expiresAt, updated_at: this.#now, ...dueColumn }).execute();
       } else {
-        await trx.updateTable(t).set({ value, version, expires_at: expiresAt, updated_at: this.#now })
+        await trx.updateTable(t).set({ value, version, expires_at: expiresAt, updated_at: this.#now, ...dueColumn })
           .where((eb) => this.#isKey(eb, k)).execute();
       }
       return version;

@@ -94,6 +94,16 @@ export function storeMigrations(dialect: SqlDialectName, tables: SqlTableNames):
         await db.schema.createIndex(`${tables.locks}_expires_at`).on(tables.locks).column('expires_at').execute();
       },
     },
+    '0002_due_at': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        // When a credential is due for a proactive refresh (SetOptions.dueAtMs), ms since the epoch;
+        // NULL for records not indexed.
+        await db.schema.alterTable(tables.records).addColumn('due_at', 'bigint').execute();
+        // listDue(): `due_at <= $before ORDER BY due_at LIMIT n` is a range scan of this index,
+        // O(due · log n); NULLs (pending records, credentials without a refresh token) are never in it.
+        await db.schema.createIndex(`${tables.records}_due_at`).on(tables.records).column('due_at').execute();
+      },
+    },
   };
 }
 

@@ -49,10 +49,10 @@ describe('MariaDB schema', () => {
     await store.close();
   });
 
-  it('has the primary keys and the expiry and subject indexes as real indexes', () => {
+  it('has the primary keys and the expiry, due and subject indexes as real indexes', () => {
     expect(indexes).toEqual([
       'schema_locks.PRIMARY', 'schema_locks.schema_locks_expires_at',
-      'schema_records.PRIMARY', 'schema_records.schema_records_expires_at', 'schema_records.schema_records_subject',
+      'schema_records.PRIMARY', 'schema_records.schema_records_due_at', 'schema_records.schema_records_expires_at', 'schema_records.schema_records_subject',
     ]);
   });
 

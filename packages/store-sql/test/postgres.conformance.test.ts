@@ -52,12 +52,12 @@ describe('PostgreSQL schema', () => {
   });
 
   it('applies the migrations once when two migrate() calls race', () => {
-    expect([...first, ...second]).toEqual(['0001_records_and_locks']);
+    expect([...first, ...second]).toEqual(['0001_records_and_locks', '0002_due_at']);
   });
 
-  it('has the primary keys and the expiry and subject indexes as real indexes', () => {
+  it('has the primary keys and the expiry, due and subject indexes as real indexes', () => {
     expect(indexes).toEqual([
-      'schema_locks_expires_at', 'schema_locks_pkey', 'schema_records_expires_at', 'schema_records_pkey', 'schema_records_subject',
+      'schema_locks_expires_at', 'schema_locks_pkey', 'schema_records_due_at', 'schema_records_expires_at', 'schema_records_pkey', 'schema_records_subject',
     ]);
   });
 
