@@ -67,3 +67,21 @@ export async function apiCall(auth: Auth, userId: string) {
   }
   // #endregion failfast
 }
+
+/** A cron job and a worker that refresh ahead of time (docs/lifecycle.md). */
+export async function cron(auth: Auth) {
+  // #region refreshDue
+  // every few minutes, in as many processes as you like: each credential is refreshed once
+  const { due, refreshed, failed } = await auth.refreshDue({ withinSeconds: 300, limit: 500 });
+  for (const f of failed) console.warn(`refresh failed: ${f.provider} ${f.code}`); // codes only, no secrets
+  // #endregion refreshDue
+  return { due, refreshed, failed };
+}
+
+export function worker(auth: Auth) {
+  // #region startRefresher
+  const refresher = auth.startRefresher({ intervalSeconds: 60, withinSeconds: 300, concurrency: 4 });
+  process.once('SIGTERM', () => void refresher.stop()); // waits for a run in progress
+  // #endregion startRefresher
+  return refresher;
+}

@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuthManager } from '@authmanager/core';
 import { followAuthorization, sandbox, startSandboxProvider, type SandboxProvider } from '@authmanager/testing';
-import { apiCall, callback, disconnectRoute, settings, webhooks } from '../snippets/lifecycle.js';
+import { apiCall, callback, cron, disconnectRoute, settings, webhooks, worker } from '../snippets/lifecycle.js';
+import { Credentials } from '@authmanager/core';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 let server: SandboxProvider;
@@ -47,5 +48,18 @@ describe('docs/lifecycle.md snippets', () => {
     expect(await disconnectRoute(auth, 'doc-user')).toMatchObject({ existed: true });
     expect(await settings(auth, 'doc-user')).toEqual([]);
     stop();
+  });
+
+  it('refreshDue and startRefresher refresh what is due ahead of time', async () => {
+    const auth = new AuthManager({ providers: [sandbox({ issuer: server.issuer, redirectUri: REDIRECT })] });
+    const { url } = await auth.sandbox.oauth2.authorize({ subject: 'cron-user', params: { login_hint: 'cron-user' } });
+    const { credentials } = await auth.sandbox.oauth2.exchange({ callbackUrl: await followAuthorization(url, REDIRECT) });
+    await auth.storeCredentials('sandbox', 'cron-user', credentials.with({ expiresAt: new Date(Date.now() + 60_000) }));
+    expect(await cron(auth)).toEqual({ due: 1, refreshed: 1, failed: [] });
+    expect((await auth.loadCredentials('sandbox', 'cron-user'))!.accessToken).not.toBe(credentials.accessToken);
+    await auth.storeCredentials('sandbox', 'cron-user', (await auth.loadCredentials('sandbox', 'cron-user') as Credentials<object>).with({ expiresAt: new Date(Date.now() + 60_000) }));
+    const before = (await auth.loadCredentials('sandbox', 'cron-user'))!.accessToken;
+    await worker(auth).stop();
+    expect((await auth.loadCredentials('sandbox', 'cron-user'))!.accessToken).not.toBe(before);
   });
 });
