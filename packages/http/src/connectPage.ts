@@ -128,7 +128,7 @@ dl.details dd { margin: 0; min-width: 0; }
 .hint code { font-size: .875rem; background: #f3f4f6; border-radius: 4px; padding: 0 4px; color: var(--text); }
 .actions { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 12px; }
 .actions form { margin: 0; }
-.button, button { display: inline-block; font: inherit; font-size: .9375rem; font-weight: 600; line-height: 1.4; padding: 7px 14px; min-height: 40px; border-radius: 6px; border: 1px solid var(--border); background: #fff; color: var(--text); cursor: pointer; text-decoration: none; }
+.button, button { display: inline-flex; align-items: center; font: inherit; font-size: .9375rem; font-weight: 600; line-height: 1.4; padding: 7px 14px; min-height: 40px; border-radius: 6px; border: 1px solid var(--border); background: #fff; color: var(--text); cursor: pointer; text-decoration: none; }
 .button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
 .button.danger { color: var(--bad); border-color: #fca5a5; }
 a:focus-visible, button:focus-visible, input:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
