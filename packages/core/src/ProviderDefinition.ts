@@ -238,3 +238,6 @@ export type AnyProviderDefinition = ProviderDefinition<string, any, any>;
 /** The extras type of a definition. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ExtrasOf<D> = D extends ProviderDefinition<string, any, infer X> ? X : Record<string, unknown>;
+
+/** The resolved app credentials of any provider (what a runtime holds for hooks to read). */
+export type AnyAppCredentials = AppCredentialsOf<AnyProviderDefinition['appCredentials']>;

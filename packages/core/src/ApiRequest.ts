@@ -1,0 +1,68 @@
+import { AuthManagerError } from './AuthManagerError.js';
+import type { Credentials } from './Credentials.js';
+import { ErrorCode } from './ErrorCode.js';
+import { matchesOriginPattern } from './OriginPattern.js';
+import type { ProviderRuntime } from './ProviderRuntime.js';
+
+/** Each runtime's `allowedOrigins`, normalized by the URL parser once. */
+const ALLOWED = new WeakMap<ProviderRuntime, ReadonlySet<string>>();
+
+/**
+ * The absolute URL an API call goes to. `path` is resolved against the binding's base URL by the
+ * WHATWG URL parser first (which turns `\\` into `/`, drops tabs and newlines, strips leading
+ * spaces and C0 controls, lower-cases and punycodes hosts, drops default ports), and only then
+ * checked: the token goes only to the base URL's origin or one of the binding's `allowedOrigins`,
+ * never to a URL with userinfo. A path starting with one `/` is relative to the base URL's path
+ * (`/users` on `https://api.notion.com/v1` is `https://api.notion.com/v1/users`).
+ * @throws AuthManagerError `CONFIGURATION` when the URL is not parseable or leaves the allowed
+ *   origins, or when a base URL derived from the credentials is outside the binding's `baseUrlOrigins`
+ *   | `UNSUPPORTED_FLOW` when the provider has no API binding
+ */
+export function resolveApiUrl(rt: ProviderRuntime, path: string, credentials: Credentials<object>): URL {
+  const binding = rt.definition.api;
+  if (!binding) throw new AuthManagerError(ErrorCode.UNSUPPORTED_FLOW, `Provider "${rt.id}" has no API binding`, { provider: rt.id });
+  const base = typeof binding.baseUrl === 'function' ? binding.baseUrl({ app: rt.app, credentials }) : binding.baseUrl;
+  let baseUrl: URL;
+  try { baseUrl = new URL(base.endsWith('/') ? base : `${base}/`); } catch {
+    throw new AuthManagerError(ErrorCode.CONFIGURATION, `${rt.id}: the API base URL is not a URL`, { provider: rt.id });
+  }
+  const declared = typeof binding.baseUrlOrigins === 'function' ? binding.baseUrlOrigins({ app: rt.app }) : binding.baseUrlOrigins;
+  if (declared !== undefined && !matchesOriginPattern(baseUrl, declared)) {
+    throw new AuthManagerError(ErrorCode.CONFIGURATION, `${rt.id}: refusing to send the access token to ${baseUrl.origin}, which is not among the provider's declared API hosts`, { provider: rt.id });
+  }
+  // One leading "/" means "below the base path"; "//" or "/\\" is a network-path reference that the
+  // parser resolves to another host, and the origin check below refuses it.
+  const relative = /^\/(?![/\\])/.test(path) ? path.slice(1) : path;
+  let url: URL;
+  try { url = new URL(relative, baseUrl); } catch {
+    throw new AuthManagerError(ErrorCode.CONFIGURATION, `${rt.id}: the API path is not a valid URL reference`, { provider: rt.id });
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new AuthManagerError(ErrorCode.CONFIGURATION, `${rt.id}: refusing to send the access token to a URL with userinfo`, { provider: rt.id });
+  }
+  if (url.origin !== baseUrl.origin && !allowedOrigins(rt).has(url.origin)) {
+    const shown = url.origin === 'null' ? `a ${url.protocol} URL` : url.origin;
+    throw new AuthManagerError(ErrorCode.CONFIGURATION, `${rt.id}: refusing to send the access token to ${shown}, outside the provider's API (${baseUrl.origin})`, { provider: rt.id });
+  }
+  return url;
+}
+
+/** The binding's `allowedOrigins`, each normalized by the URL parser (computed once). */
+function allowedOrigins(rt: ProviderRuntime): ReadonlySet<string> {
+  const known = ALLOWED.get(rt);
+  if (known) return known;
+  const binding = rt.definition.api;
+  const extra = typeof binding?.allowedOrigins === 'function' ? binding.allowedOrigins({ app: rt.app }) : (binding?.allowedOrigins ?? []);
+  const origins = new Set<string>();
+  for (const o of extra) {
+    try { const origin = new URL(o).origin; if (origin !== 'null') origins.add(origin); } catch { /* not a URL: allows nothing */ }
+  }
+  ALLOWED.set(rt, origins);
+  return origins;
+}
+
+/** The binding's extra headers for an API call. */
+export function apiRequestHeaders(rt: ProviderRuntime, credentials: Credentials<object>): Readonly<Record<string, string>> {
+  const h = rt.definition.api?.headers;
+  return typeof h === 'function' ? h({ app: rt.app, credentials }) : (h ?? {});
+}
