@@ -1,33 +1,5 @@
 import type { ProviderRegistration } from '@authmanager/core';
 
-/**
- * What "Call API" requests: a path that `session.fetch` resolves against the provider's API base
- * URL (`'/users/me'` on `https://api.notion.com/v1`), or `{ originPath }`, a path on the origin of
- * that base URL for endpoints outside it (Salesforce's userinfo is not under its versioned
- * `/services/data/vNN.N` base).
- */
-export type ProbeEndpoint = string | { readonly originPath: string };
-
-/**
- * The probe of each provider: a cheap "who am I" call that the provider's default scopes allow.
- * @see https://developers.notion.com/reference/get-self
- * @see https://docs.github.com/en/rest/users/users#get-the-authenticated-user
- * @see https://developers.google.com/identity/openid-connect/openid-connect#obtaininguserprofileinformation
- * @see https://help.salesforce.com/s/articleView?id=sf.remoteaccess_using_userinfo_endpoint.htm
- */
-export const PROBE_ENDPOINTS: Readonly<Record<string, ProbeEndpoint>> = {
-  sandbox: '/api/me',
-  notion: '/users/me',
-  github: '/user',
-  google: '/oauth2/v3/userinfo',
-  salesforce: { originPath: '/services/oauth2/userinfo' },
-};
-
-/** The probe as the page shows it, e.g. `/users/me`. */
-export function probeLabel(probe: ProbeEndpoint): string {
-  return typeof probe === 'string' ? probe : probe.originPath;
-}
-
 /** A provider package the demo registers when it is installed and built. */
 export interface OptionalProvider {
   readonly packageName: string;

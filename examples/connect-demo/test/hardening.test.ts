@@ -56,7 +56,7 @@ describe('connect demo forms: every field validated (regression: non-string fiel
     const answer = answers[name]!;
     expect(answer.status).toBe(400);
     expect(answer.contentType).toMatch(/^text\/html/);
-    expect(answer.html).toContain('Back to the demo');
+    expect(answer.html).toContain('Go back');
     expect(answer.html).not.toMatch(INTERNALS);
   });
 
@@ -70,7 +70,7 @@ describe('connect demo forms: every field validated (regression: non-string fiel
   it('answers a body of a media type it does not read (XML) with 415 and a readable page', async () => {
     const answer = await client.postRaw('/subject', 'application/xml', '<csrf/>');
     expect(answer.status).toBe(415);
-    expect(answer.html).toContain('The demo reads URL-encoded forms');
+    expect(answer.html).toContain('of a kind the demo does not read');
     expect(answer.html).not.toMatch(INTERNALS);
   });
 
@@ -84,12 +84,12 @@ describe('connect demo forms: every field validated (regression: non-string fiel
 
   it('switches the subject with a well-formed JSON body too', async () => {
     const answer = await client.postRaw('/subject', 'application/json', JSON.stringify({ csrf: client.csrf, subject: 'json-user' }));
-    expect(answer).toMatchObject({ status: 303, location: '/' });
+    expect(answer).toMatchObject({ status: 303, location: '/connect' });
     expect(client.cookie('demo_subject')).toBe('json-user');
   });
 });
 
-describe('connect demo CSRF token bound to the session (regression: double-submit only, so another app on the host could plant a pair)', () => {
+describe('connect demo CSRF token bound to the subject (regression: double-submit only, so another app on the host could plant a pair)', () => {
   let demo: DemoHarness;
 
   beforeAll(async () => {
@@ -113,41 +113,39 @@ describe('connect demo CSRF token bound to the session (regression: double-submi
     expect(subjectCookie).toBeUndefined();
   });
 
-  it('refuses a planted session with a token made under another secret with 403', async () => {
-    const session = randomBytes(32).toString('base64url');
-    const forged = createHmac('sha256', randomBytes(32)).update(`connect-demo csrf:${session}`).digest('base64url');
-    const { res } = await planted({ demo_session: session }, forged);
+  it('refuses a token in the right format made under another secret with 403', async () => {
+    const issued = Math.floor(Date.now() / 1000).toString(36);
+    const forged = `v1.${issued}.${createHmac('sha256', randomBytes(32)).update(`authmanager-http csrf v1\0demo-user\0${issued}`).digest('base64url')}`;
+    const { res } = await planted({}, forged);
     expect(res.status).toBe(403);
   });
 
-  it('refuses one session\'s token with another session\'s cookie', async () => {
+  it('refuses one subject\'s token with another subject\'s cookie', async () => {
     const alice = new DemoClient(demo.origin);
     await alice.home();
-    const bob = new DemoClient(demo.origin);
-    await bob.home();
-    const { res } = await planted({ demo_session: bob.cookie('demo_session')! }, alice.csrf);
+    const { res } = await planted({ demo_subject: 'bob' }, alice.csrf);
     expect(res.status).toBe(403);
   });
 
-  it('refuses a valid pair posted from another origin (another port of the same host)', async () => {
+  it('refuses a valid token posted from another origin (another port of the same host)', async () => {
     const client = new DemoClient(demo.origin);
     await client.home();
-    const { res } = await planted({ demo_session: client.cookie('demo_session')! }, client.csrf, { origin: 'http://127.0.0.1:1', 'sec-fetch-site': 'same-site' });
+    const { res } = await planted({}, client.csrf, { origin: 'http://127.0.0.1:1', 'sec-fetch-site': 'same-site' });
     expect(res.status).toBe(403);
   });
 
-  it('refuses a valid pair from another origin when the browser sends only Origin (no Sec-Fetch-Site)', async () => {
+  it('refuses a valid token from another origin when the browser sends only Origin (no Sec-Fetch-Site)', async () => {
     const client = new DemoClient(demo.origin);
     await client.home();
-    const { res } = await planted({ demo_session: client.cookie('demo_session')! }, client.csrf, { origin: 'http://127.0.0.1:1' });
+    const { res } = await planted({}, client.csrf, { origin: 'http://127.0.0.1:1' });
     expect(res.status).toBe(403);
   });
 
-  it('accepts its own session\'s token from its own origin', async () => {
+  it('accepts its own subject\'s token from its own origin', async () => {
     const client = new DemoClient(demo.origin);
     await client.home();
-    const { res } = await planted({ demo_session: client.cookie('demo_session')! }, client.csrf, { origin: demo.origin, 'sec-fetch-site': 'same-origin' });
-    expect(res).toMatchObject({ status: 303, location: '/' });
+    const { res } = await planted({}, client.csrf, { origin: demo.origin, 'sec-fetch-site': 'same-origin' });
+    expect(res).toMatchObject({ status: 303, location: '/connect' });
   });
 });
 
@@ -172,11 +170,10 @@ describe('connect demo DEMO_SECRET', () => {
     await first.app.close();
     const second = await start();
     const again = new DemoClient(second.origin);
-    again.plantCookie('demo_session', client.cookie('demo_session')!);
     const res = await again.post('/subject', { csrf: client.csrf, subject: 'after-restart' });
     await second.app.close();
     await server.close();
-    expect(res).toMatchObject({ status: 303, location: '/' });
+    expect(res).toMatchObject({ status: 303, location: '/connect' });
   });
 });
 
@@ -190,10 +187,10 @@ describe('connect demo log (regression: error_description reached the log; a den
   let tokens: string[];
 
   /** A callback with a valid state and the given error, as a provider would send it. */
-  async function callbackWithError(error: string): Promise<void> {
-    const connect = await client.post('/connect/sandbox');
+  async function callbackWithError(error: string) {
+    const connect = await client.get('/connect/sandbox/connect');
     const state = new URL(connect.location!).searchParams.get('state')!;
-    await client.get(`/callback/sandbox?${new URLSearchParams({ error, error_description: description, state, iss: demo.sandbox.issuer })}`);
+    return client.get(`/connect/sandbox/callback?${new URLSearchParams({ error, error_description: description, state, iss: demo.sandbox.issuer })}`);
   }
 
   beforeAll(async () => {
@@ -207,14 +204,12 @@ describe('connect demo log (regression: error_description reached the log; a den
     await callbackWithError('temporarily_unavailable');
     failedLog = log.entries().filter((e) => e.msg === 'action failed');
 
-    // A whole connection at level info: connect, call, refresh, disconnect.
+    // A whole connection at level info: connect, disconnect.
     await client.get((await authorizeAtSandbox(client, demo)).href);
     const connected = await demo.auth.loadCredentials('sandbox', 'demo-user');
-    await client.post('/call/sandbox');
-    await client.post('/refresh/sandbox');
-    const refreshed = await demo.auth.loadCredentials('sandbox', 'demo-user');
-    await client.post('/disconnect/sandbox');
-    tokens = [connected?.accessToken, connected?.refreshToken, refreshed?.accessToken, refreshed?.refreshToken].filter((t): t is string => typeof t === 'string');
+    await client.home();
+    await client.post('/connect/sandbox/disconnect');
+    tokens = [connected?.accessToken, connected?.refreshToken].filter((t): t is string => typeof t === 'string');
   });
   afterAll(() => demo.close());
 
@@ -231,14 +226,13 @@ describe('connect demo log (regression: error_description reached the log; a den
   });
 
   it('never logs a token or an authorization code', () => {
-    expect(tokens).toHaveLength(4);
+    expect(tokens).toHaveLength(2);
     for (const token of tokens) expect(log.text()).not.toContain(token);
     expect(log.text()).not.toMatch(/[?&](code|state)=/);
   });
 
   it('still shows the denial on the page, without the description', async () => {
-    await callbackWithError('access_denied');
-    const page = await client.home();
+    const page = await client.follow(await callbackWithError('access_denied'));
     expect(flashText(page)).toBe('You declined access at Sandbox (access_denied). Nothing was connected.');
     expect(page).not.toContain('4f1d');
   });

@@ -24,8 +24,6 @@ export interface StartDemoOptions {
   readonly now?: () => number;
   /** Credential store, and how the page names it. @default a memory store, "Memory (test)" */
   readonly store?: { readonly store: CredentialStore; readonly label: string };
-  /** "Call API" endpoints. @default PROBE_ENDPOINTS */
-  readonly probes?: DemoAppOptions['probes'];
   /** Log level and destination of the demo. @default silent */
   readonly log?: { readonly level: string; readonly stream: NonNullable<DemoAppOptions['logStream']> };
 }
@@ -44,7 +42,7 @@ export async function startDemo(options: StartDemoOptions): Promise<DemoHarness>
     providers, env: envFrom(options.env ?? {}), ...(options.store ? { store: options.store.store } : {}), ...(options.now ? { now: options.now } : {}),
   });
   const app = createDemoApp({
-    auth, storeLabel: options.store?.label ?? 'Memory (test)', ...(options.probes ? { probes: options.probes } : {}),
+    auth, storeLabel: options.store?.label ?? 'Memory (test)',
     ...(options.log ? { logLevel: options.log.level, logStream: options.log.stream } : {}),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -117,11 +115,17 @@ export class DemoClient {
     return this.#send(path, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body });
   }
 
-  /** GET / after a redirect home: the page with its one-shot message. */
+  /** The connect page (where every action redirects back to), with its message. */
   async home(): Promise<string> {
-    const res = await this.get('/');
-    if (res.status !== 200) throw new Error(`GET / answered ${res.status}`);
+    const res = await this.get('/connect');
+    if (res.status !== 200) throw new Error(`GET /connect answered ${res.status}`);
     return res.html;
+  }
+
+  /** The page a redirect points to (the connect page with the outcome in its query). */
+  async follow(res: DemoResponse): Promise<string> {
+    if (res.location === null) throw new Error(`HTTP ${res.status} is not a redirect`);
+    return (await this.get(res.location)).html;
   }
 
   async #send(pathOrUrl: string, init: RequestInit): Promise<DemoResponse> {
@@ -145,20 +149,20 @@ export class DemoClient {
 }
 
 /**
- * Connect → authorization at the headless sandbox → the callback URL the sandbox redirects to
- * (not requested yet). The client must have loaded `/` once (for the CSRF cookie).
+ * Connect (the page's link) → authorization at the headless sandbox → the callback URL the
+ * sandbox redirects to (not requested yet).
  */
 export async function authorizeAtSandbox(client: DemoClient, demo: DemoHarness, provider = 'sandbox'): Promise<URL> {
-  const connect = await client.post(`/connect/${provider}`);
+  const connect = await client.get(`/connect/${provider}/connect?returnTo=%2Fconnect`);
   if (connect.status !== 303 || connect.location === null || !connect.location.startsWith(demo.sandbox.issuer)) {
-    throw new Error(`POST /connect/${provider} did not redirect to the sandbox: HTTP ${connect.status}, Location ${String(connect.location)}`);
+    throw new Error(`GET /connect/${provider}/connect did not redirect to the sandbox: HTTP ${connect.status}, Location ${String(connect.location)}`);
   }
   return followAuthorization(connect.location, `${demo.origin}${callbackPath(provider)}`);
 }
 
-/** Text of the one-shot message on a page, tags stripped and entities of the five escapes decoded. */
+/** Text of the page's message (from the outcome in its query), tags stripped and entities of the five escapes decoded. */
 export function flashText(html: string): string | undefined {
-  const match = /<div class="flash [a-z]+" id="flash"[^>]*>([\s\S]*?)<\/div>\s*<section>/.exec(html);
+  const match = /<div class="message [a-z]+" id="message"[^>]*>([\s\S]*?)<\/div>/.exec(html);
   if (!match?.[1]) return undefined;
   return match[1].replace(/<[^>]+>/g, ' ').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
     .replace(/\s+/g, ' ').trim();
