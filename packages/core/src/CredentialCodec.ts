@@ -1,8 +1,8 @@
 import { AuthManagerError } from './AuthManagerError.js';
-import { Credentials, isValidAccessToken, isValidTokenType } from './Credentials.js';
+import { Credentials, isValidAccessToken, isValidTokenType, type CredentialsInit } from './Credentials.js';
 import { isConnectionStatus, type ConnectionState } from './ConnectionState.js';
 import { ErrorCode } from './ErrorCode.js';
-import { isJsonObject, jsonShapeProblem } from './JsonShape.js';
+import { MAX_JSON_DEPTH, isJsonObject, jsonShapeProblem } from './JsonShape.js';
 
 /**
  * Turns credentials into the string a store keeps, and back. Versioned so the format can change
@@ -67,7 +67,9 @@ export const jsonCredentialCodec: CredentialCodec = {
       const v = isJsonObject(o) && (typeof o.v === 'number' || typeof o.v === 'string') ? JSON.stringify(o.v).slice(0, 20) : 'none';
       throw invalid(`have unknown format version ${v}`);
     }
-    const shape = jsonShapeProblem(o);
+    // The typed fields are checked one by one below; only the free-form extras and raw fields can
+    // nest (the record itself is the first level).
+    const shape = (o.x === undefined ? undefined : jsonShapeProblem(o.x, MAX_JSON_DEPTH - 1)) ?? (o.raw === undefined ? undefined : jsonShapeProblem(o.raw, MAX_JSON_DEPTH - 1));
     if (shape) throw invalid(shape);
     if (!isValidAccessToken(o.at) || !isValidTokenType(o.tt) ||
         (o.rt !== undefined && (typeof o.rt !== 'string' || o.rt === '')) || (o.id !== undefined && typeof o.id !== 'string') ||
@@ -81,19 +83,21 @@ export const jsonCredentialCodec: CredentialCodec = {
       throw invalid('have a date out of range');
     }
     const connection = o.cs === undefined ? undefined : decodeState(o.cs);
-    return new Credentials({
+    const init: CredentialsInit<Record<string, unknown>> = {
       accessToken: o.at,
       tokenType: o.tt,
-      ...(o.rt !== undefined ? { refreshToken: o.rt as string } : {}),
-      ...(o.sc !== undefined ? { scopes: o.sc as string[] } : {}),
-      ...(o.exp !== undefined ? { expiresAt: new Date(o.exp as number) } : {}),
-      ...(o.id !== undefined ? { idToken: o.id as string } : {}),
       obtainedAt: new Date(typeof o.iat === 'number' ? o.iat : 0),
-      extras: (o.x ?? {}) as Record<string, unknown>,
-      raw: (o.raw ?? {}) as Record<string, unknown>,
-      ...(o.rx !== undefined ? { refreshTokenExpiresAt: new Date(o.rx as number) } : {}),
-      ...(connection !== undefined ? { connection } : {}),
-    });
+      // Parsed here and owned by nobody else: frozen in place rather than copied.
+      extras: Object.freeze((o.x ?? {}) as Record<string, unknown>),
+      raw: Object.freeze((o.raw ?? {}) as Record<string, unknown>),
+    };
+    if (o.rt !== undefined) init.refreshToken = o.rt as string;
+    if (o.sc !== undefined) init.scopes = Object.freeze(o.sc as string[]);
+    if (o.exp !== undefined) init.expiresAt = new Date(o.exp as number);
+    if (o.id !== undefined) init.idToken = o.id as string;
+    if (o.rx !== undefined) init.refreshTokenExpiresAt = new Date(o.rx as number);
+    if (connection !== undefined) init.connection = connection;
+    return new Credentials(init);
   },
 };
 

@@ -150,15 +150,17 @@ export class Credentials<X extends object = Record<string, unknown>> {
     this.#refreshToken = init.refreshToken;
     this.#idToken = init.idToken;
     this.tokenType = init.tokenType ?? 'Bearer';
-    this.scopes = init.scopes ? Object.freeze([...init.scopes]) : undefined;
+    // Frozen inputs (from a codec, or another Credentials) are shared as they are: same shallow
+    // immutability as a frozen copy, without the copy.
+    this.scopes = init.scopes ? (Object.isFrozen(init.scopes) ? init.scopes : Object.freeze([...init.scopes])) : undefined;
     this.expiresAt = init.expiresAt;
     this.expiresAtMs = init.expiresAt?.getTime();
     this.obtainedAt = init.obtainedAt ?? new Date();
     this.#lifetimeMs = this.expiresAtMs === undefined ? 0 : this.expiresAtMs - this.obtainedAt.getTime();
     this.refreshTokenExpiresAt = init.refreshTokenExpiresAt;
     this.connection = init.connection === undefined ? undefined : Object.freeze({ ...init.connection });
-    this.extras = Object.freeze({ ...(init.extras ?? ({} as X)) });
-    this.raw = Object.freeze({ ...(init.raw ?? {}) });
+    this.extras = init.extras !== undefined && Object.isFrozen(init.extras) ? init.extras : Object.freeze({ ...(init.extras ?? ({} as X)) });
+    this.raw = init.raw !== undefined && Object.isFrozen(init.raw) ? init.raw : Object.freeze({ ...(init.raw ?? {}) });
   }
 
   /** RFC 6749 §1.4 access token. A secret: never log it. */

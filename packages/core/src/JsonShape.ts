@@ -11,23 +11,35 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * What is wrong with `value`'s shape, or `undefined` when nothing is: nesting deeper than
- * `maxDepth`, or a forbidden key at any depth. Iterative, so hostile input cannot overflow the stack.
+ * `maxDepth`, or a forbidden key at any depth. The recursion stops at `maxDepth`, so hostile input
+ * cannot overflow the stack.
  * @param value - parsed JSON
  * @param maxDepth - levels of nesting allowed. @default MAX_JSON_DEPTH
  */
 export function jsonShapeProblem(value: unknown, maxDepth: number = MAX_JSON_DEPTH): string | undefined {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth >= maxDepth) return `nests deeper than ${maxDepth} levels`;
-    if (Array.isArray(v)) {
-      for (const item of v) stack.push([item, depth + 1]);
-      continue;
+  return problemAt(value, 0, maxDepth);
+}
+
+function problemAt(v: unknown, depth: number, maxDepth: number): string | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  if (depth >= maxDepth) return `nests deeper than ${maxDepth} levels`;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const item: unknown = v[i];
+      if (typeof item === 'object' && item !== null) {
+        const p = problemAt(item, depth + 1, maxDepth);
+        if (p !== undefined) return p;
+      }
     }
-    for (const key of Object.keys(v)) {
-      if (FORBIDDEN_KEYS.has(key)) return `has a forbidden key "${key}"`;
-      stack.push([(v as Record<string, unknown>)[key], depth + 1]);
+    return undefined;
+  }
+  for (const key in v) {
+    if (!Object.hasOwn(v, key)) continue;
+    if (FORBIDDEN_KEYS.has(key)) return `has a forbidden key "${key}"`;
+    const item = (v as Record<string, unknown>)[key];
+    if (typeof item === 'object' && item !== null) {
+      const p = problemAt(item, depth + 1, maxDepth);
+      if (p !== undefined) return p;
     }
   }
   return undefined;
