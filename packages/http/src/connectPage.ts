@@ -225,7 +225,7 @@ export function renderConnectPage(view: ConnectPageView): RenderedPage {
 <header class="app-header"><div class="bar"><h1>${escapeHtml(title)}</h1>${header}</div></header>
 <main id="main">
 ${renderMessage(view.message)}
-<p class="lead">Signed in as <strong id="subject">${escapeHtml(view.subject)}</strong>.${view.options.description ? ` ${escapeHtml(view.options.description)}` : ''}</p>
+<p class="lead">Signed in as <strong id="current-subject">${escapeHtml(view.subject)}</strong>.${view.options.description ? ` ${escapeHtml(view.options.description)}` : ''}</p>
 ${items ? `<ul class="providers" id="providers" aria-label="Providers">${items}</ul>` : '<p class="empty">No providers are registered.</p>'}
 </main>
 </body>
