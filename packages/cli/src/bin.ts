@@ -1,6 +1,17 @@
 #!/usr/bin/env node
 import { main } from './program.js';
 
+// `node:sqlite` (the local store) is still flagged experimental on some Node versions and prints
+// an ExperimentalWarning on first use; a CLI whose stderr people and scripts read must not show
+// it. Every other warning is printed as usual.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const text = typeof warning === 'string' ? warning : warning.message;
+  const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type ?? (warning as Error).name;
+  if (type === 'ExperimentalWarning' && /SQLite/.test(text)) return;
+  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+
 const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
 // Exit now even if a driver keeps a socket open; stdout and stderr are flushed first.
 process.stdout.write('', () => { process.stderr.write('', () => process.exit(code)); });

@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AuthManager, type AuthManagerOptions, type CredentialStore, type ProviderRegistration } from '@authmanager/core';
-import { sandbox } from '@authmanager/testing';
 import { CliError, ExitCode } from './ExitCode.js';
 import { openLocalStore } from './localStore.js';
 import { localPaths } from './paths.js';
+import { loadSandbox, withoutRuntimeNotice } from './quiet.js';
 
 /** Config file names looked for, in this order, in the working directory and each parent. */
 export const CONFIG_FILE_NAMES = ['authmanager.config.ts', 'authmanager.config.mts', 'authmanager.config.mjs', 'authmanager.config.js', 'authmanager.config.cjs'] as const;
@@ -68,9 +68,9 @@ export async function importConfigFile(path: string): Promise<Record<string, unk
     if (['.ts', '.mts', '.cts'].includes(extname(path))) {
       const { createJiti } = await import('jiti');
       const jiti = createJiti(pathToFileURL(path).href, { moduleCache: false, fsCache: false });
-      return await jiti.import(path) as Record<string, unknown>;
+      return await withoutRuntimeNotice(() => jiti.import(path)) as Record<string, unknown>;
     }
-    return await import(pathToFileURL(path).href) as Record<string, unknown>;
+    return await withoutRuntimeNotice(() => import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (err) {
     const first = String((err as Error)?.message ?? err).split('\n')[0];
     throw new CliError(ExitCode.CONFIGURATION, 'CONFIG_LOAD_FAILED', `${path} failed to load: ${first}`, 'fix the error in the config file, or run `authmanager doctor`', { cause: err });
@@ -123,6 +123,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   const path = findConfigFile(options.cwd, options.configPath);
   if (path === undefined) {
     const store = await openLocalStore(options.configDir);
+    const { sandbox } = await loadSandbox();
     const issuer = options.sandboxIssuer ?? rememberedSandboxIssuer(options.configDir, options.env);
     const auth = new AuthManager({ providers: [sandbox(issuer ? { issuer } : {})], store }) as unknown as AuthManager;
     return { auth, path: undefined, localStore: true, zeroConfig: true };

@@ -1,6 +1,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { AuthManagerError, type OAuth2Flow } from '@authmanager/core';
-import { startSandboxProvider, type SandboxProvider } from '@authmanager/testing';
+import type { SandboxProvider } from '@authmanager/testing';
+import { loadSandbox } from '../quiet.js';
 import { findConfigFile } from '../config.js';
 import type { CommandContext } from '../Context.js';
 import { connectWithDeviceCode } from '../device.js';
@@ -69,7 +70,7 @@ export async function connect(ctx: CommandContext, provider: string, options: Co
     // First try, no configuration: the sandbox runs inside this command.
     const firstTry = provider === 'sandbox' && !options.device && !io.env.SANDBOX_ISSUER && findConfigFile(io.cwd, ctx.options.config) === undefined;
     if (firstTry) {
-      embedded = await startSandboxProvider({ interactive: true });
+      embedded = await (await loadSandbox()).startSandboxProvider({ interactive: true });
       mkdirSync(ctx.configDir, { recursive: true, mode: 0o700 });
       writeFileSync(localPaths(ctx.configDir).sandbox, `${JSON.stringify({ issuer: embedded.issuer })}\n`, { mode: 0o600 });
       out.info(out.errColor.dim(`Started the built-in sandbox authorization server at ${embedded.issuer} (sign in with any username).`));

@@ -1,4 +1,4 @@
-import { startSandboxProvider } from '@authmanager/testing';
+import { loadSandbox } from '../quiet.js';
 import type { CommandContext } from '../Context.js';
 import { DEFAULT_CALLBACK_PORT } from '../loopback.js';
 
@@ -8,7 +8,7 @@ import { DEFAULT_CALLBACK_PORT } from '../loopback.js';
  */
 export async function sandboxServer(ctx: CommandContext, options: { port: number; redirectUri?: string[] }): Promise<void> {
   const redirectUris = [`http://127.0.0.1:${DEFAULT_CALLBACK_PORT}/callback`, ...(options.redirectUri ?? [])];
-  const server = await startSandboxProvider({ port: options.port, redirectUris, interactive: true });
+  const server = await (await loadSandbox()).startSandboxProvider({ port: options.port, redirectUris, interactive: true });
   ctx.out.result({ issuer: server.issuer, redirectUris, clientId: server.clientId }, () => [
     `Sandbox authorization server at ${server.issuer} (redirect URIs: ${redirectUris.join(', ')}).`,
     `In another terminal: export SANDBOX_ISSUER=${server.issuer}; authmanager connect sandbox`,
