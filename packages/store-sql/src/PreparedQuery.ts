@@ -22,8 +22,13 @@ export class PreparedQuery<Row> {
     this.#positions = this.#compiled.parameters.map((parameter) => placeholders.indexOf(parameter as object));
   }
 
-  /** Run with `values` (in the order of the placeholders given to `build`). */
-  run(db: Kysely<unknown>, values: readonly unknown[]): Promise<QueryResult<Row>> {
+  /** The compiled SQL text (the dialect's placeholders in place of the values). */
+  get sql(): string {
+    return this.#compiled.sql;
+  }
+
+  /** The compiled parameter list for `values` (in the order of the placeholders given to `build`). */
+  parameters(values: readonly unknown[]): unknown[] {
     const positions = this.#positions;
     const constants = this.#compiled.parameters;
     const parameters = new Array<unknown>(positions.length);
@@ -31,6 +36,11 @@ export class PreparedQuery<Row> {
       const position = positions[i] as number;
       parameters[i] = position < 0 ? constants[i] : values[position];
     }
-    return db.executeQuery({ ...this.#compiled, parameters });
+    return parameters;
+  }
+
+  /** Run with `values` (in the order of the placeholders given to `build`). */
+  run(db: Kysely<unknown>, values: readonly unknown[]): Promise<QueryResult<Row>> {
+    return db.executeQuery({ ...this.#compiled, parameters: this.parameters(values) });
   }
 }

@@ -165,6 +165,8 @@ export class SqlCredentialStore implements CredentialStore {
   readonly #lockRetryDelayMs: number;
   readonly #purgeTimer: NodeJS.Timeout | undefined;
   readonly #queries = new Map<string, PreparedQuery<unknown>>();
+  /** The driver handles behind Kysely, once it has opened them (see {@link DriverHandles}). */
+  readonly #drivers: DriverHandles = {};
   #purging = false;
   #closed = false;
 
@@ -183,7 +185,7 @@ export class SqlCredentialStore implements CredentialStore {
     this.#lockRetryDelayMs = Math.max(1, options.lockRetryDelayMs ?? 25);
     const poolSize = options.poolSize ?? 10;
     if (!Number.isInteger(poolSize) || poolSize < 1) throw new RangeError('poolSize must be a positive integer');
-    const { dialect, kyselyDialect, owned } = openDatabase(options.database, poolSize, this.#commandTimeoutMs);
+    const { dialect, kyselyDialect, owned } = openDatabase(options.database, poolSize, this.#commandTimeoutMs, this.#drivers);
     this.dialect = dialect;
     this.#owned = owned;
     this.#db = new Kysely({ dialect: kyselyDialect });
@@ -230,7 +232,24 @@ export class SqlCredentialStore implements CredentialStore {
       .select(['value', 'version'])
       .where((eb) => this.#isKey(eb, { kind, provider, subject }))
       .where((eb) => this.#isLive(eb)));
-    const { rows } = await this.#call('get', key, () => query.run(this.#db, [k.kind, k.provider, k.subject]) as Promise<QueryResult<RecordRow>>);
+    const values = [k.kind, k.provider, k.subject];
+    // The read every session makes: straight to the driver once Kysely has opened it (Kysely's
+    // execution path cost more CPU than the point lookup itself on a busy process; the SQL is
+    // Kysely's, compiled once). SQLite is synchronous: no deadline timer can interrupt it anyway.
+    const sqlite = this.#drivers.sqlite;
+    if (sqlite !== undefined) {
+      let row: RecordRow | undefined;
+      try {
+        row = sqlite.prepare(query.sql).all(query.parameters(values))[0] as RecordRow | undefined;
+      } catch (err) {
+        throw unavailable('get', key, err);
+      }
+      return row === undefined ? undefined : toRecord(row);
+    }
+    const pool = this.#drivers.pg;
+    const { rows } = await this.#call('get', key, () => (pool !== undefined
+      ? pool.query(query.sql, query.parameters(values)) as Promise<QueryResult<RecordRow>>
+      : query.run(this.#db, values) as Promise<QueryResult<RecordRow>>));
     return rows[0] === undefined ? undefined : toRecord(rows[0]);
   }
 
@@ -624,13 +643,27 @@ export class SqlCredentialStore implements CredentialStore {
  * How the options' `database` becomes a Kysely dialect. Drivers are imported when the first query
  * runs (Kysely calls the pool factories then), so a SQLite user needs neither `pg` nor `mysql2`.
  */
-function openDatabase(database: SqlDatabase, poolSize: number, commandTimeoutMs: number): { dialect: SqlDialectName; kyselyDialect: Dialect; owned: boolean } {
+/**
+ * The driver objects behind Kysely, filled in when they are opened, for the hot read: a `pg` pool
+ * (`query(text, values)`) and the `node:sqlite` adapter.
+ */
+interface DriverHandles {
+  pg?: { query(text: string, values: unknown[]): Promise<unknown> };
+  sqlite?: NodeSqliteDatabase;
+}
+
+function openDatabase(database: SqlDatabase, poolSize: number, commandTimeoutMs: number, drivers: DriverHandles): { dialect: SqlDialectName; kyselyDialect: Dialect; owned: boolean } {
   const connectTimeoutMs = commandTimeoutMs === 0 ? 10_000 : commandTimeoutMs;
   if (typeof database !== 'string') {
-    if ('postgres' in database) return { dialect: 'postgres', kyselyDialect: new PostgresDialect({ pool: guardedPgPool(database.postgres) }), owned: false };
+    if ('postgres' in database) {
+      drivers.pg = database.postgres as unknown as DriverHandles['pg'];
+      return { dialect: 'postgres', kyselyDialect: new PostgresDialect({ pool: guardedPgPool(database.postgres) }), owned: false };
+    }
     if ('mysql' in database) return { dialect: 'mysql', kyselyDialect: new MysqlDialect({ pool: database.mysql }), owned: false };
     if ('sqlite' in database) {
-      return { dialect: 'sqlite', kyselyDialect: new SqliteDialect({ database: new NodeSqliteDatabase(database.sqlite, false) }), owned: false };
+      const adapter = new NodeSqliteDatabase(database.sqlite, false);
+      drivers.sqlite = adapter;
+      return { dialect: 'sqlite', kyselyDialect: new SqliteDialect({ database: adapter }), owned: false };
     }
     throw new AuthManagerError(ErrorCode.CONFIGURATION, 'SqlCredentialStore: database must be a URL or { postgres }, { mysql } or { sqlite }');
   }
@@ -645,6 +678,7 @@ function openDatabase(database: SqlDatabase, poolSize: number, commandTimeoutMs:
           // An idle connection that the server drops (restart, failover) emits 'error' on the pool;
           // the pool discards it and reconnects on demand. Without a listener Node would crash.
           pool.on('error', () => {});
+          drivers.pg = pool as unknown as DriverHandles['pg'];
           return guardedPgPool(pool);
         },
       }),
@@ -679,7 +713,9 @@ function openDatabase(database: SqlDatabase, poolSize: number, commandTimeoutMs:
             db.exec('PRAGMA journal_mode = WAL');
             db.exec(`PRAGMA busy_timeout = ${connectTimeoutMs}`);
           }
-          return new NodeSqliteDatabase(db, true);
+          const adapter = new NodeSqliteDatabase(db, true);
+          drivers.sqlite = adapter;
+          return adapter;
         },
       }),
     };
