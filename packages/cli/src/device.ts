@@ -1,6 +1,6 @@
 import * as oauth from 'openid-client';
 import { CliError, ExitCode } from './ExitCode.js';
-import { PROVIDER_RUNTIME, mapProviderError, type AuthManager, type ProviderRuntime } from '@authmanager/core';
+import { PROVIDER_RUNTIME, mapProviderError, type AuthManager, type ProviderRuntime } from '@authmanager/core/provider';
 
 /** What the person must do to approve a device authorization (RFC 8628 §3.3). */
 export interface DevicePrompt {

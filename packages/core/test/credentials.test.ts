@@ -87,7 +87,7 @@ describe('jsonCredentialCodec', () => {
 
 describe('recordKeyId', () => {
   it('does not collide when provider or subject contain separators', async () => {
-    const { recordKeyId } = await import('../src/index.js');
+    const { recordKeyId } = await import('../src/store.js');
     const a = recordKeyId({ kind: 'credentials', provider: 'a\u0000b', subject: 'c' });
     const b = recordKeyId({ kind: 'credentials', provider: 'a', subject: 'b\u0000c' });
     const c = recordKeyId({ kind: 'credentials', provider: 'a:1', subject: 'x' });

@@ -5,7 +5,7 @@ import { inspect } from 'node:util';
 import {
   AuthManagerError, Credentials, ErrorCode, KNOWN_TOKEN_PREFIXES, RedactedCause, RETRYABLE_CODES, jsonCredentialCodec,
   matchesOriginPattern, redactToken, retryAfterSeconds,
-} from '../src/index.js';
+} from '../src/provider.js';
 import { scrubMessage } from '../src/RedactedCause.js';
 
 const TOKEN = 'gho_Z9x8Y7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2';

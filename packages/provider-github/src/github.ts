@@ -1,7 +1,7 @@
 import {
   AuthManagerError, ErrorCode, appField, defineProvider, oauthClientFields, requireAppField, z,
   type AppCredentialFields, type AppCredentialsOf, type Credentials, type OAuth2Hooks, type ProviderDefinition, type RevokeHook,
-} from '@authmanager/core';
+} from '@authmanager/core/provider';
 import type { Octokit } from '@octokit/rest';
 import { apiError, apiHeaders } from './http.js';
 import { installationFlow } from './installation.js';

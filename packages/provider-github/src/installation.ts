@@ -2,7 +2,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import {
   AuthManagerError, Credentials, ErrorCode, SingleFlight, mapProviderError, requireAppField,
   type AppCredentialFields, type ProviderContext,
-} from '@authmanager/core';
+} from '@authmanager/core/provider';
 import { SignJWT } from 'jose';
 import { apiError, apiHeaders, jsonObjectBody } from './http.js';
 

@@ -2,7 +2,7 @@ import {
   AuthManagerError, ErrorCode, appField, defineProvider, matchesOriginPattern, oauthClientFields, z,
   type AccountInfo, type AppCredentialFields, type AppCredentialsOf, type AuthorizationServer, type Credentials,
   type OAuthHttpRequest, type OriginPattern, type ProviderContext, type ProviderDefinition,
-} from '@authmanager/core';
+} from '@authmanager/core/provider';
 import { googleClient } from './client.js';
 import {
   GOOGLE_API_BASE_URL, GOOGLE_AUTHORIZATION_URL, GOOGLE_CALENDAR_API_BASE_URL, GOOGLE_DOCS_API_BASE_URL,

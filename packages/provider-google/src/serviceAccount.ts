@@ -1,4 +1,4 @@
-import { AuthManagerError, Credentials, ErrorCode, SingleFlight, z, type ProviderContext } from '@authmanager/core';
+import { AuthManagerError, Credentials, ErrorCode, SingleFlight, z, type ProviderContext } from '@authmanager/core/provider';
 import { importPKCS8, SignJWT, type CryptoKey } from 'jose';
 import { GOOGLE_TOKEN_URL } from './endpoints.js';
 

@@ -1,7 +1,7 @@
 import {
   AuthManagerError, ErrorCode, appField, defineProvider, oauthClientFields, requireAppField, z,
   type AppCredentialFields, type AppCredentialsOf, type OAuth2Hooks, type ProviderDefinition, type RevokeHook,
-} from '@authmanager/core';
+} from '@authmanager/core/provider';
 import type { Client } from '@notionhq/client';
 
 const AUTHORIZATION_URL = 'https://api.notion.com/v1/oauth/authorize';

@@ -1,7 +1,7 @@
 import {
   AuthManagerError, ErrorCode, matchesOriginPattern, z,
   type Credentials, type OriginPattern,
-} from '@authmanager/core';
+} from '@authmanager/core/provider';
 import type { SalesforceUserCredentialExtras } from './extras.js';
 
 /**

@@ -1,5 +1,5 @@
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms';
-import { AuthManagerError, ErrorCode } from '@authmanager/core';
+import { AuthManagerError, ErrorCode } from '@authmanager/core/store';
 import type { EncryptionContext, GeneratedDataKey, KeyProvider } from './KeyProvider.js';
 
 const KEY_BYTES = 32;

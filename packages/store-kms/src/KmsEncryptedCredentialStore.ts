@@ -2,7 +2,7 @@ import {
   AuthManagerError, ErrorCode, SingleFlight, recordKeyId,
   type CredentialStore, type DeleteOptions, type ListFilter, type LockOptions, type RecordKey, type SetOptions,
   type StoredRecord, type StoreLock,
-} from '@authmanager/core';
+} from '@authmanager/core/store';
 import { DataKeyCache, DATA_KEY_CACHE_DEFAULTS, type DataKeyCacheOptions } from './DataKeyCache.js';
 import {
   canonicalContext, FORMAT_ID, LEGACY_FORMAT_ID, newGeneration, openRecord, parseEnvelope, sealRecord,

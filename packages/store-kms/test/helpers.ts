@@ -3,7 +3,7 @@ import { KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms';
 import {
   MemoryCredentialStore, recordKeyId,
   type CredentialStore, type DeleteOptions, type ListFilter, type RecordKey, type SetOptions, type StoredRecord,
-} from '@authmanager/core';
+} from '@authmanager/core/store';
 import { afterAll, beforeAll } from '@jest/globals';
 import { startKmsServer, type KmsServer } from '@authmanager/testing';
 import { randomBytes } from 'node:crypto';

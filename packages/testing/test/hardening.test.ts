@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { AuthManager, AuthManagerError, Credentials, pendingKey, type AuthManagerOptions, type ExchangeResult, type OAuth2Flow, type ProviderRegistration } from '@authmanager/core';
+import { AuthManager, AuthManagerError, Credentials, pendingKey, type AuthManagerOptions, type ExchangeResult, type OAuth2Flow, type ProviderRegistration } from '@authmanager/core/store';
 import { hostile, hostileOidc, startHostileProvider, type HostileAnswer, type HostileProvider } from './hostileProvider.js';
 
 const AT = 'AT-secret-3f9a1c2b7d4e5f60718293a4b5c6d7e8';
@@ -264,7 +264,7 @@ describe('regression: session.fetch sent the bearer token to another host', () =
 
   it('an allowed origin is matched after parsing (IDN, case, default port)', async () => {
     const creds = new Credentials({ accessToken: AT });
-    const { ProviderRuntime } = await import('@authmanager/core');
+    const { ProviderRuntime } = await import('@authmanager/core/provider');
     const runtime = new ProviderRuntime(hostile({ origin: server.origin, allowedOrigins: ['https://BÜCHER.example:443'] }).definition, { origin: server.origin, allowedOrigins: ['https://BÜCHER.example:443'] }, () => undefined, fetch);
     expect(runtime.apiUrl('https://xn--bcher-kva.example/v1', creds).origin).toBe('https://xn--bcher-kva.example');
     expect(runtime.apiUrl('https://bücher.EXAMPLE:443/v1', creds).origin).toBe('https://xn--bcher-kva.example');
