@@ -1,16 +1,8 @@
-import * as oauth from 'openid-client';
 import { CliError, ExitCode } from './ExitCode.js';
-import { PROVIDER_RUNTIME, mapProviderError, type AuthManager, type ProviderRuntime } from '@authmanager/core/provider';
+import { AuthManagerError, PROVIDER_RUNTIME, type AuthManager, type DeviceAuthorizationPrompt, type OAuth2Flow, type ProviderRuntime } from '@authmanager/core/provider';
 
-/** What the person must do to approve a device authorization (RFC 8628 §3.3). */
-export interface DevicePrompt {
-  readonly verificationUri: string;
-  /** The verification URI with the user code in it, when the server gives one. */
-  readonly verificationUriComplete?: string;
-  readonly userCode: string;
-  /** How long the code is valid, seconds. */
-  readonly expiresInSeconds: number;
-}
+/** What the person must do to approve a device authorization (RFC 8628 §3.3): core's prompt. */
+export type DevicePrompt = DeviceAuthorizationPrompt;
 
 /** Options of {@link connectWithDeviceCode}. */
 export interface DeviceConnectOptions {
@@ -41,45 +33,25 @@ export async function hasDeviceEndpoint(auth: AuthManager, provider: string): Pr
 }
 
 /**
- * The OAuth 2.0 device authorization grant (RFC 8628) on openid-client's
- * `initiateDeviceAuthorization` and `pollDeviceAuthorizationGrant`, storing the credential as the
- * authorization code flow does. Core has no device flow yet, so it lives here, on the provider's
- * own openid-client configuration (its client authentication and quirk hooks included).
- * @throws CliError `CONFIGURATION` when the provider has no device authorization endpoint;
- *   AuthManagerError `AUTHORIZATION_DENIED` (`access_denied`), `REAUTHORIZATION_REQUIRED`
- *   (`expired_token`), as the token endpoint otherwise
+ * The device authorization grant (RFC 8628) through core's `oauth2.deviceAuthorization`, then
+ * stores the credential as the authorization code flow does.
+ * @throws CliError `CONFIGURATION` when the provider has no device authorization endpoint, `PROVIDER_REFUSED`
+ *   when denied, `TIMEOUT` when the code expired; AuthManagerError as the token endpoint otherwise
  * @see RFC 8628 §3.1–3.5
  */
 export async function connectWithDeviceCode(auth: AuthManager, provider: string, options: DeviceConnectOptions): Promise<void> {
-  const rt = runtimeOf(auth, provider);
-  const config = await rt.config();
-  if (typeof config.serverMetadata().device_authorization_endpoint !== 'string') {
-    throw new CliError(ExitCode.CONFIGURATION, 'UNSUPPORTED_FLOW', `${provider} has no device authorization endpoint`, `connect without --device`);
-  }
-  const spec = rt.oauth2;
-  const defaults = typeof spec.defaultScopes === 'function' ? spec.defaultScopes(rt.app) : spec.defaultScopes;
-  const scopes = [...(options.scopes ?? defaults ?? [])];
-  if (spec.openid && !scopes.includes('openid')) scopes.unshift('openid');
-  let device: oauth.DeviceAuthorizationResponse;
+  const flow = (auth.provider(provider) as unknown as { oauth2: OAuth2Flow<object> }).oauth2;
+  let result: Awaited<ReturnType<OAuth2Flow<object>['deviceAuthorization']>>;
   try {
-    device = await oauth.initiateDeviceAuthorization(config, scopes.length ? { scope: scopes.join(spec.scopeSeparator ?? ' ') } : {});
+    result = await flow.deviceAuthorization({
+      subject: options.subject, onPrompt: options.onPrompt,
+      ...(options.scopes ? { scopes: options.scopes } : {}), ...(options.signal ? { signal: options.signal } : {}),
+    });
   } catch (err) {
-    throw mapProviderError(err, provider, 'exchange');
+    if (AuthManagerError.is(err, 'UNSUPPORTED_FLOW')) throw new CliError(ExitCode.CONFIGURATION, 'UNSUPPORTED_FLOW', `${provider} has no device authorization endpoint`, 'connect without --device');
+    if (AuthManagerError.is(err, 'AUTHORIZATION_DENIED')) throw new CliError(ExitCode.PROVIDER_REFUSED, 'AUTHORIZATION_DENIED', `${provider}: the device authorization was denied`, `run \`authmanager connect ${provider} --device\` and approve it`);
+    if (AuthManagerError.is(err, 'INVALID_STATE')) throw new CliError(ExitCode.TIMEOUT, 'TIMEOUT', `${provider}: the device code expired before it was approved`, `run \`authmanager connect ${provider} --device\` again`);
+    throw err;
   }
-  options.onPrompt({
-    verificationUri: device.verification_uri, userCode: device.user_code, expiresInSeconds: device.expires_in,
-    ...(device.verification_uri_complete ? { verificationUriComplete: device.verification_uri_complete } : {}),
-  });
-  let tokens: Record<string, unknown>;
-  try {
-    tokens = await oauth.pollDeviceAuthorizationGrant(config, device, undefined, options.signal ? { signal: options.signal } : {}) as unknown as Record<string, unknown>;
-  } catch (err) {
-    if (options.signal?.aborted) throw options.signal.reason;
-    const error = (err as { error?: string }).error;
-    if (error === 'access_denied') throw new CliError(ExitCode.PROVIDER_REFUSED, 'AUTHORIZATION_DENIED', `${provider}: the device authorization was denied`, `run \`authmanager connect ${provider} --device\` and approve it`);
-    if (error === 'expired_token') throw new CliError(ExitCode.TIMEOUT, 'TIMEOUT', `${provider}: the device code expired before it was approved`, `run \`authmanager connect ${provider} --device\` again`);
-    throw mapProviderError(err, provider, 'exchange');
-  }
-  const credentials = rt.credentialsFromResponse(tokens, Date.now(), undefined, scopes);
-  await auth.storeCredentials(provider, options.subject, credentials);
+  await auth.storeCredentials(provider, options.subject, result);
 }

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { followAuthorization, startSandboxProvider, type SandboxProvider } from '@authmanager/testing';
+import { approveDeviceCode, followAuthorization, startSandboxProvider, type SandboxProvider } from '@authmanager/testing';
 import { authorizationUrl, run, start, workspace, writeSandboxConfig, type RunResult, type Workspace } from './helpers.js';
 
 const PORT_BASE = 20000 + (process.pid % 20000);
@@ -155,5 +155,41 @@ describe('failures: one line, what to do, a documented exit code', () => {
     expect(JSON.parse(r.stdout)).toEqual({ provider: 'sandbox', subject: 'alice', existed: true, revoked: true });
     expect(server.requestCount('revocation')).toBe(2);
     expect((await run(ws, ['token', 'sandbox', '--subject', 'alice'])).code).toBe(4);
+  });
+});
+
+describe('connect --device: the device authorization grant (RFC 8628) against the sandbox', () => {
+  let server: SandboxProvider;
+  let ws: Workspace;
+  let connected: RunResult;
+  let prompt: { verificationUri: string; userCode: string; verificationUriComplete?: string };
+  let token: RunResult;
+  beforeAll(async () => {
+    const redirectUri = `http://127.0.0.1:${PORT_BASE + 7}/callback`;
+    server = await startSandboxProvider({ interactive: false, redirectUris: [redirectUri] });
+    ws = await workspace();
+    await writeSandboxConfig(ws, server.issuer, redirectUri);
+    const running = start(ws, ['connect', 'sandbox', '--device', '--json']);
+    const m = await running.stderrMatch(/(\{"verificationUri"[^\n]*\})/);
+    prompt = JSON.parse(m[1]!) as typeof prompt;
+    await approveDeviceCode(prompt.verificationUriComplete!);
+    connected = await running.done;
+    token = await run(ws, ['token', 'sandbox']);
+  }, 60_000);
+  afterAll(async () => { await server?.close(); await ws?.cleanup(); });
+
+  it('prints where to go and the code, on stderr', () => {
+    expect(prompt.verificationUri).toBe(`${server.issuer}/device`);
+    expect(prompt.userCode.length).toBeGreaterThanOrEqual(4);
+  });
+  it('exits 0 once approved, reporting the device_code flow without a token', () => {
+    expect(connected.code).toBe(0);
+    expect(JSON.parse(connected.stdout)).toMatchObject({ provider: 'sandbox', flow: 'device_code' });
+    expect(connected.stdout).not.toMatch(/access_token|accessToken/);
+  });
+  it('stored a credential that token prints and the API accepts', async () => {
+    expect(token.code).toBe(0);
+    const me = await fetch(server.endpoints.apiMe, { headers: { authorization: `Bearer ${token.stdout.trim()}` } });
+    expect(me.status).toBe(200);
   });
 });

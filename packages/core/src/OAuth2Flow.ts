@@ -51,6 +51,30 @@ export interface ExchangeResult<X extends object = Record<string, unknown>> {
   readonly credentials: Credentials<X>;
 }
 
+/** What the person must do to approve a device authorization (RFC 8628 §3.2–3.3). */
+export interface DeviceAuthorizationPrompt {
+  /** Where to go (RFC 8628 `verification_uri`). */
+  readonly verificationUri: string;
+  /** The same with the user code in it, when the server gives one (`verification_uri_complete`). */
+  readonly verificationUriComplete?: string;
+  /** The code to enter there (`user_code`). */
+  readonly userCode: string;
+  /** How long the codes are valid, seconds (`expires_in`). */
+  readonly expiresInSeconds: number;
+}
+
+/** Options of {@link OAuth2Flow.deviceAuthorization}. */
+export interface DeviceAuthorizationOptions {
+  /** Who is connecting; returned with the credentials. */
+  readonly subject: string;
+  /** Scopes to request. @default the provider's default scopes */
+  readonly scopes?: readonly string[];
+  /** Shows the code and URL to the person (a CLI prints them; a TV shows a QR code). */
+  readonly onPrompt: (prompt: DeviceAuthorizationPrompt) => void | Promise<void>;
+  /** Stops polling (a timeout, Ctrl-C): the promise rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
+
 /** Introspection result (RFC 7662 §2.2), wire names. */
 export interface IntrospectionResult {
   readonly active: boolean;
@@ -341,6 +365,56 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
     } catch (err) {
       throw mapProviderError(err, rt.id, 'revoke');
     }
+  }
+
+  /**
+   * The device authorization grant (RFC 8628), for CLIs and devices without a browser: asks the
+   * provider's device authorization endpoint for a user code, hands it to `onPrompt`, and polls the
+   * token endpoint (at the interval the server asks, slowing down on `slow_down`) until the person
+   * approves. Stores nothing: call `auth.storeCredentials` with the result.
+   * @throws AuthManagerError `UNSUPPORTED_FLOW` (the server has no `device_authorization_endpoint`) |
+   *   `AUTHORIZATION_DENIED` (`access_denied`) | `INVALID_STATE` (`expired_token`: not approved in time) |
+   *   `TOKEN_EXCHANGE_FAILED` | `INVALID_TOKEN_RESPONSE` | `PROVIDER_UNAVAILABLE` | `RATE_LIMITED`;
+   *   the signal's reason when aborted
+   * @see RFC 8628 §3.1–3.5
+   */
+  async deviceAuthorization(options: DeviceAuthorizationOptions): Promise<ExchangeResult<X>> {
+    const rt = this.#runtime;
+    const spec = rt.oauth2;
+    const config = await rt.config();
+    if (typeof config.serverMetadata().device_authorization_endpoint !== 'string') {
+      throw new AuthManagerError(ErrorCode.UNSUPPORTED_FLOW, `${rt.id}: the authorization server has no device authorization endpoint (RFC 8628)`, { provider: rt.id });
+    }
+    const defaults = typeof spec.defaultScopes === 'function' ? spec.defaultScopes(rt.app) : spec.defaultScopes;
+    const scopes = [...(options.scopes ?? defaults ?? [])];
+    if (spec.openid && !scopes.includes('openid')) scopes.unshift('openid');
+    let device: oauth.DeviceAuthorizationResponse;
+    try {
+      device = await oauth.initiateDeviceAuthorization(config, scopes.length > 0 ? { scope: scopes.join(spec.scopeSeparator ?? ' ') } : {});
+    } catch (err) {
+      throw mapProviderError(err, rt.id, 'exchange');
+    }
+    await options.onPrompt({
+      verificationUri: device.verification_uri, userCode: device.user_code, expiresInSeconds: device.expires_in,
+      ...(device.verification_uri_complete ? { verificationUriComplete: device.verification_uri_complete } : {}),
+    });
+    let response: Record<string, unknown>;
+    try {
+      response = await oauth.pollDeviceAuthorizationGrant(config, device, undefined, options.signal ? { signal: options.signal } : {}) as unknown as Record<string, unknown>;
+    } catch (err) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      const error = (err as { error?: unknown }).error;
+      if (error === 'access_denied') {
+        throw new AuthManagerError(ErrorCode.AUTHORIZATION_DENIED, `${rt.id}: the device authorization was denied`, { provider: rt.id, oauth: { error: 'access_denied' } });
+      }
+      if (error === 'expired_token') {
+        throw new AuthManagerError(ErrorCode.INVALID_STATE, `${rt.id}: the device code expired before it was approved; start again`, { provider: rt.id, oauth: { error: 'expired_token' } });
+      }
+      throw mapProviderError(err, rt.id, 'exchange');
+    }
+    this.#checkAuthorizedParty(response, config);
+    const credentials = rt.credentialsFromResponse(response, this.#host.now(), undefined, scopes);
+    return { provider: rt.id, subject: options.subject, credentials: credentials as Credentials<X> };
   }
 
   /**

@@ -25,7 +25,8 @@ export { AuthEvents, type AuthEventListener, type AuthEventMap, type AuthEventNa
 export { isConnectionStatus, type ConnectionState, type ConnectionStatus } from './ConnectionState.js';
 export { Session, type SessionOptions, type SessionProvider } from './Session.js';
 export {
-  OAuth2Flow, type AuthorizeOptions, type AuthorizationRequest, type ExchangeInput, type ExchangeResult, type IntrospectionResult,
+  OAuth2Flow, type AuthorizeOptions, type AuthorizationRequest, type DeviceAuthorizationOptions, type DeviceAuthorizationPrompt,
+  type ExchangeInput, type ExchangeResult, type IntrospectionResult,
 } from './OAuth2Flow.js';
 export { defineProvider, type ProviderFactory, type ProviderRegistration } from './defineProvider.js';
 export type { MissingAppCredential } from './ProviderRuntime.js';

@@ -440,7 +440,7 @@ export async function startSandboxProvider(options: SandboxProviderOptions = {})
       client_name: 'Sandbox client',
       redirect_uris: [...redirectUris],
       response_types: ['code'],
-      grant_types: ['authorization_code', 'refresh_token'],
+      grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
       // client_secret_post is accepted too: oidc-provider takes either for a client_secret_* client.
       token_endpoint_auth_method: 'client_secret_basic',
     };
@@ -475,6 +475,9 @@ export async function startSandboxProvider(options: SandboxProviderOptions = {})
     clientBasedCORS: () => false,
     features: {
       devInteractions: { enabled: false },
+      // RFC 8628: `/device/auth` issues codes, `/device` is where a person enters or confirms one
+      // (oidc-provider's own pages), then the usual sign-in and consent interaction runs.
+      deviceFlow: { enabled: true },
       introspection: {
         enabled: true,
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
