@@ -1,5 +1,8 @@
 import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { AuthManagerError, type CredentialStore, type ErrorCode, type RecordKey, type RecordKind } from '@authmanager/core';
+import {
+  AuthManager, AuthManagerError, defineProvider, z, appField,
+  type CredentialStore, type ErrorCode, type RecordKey, type RecordKind,
+} from '@authmanager/core';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -550,6 +553,56 @@ export function describeCredentialStore(
       });
     });
 
+    describe('record formats, read through the manager', () => {
+      // Records exactly as earlier releases wrote them: format 1 (before connection state) and 2.
+      const subject = () => uniqueName('format-subject');
+      const manager = () => new AuthManager({ providers: [formatProvider()], store, telemetry: false });
+      it('a format-1 record (written before connection state) reads, as an active connection', async () => {
+        const s = subject();
+        const exp = Date.now() + 3_600_000;
+        await store.set({ kind: 'credentials', provider: 'format', subject: s }, JSON.stringify({ v: 1, at: 'at-v1', tt: 'Bearer', rt: 'rt-v1', sc: ['a'], exp, iat: exp - 3_600_000, x: {}, raw: { r: 1 } }));
+        const auth = manager();
+        const c = await auth.loadCredentials('format', s);
+        const [listed] = await auth.connections(s);
+        expect({ at: c?.accessToken, rt: c?.refreshToken, exp: c?.expiresAtMs, raw: c?.raw, status: listed?.status })
+          .toEqual({ at: 'at-v1', rt: 'rt-v1', exp, raw: { r: 1 }, status: 'active' });
+      });
+      it('a format-2 record (with connection state) reads with its status', async () => {
+        const s = subject();
+        await store.set({ kind: 'credentials', provider: 'format', subject: s }, JSON.stringify({
+          v: 2, at: 'at-v2', tt: 'Bearer', rt: 'rt-v2', iat: 1, x: {}, raw: {}, rx: 4_102_444_800_000,
+          cs: { st: 'reauthorization_required', ec: 'REAUTHORIZATION_REQUIRED', ca: 2, fc: 1, ra: 3 },
+        }));
+        const [listed] = await manager().connections(s);
+        expect({ status: listed?.status, code: listed?.lastErrorCode, rtExpires: listed?.refreshTokenExpiresAt?.getTime(), connectedAt: listed?.connectedAt?.getTime() })
+          .toEqual({ status: 'reauthorization_required', code: 'REAUTHORIZATION_REQUIRED', rtExpires: 4_102_444_800_000, connectedAt: 2 });
+      });
+      it('what the manager writes now reads back the same', async () => {
+        const s = subject();
+        const auth = manager();
+        await auth.storeCredentials('format', s, { accessToken: 'at-now', refreshToken: 'rt-now', scopes: ['x'] });
+        const c = await manager().loadCredentials('format', s);
+        expect({ at: c?.accessToken, rt: c?.refreshToken, scopes: c?.scopes, status: c?.connection?.status }).toEqual({ at: 'at-now', rt: 'rt-now', scopes: ['x'], status: 'active' });
+      });
+    });
+
+    describe('due index (listDue), for stores that have one', () => {
+      it('lists credentials written with dueAtMs by then, earliest first, and forgets deleted ones', async () => {
+        if (!store.listDue) return;
+        const provider = uniqueName('due-provider');
+        const key = (name: string): RecordKey => ({ kind: 'credentials', provider, subject: name });
+        // Due times far in the past, so records other tests index are not among them.
+        await store.set(key('b'), 'v', { dueAtMs: 20 });
+        await store.set(key('a'), 'v', { dueAtMs: 10 });
+        await store.set(key('gone'), 'v', { dueAtMs: 15 });
+        await store.delete(key('gone'));
+        const due = (await store.listDue(30, 1000)).filter((k) => k.provider === provider).map(plainKey);
+        expect(due).toEqual([key('a'), key('b')]);
+        await store.set(key('a'), 'v2', { dueAtMs: null });
+        expect((await store.listDue(30, 1000)).filter((k) => k.provider === provider).map(plainKey)).toEqual([key('b')]);
+      });
+    });
+
     describe('lock', () => {
       if (options.requireLock) {
         it('is implemented', () => {
@@ -696,6 +749,19 @@ let counter = 0;
 function uniqueName(label: string): string {
   counter += 1;
   return `${label}-${counter}-${randomBytes(6).toString('hex')}`;
+}
+
+/** A provider for the record-format tests: no flow needed, only a stored credential. */
+function formatProvider() {
+  return defineProvider({
+    id: 'format',
+    displayName: 'Format',
+    appCredentials: { note: appField({ schema: z.string().optional(), description: 'unused' }) },
+    oauth2: {
+      server: () => ({ authorizationEndpoint: 'https://format.invalid/authorize', tokenEndpoint: 'https://format.invalid/token' }),
+      clientAuthentication: 'none',
+    },
+  })();
 }
 
 function newKey(kind: RecordKind = 'credentials'): RecordKey {
