@@ -3,7 +3,7 @@
 // per-round ratios with the min–max spread. Run alone: `node --expose-gc bench/core-paths.mjs`.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { AuthManager, Credentials } from '@authmanager/core';
+import { AuthManager, Credentials, MemoryCredentialStore } from '@authmanager/core';
 import { followAuthorization, sandbox, startSandboxProvider } from '@authmanager/testing';
 import * as oauth from 'openid-client';
 
@@ -121,6 +121,68 @@ export async function benchTelemetryOverhead() {
   }
 }
 
+/** Counts every store call a run makes (the instrumented object forwards to the real store). */
+function countingStore(inner) {
+  const counts = { total: 0 };
+  const wrap = (name) => (...args) => { counts.total++; counts[name] = (counts[name] ?? 0) + 1; return inner[name](...args); };
+  const store = {
+    get: wrap('get'), set: wrap('set'), delete: wrap('delete'), take: wrap('take'), list: (f) => inner.list(f),
+    ...(inner.lock ? { lock: wrap('lock') } : {}), ...(inner.listDue ? { listDue: wrap('listDue') } : {}),
+    close: () => inner.close?.(),
+  };
+  return { store, counts };
+}
+
+/**
+ * `auth.refreshDue()` over 100,000 stored credentials of which 1% are due: its time, and store calls
+ * per due credential, on the memory store and on Redis. The refreshes go to the sandbox (rotation
+ * off), so the time includes 1,000 real token requests; the time to *find* them is printed apart
+ * (one `listDue` call).
+ */
+export async function benchRefreshDue() {
+  const TOTAL = QUICK ? 20_000 : 100_000;
+  const DUE = TOTAL / 100;
+  console.log(`# proactive refresh: refreshDue over ${TOTAL.toLocaleString('en-US')} credentials, ${DUE.toLocaleString('en-US')} due`);
+  const redirectUri = 'http://127.0.0.1:9/callback';
+  const server = await startSandboxProvider({ interactive: false, redirectUris: [redirectUri], refreshTokenRotation: false });
+  const { RedisCredentialStore } = await import('@authmanager/store-redis');
+  const { startRedisServer } = await import('@authmanager/testing');
+  const redis = await startRedisServer();
+  try {
+    const probe = new AuthManager({ providers: [sandbox({ issuer: server.issuer, redirectUri })] });
+    const { url } = await probe.sandbox.oauth2.authorize({ subject: 'due', params: { login_hint: 'due' } });
+    const { credentials } = await probe.sandbox.oauth2.exchange({ callbackUrl: await followAuthorization(url, redirectUri) });
+    for (const [label, inner] of [['memory', new MemoryCredentialStore()], ['Redis', new RedisCredentialStore({ redis: redis.url })]]) {
+      const { store, counts } = countingStore(inner);
+      const auth = new AuthManager({ providers: [sandbox({ issuer: server.issuer, redirectUri })], store, telemetry: false });
+      const now = Date.now();
+      const writes = [];
+      for (let i = 0; i < TOTAL; i++) {
+        const soon = i % 100 === 0;
+        writes.push(auth.storeCredentials('sandbox', `u-${i}`, credentials.with({ expiresAt: new Date(now + (soon ? 60_000 : 36_000_000)), obtainedAt: new Date(now) })));
+        if (writes.length >= 512) await Promise.all(writes.splice(0));
+      }
+      await Promise.all(writes);
+      let started = performance.now();
+      const listed = await store.listDue(Date.now() + 300_000, TOTAL);
+      const findMs = performance.now() - started;
+      for (const k of Object.keys(counts)) counts[k] = 0;
+      started = performance.now();
+      const result = await auth.refreshDue({ withinSeconds: 300, limit: TOTAL, concurrency: 8 });
+      const runMs = performance.now() - started;
+      if (result.refreshed !== DUE || listed.length !== DUE) throw new Error(`refreshDue on ${label}: ${JSON.stringify(result)} listed ${listed.length}`);
+      const perDue = Object.entries(counts).filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${(v / DUE).toFixed(2)}`).join(', ');
+      line(`(9) refreshDue on ${label}: finding the due ones (listDue)`, `${findMs.toFixed(1)} ms`, `${DUE} of ${TOTAL.toLocaleString('en-US')}`);
+      line(`(9) refreshDue on ${label}: whole run`, `${runMs.toFixed(0)} ms`, `${result.refreshed} refreshed (real token requests, concurrency 8)`);
+      line(`(9) refreshDue on ${label}: store calls per due credential`, (counts.total / DUE).toFixed(2), perDue);
+      await auth.close();
+    }
+  } finally {
+    await redis.stop();
+    await server.close();
+  }
+}
+
 // Cold-start scripts run where core's own dependencies resolve (openid-client, inversify, zod).
 const coreDir = fileURLToPath(new URL('../packages/core/', import.meta.url));
 const pkg = (name) => new URL(`../packages/${name}/dist/index.js`, import.meta.url).href;
@@ -189,6 +251,7 @@ export async function benchColdStart() {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  await benchRefreshDue();
   await benchTelemetryOverhead();
   await benchInProcessStorm();
   await benchColdStart();

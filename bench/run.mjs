@@ -111,6 +111,7 @@ if (!only || only === 'sql') await (await import('./sql.mjs')).benchSql(report);
 if (!only || only === 'stores') await (await import('./stores.mjs')).benchStores();
 if (!only || only === 'core-paths') {
   const paths = await import('./core-paths.mjs');
+  await paths.benchRefreshDue();
   await paths.benchTelemetryOverhead();
   await paths.benchInProcessStorm();
   await paths.benchColdStart();
