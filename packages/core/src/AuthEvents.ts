@@ -5,7 +5,7 @@ import type { AccountInfo } from './ProviderDefinition.js';
 export interface ConnectionEvent {
   readonly provider: string;
   readonly subject: string;
-  /** The connection's label; `'default'` (several connections of one provider per subject are not supported yet). */
+  /** The connection's label: `'default'`, or the one given to `authorize` / `storeCredentials`. */
   readonly connection: string;
   /** Who the credential belongs to upstream, when the provider says. */
   readonly account?: AccountInfo;

@@ -8,6 +8,7 @@ import type { ProviderRegistration } from './defineProvider.js';
 import { processEnv, type EnvSource } from './EnvSource.js';
 import { ErrorCode } from './ErrorCode.js';
 import { MemoryCredentialStore } from './MemoryCredentialStore.js';
+import { DEFAULT_CONNECTION, connectionStoreProvider, parseConnectionStoreProvider } from './ConnectionLabel.js';
 import { AuthEvents, type AuthEventListener, type AuthEventMap, type AuthEventName } from './AuthEvents.js';
 import type { ConnectionStatus } from './ConnectionState.js';
 import { OAuth2Flow, callbackParams, takePending, type ExchangeInput, type ExchangeResult } from './OAuth2Flow.js';
@@ -71,6 +72,14 @@ export interface AuthManagerOptions<P extends readonly ProviderRegistration[]> {
    * @default true
    */
   readonly telemetry?: boolean;
+  /**
+   * Subjects may have several connections of one provider (labels other than `'default'`), so
+   * `connections(subject)` also lists the subject's records (`store.list({ subject })`: one query on
+   * the SQL store, one index read on Redis with `index: true`, a keyspace SCAN on Redis without it).
+   * Off, labelled connections work everywhere else but `connections()` shows only the default ones.
+   * @default false
+   */
+  readonly labelledConnections?: boolean;
   /** Timeout of one `session.fetch` API request, body included, milliseconds; 0 for none. @default 30000 */
   readonly apiTimeoutMs?: number;
   /**
@@ -87,10 +96,19 @@ export interface AuthManagerOptions<P extends readonly ProviderRegistration[]> {
   readonly now?: () => number;
 }
 
+/**
+ * Which of a subject's connections of a provider: `'default'` unless the subject has several
+ * accounts of one provider (`'work'`, `'personal'`: 1–64 letters, digits, `.`, `_`, `-`).
+ */
+export interface ConnectionOptions {
+  /** @default 'default' */
+  readonly connection?: string;
+}
+
 /** One of a subject's connections, as {@link AuthManagerBase.connections} lists it. No secrets. */
 export interface ConnectionInfo {
   readonly provider: string;
-  /** The connection's label (`'default'`). */
+  /** The connection's label: `'default'`, or the one given when it was connected. */
   readonly connection: string;
   /** Who it belongs to upstream, when the provider says. */
   readonly account?: AccountInfo;
@@ -116,6 +134,8 @@ export interface ConnectionInfo {
 export interface CompletedAuthorization {
   readonly provider: string;
   readonly subject: string;
+  /** The connection's label (given to `authorize`, `'default'` otherwise). */
+  readonly connection: string;
   readonly account?: AccountInfo;
   readonly credentials: Credentials<object>;
 }
@@ -218,6 +238,8 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
   /** The connection lifecycle events (see {@link AuthEventMap}); `auth.on(…)` is short for `auth.events.on(…)`. */
   readonly events: AuthEvents;
   readonly #expiryWarningMs: number;
+  /** `connections()` also lists labelled connections (`labelledConnections`). */
+  readonly #listLabelled: boolean;
   readonly #telemetry: Telemetry | undefined;
   /** The user's store, each operation in a span. */
   readonly #store: CredentialStore;
@@ -233,6 +255,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     this.#repository = new CredentialRepository(this.#store, options.codec ?? jsonCredentialCodec, (provider, c) => this.#dueAt(provider, c));
     this.events = new AuthEvents(options.onListenerError);
     this.#expiryWarningMs = (options.refreshTokenExpiryWarningSeconds ?? 604_800) * 1000;
+    this.#listLabelled = options.labelledConnections ?? false;
     this.#coordinator = new RefreshCoordinator(this.#repository, {
       lock: options.refreshLock ?? { ttlMs: 15_000, waitMs: 20_000 }, skewMs, now: this.#now,
       writeRetryMs: options.refreshWriteRetryMs ?? 30_000,
@@ -252,6 +275,9 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     for (const registration of options.providers) {
       if (seen.has(registration.id)) {
         throw new AuthManagerError(ErrorCode.CONFIGURATION, `Provider "${registration.id}" is registered twice`, { provider: registration.id });
+      }
+      if (registration.id.includes('#')) {
+        throw new AuthManagerError(ErrorCode.CONFIGURATION, `Provider id "${registration.id}" contains "#", which separates a provider from a connection label`, { provider: registration.id });
       }
       seen.add(registration.id);
       this.container.load(registration.module);
@@ -327,8 +353,10 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
    * @throws AuthManagerError `PROVIDER_NOT_REGISTERED` | `ACCOUNT_MISMATCH` | `STORE_UNAVAILABLE` |
    *   `CONFIGURATION` (an exchange result of another provider)
    */
-  async storeCredentials(provider: string, subject: string, credentials: Credentials<object> | CredentialsInit<object> | ExchangeResult<object>): Promise<void> {
+  async storeCredentials(provider: string, subject: string, credentials: Credentials<object> | CredentialsInit<object> | ExchangeResult<object>, options: ConnectionOptions = {}): Promise<void> {
     const rt = this.#runtime(provider);
+    const connection = options.connection ?? ('credentials' in credentials && !(credentials instanceof Credentials) ? credentials.connection : undefined) ?? DEFAULT_CONNECTION;
+    const key = connectionStoreProvider(provider, connection);
     let creds: Credentials<object>;
     if (credentials instanceof Credentials) creds = credentials;
     else if ('credentials' in credentials) {
@@ -342,7 +370,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     // The mismatch check costs a store read: make it only when there is an account to compare.
     const after = account && this.#onAccountMismatch === 'error' ? account(creds, rt.app) : undefined;
     if (account && after) {
-      const existing = await this.#repository.load(provider, subject).catch(() => undefined);
+      const existing = await this.#repository.load(key, subject).catch(() => undefined);
       const before = existing ? account(existing.credentials, rt.app) : undefined;
       if (before && before.id !== after.id) {
         throw new AuthManagerError(ErrorCode.ACCOUNT_MISMATCH,
@@ -352,8 +380,8 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     }
     const now = this.#now();
     const stored = creds.with({ connection: { status: 'active', connectedAtMs: now, ...(creds.connection?.lastRefreshedAtMs !== undefined ? { lastRefreshedAtMs: creds.connection.lastRefreshedAtMs } : {}) } });
-    await this.#repository.save(provider, subject, stored);
-    this.#emit('connected', provider, subject, stored, {});
+    await this.#repository.save(key, subject, stored);
+    this.#emit('connected', provider, subject, stored, {}, connection);
   }
 
   /**
@@ -375,10 +403,13 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     const { state, pending } = await takePending({ store: this.#store, now: this.#now }, params, '*');
     const flow = this.#flow(pending.provider);
     const result = await flow.exchangePending(params, state, pending);
-    await this.storeCredentials(result.provider, result.subject, result.credentials);
+    await this.storeCredentials(result.provider, result.subject, result.credentials, { connection: result.connection ?? DEFAULT_CONNECTION });
     const rt = this.#runtime(result.provider);
     const account = rt.definition.account?.(result.credentials, rt.app);
-    return { provider: result.provider, subject: result.subject, credentials: result.credentials, ...(account ? { account } : {}) };
+    return {
+      provider: result.provider, subject: result.subject, connection: result.connection ?? DEFAULT_CONNECTION,
+      credentials: result.credentials, ...(account ? { account } : {}),
+    };
   }
 
   /**
@@ -388,9 +419,11 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
    * @returns `{ existed, revoked }`, and `revocationErrorCode` when revocation failed
    * @throws AuthManagerError `PROVIDER_NOT_REGISTERED` | `STORE_UNAVAILABLE` | `INVALID_STORED_CREDENTIALS`
    */
-  async disconnect(provider: string, subject: string): Promise<DisconnectResult> {
+  async disconnect(provider: string, subject: string, options: ConnectionOptions = {}): Promise<DisconnectResult> {
     const rt = this.#runtime(provider);
-    const loaded = await this.#repository.load(provider, subject);
+    const connection = options.connection ?? DEFAULT_CONNECTION;
+    const key = connectionStoreProvider(provider, connection);
+    const loaded = await this.#repository.load(key, subject);
     if (!loaded) return { existed: false, revoked: false };
     let revoked = false;
     let revocationErrorCode: ErrorCode | undefined;
@@ -402,8 +435,8 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
         revocationErrorCode = AuthManagerError.is(err) ? err.code : ErrorCode.REVOCATION_FAILED;
       }
     }
-    const existed = await this.#repository.delete(provider, subject);
-    this.#emit('disconnected', provider, subject, loaded.credentials, { revoked });
+    const existed = await this.#repository.delete(key, subject);
+    this.#emit('disconnected', provider, subject, loaded.credentials, { revoked }, connection);
     return { existed, revoked, ...(revocationErrorCode ? { revocationErrorCode } : {}) };
   }
 
@@ -415,8 +448,15 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
    *   status `reauthorization_required` and `lastErrorCode: 'INVALID_STORED_CREDENTIALS'`
    */
   async connections(subject: string): Promise<ConnectionInfo[]> {
-    const ids = [...this.#runtimes.keys()];
-    const loaded = await Promise.all(ids.map((id) => this.#repository.load(id, subject).then(
+    const keys = [...this.#runtimes.keys()];
+    if (this.#listLabelled) {
+      // Labelled connections (`<provider>#<label>`): one listing of the subject's records.
+      for await (const key of this.#store.list({ kind: 'credentials', subject })) {
+        const { provider } = parseConnectionStoreProvider(key.provider);
+        if (key.provider !== provider && this.#runtimes.has(provider)) keys.push(key.provider);
+      }
+    }
+    const loaded = await Promise.all(keys.map((key) => this.#repository.load(key, subject).then(
       (l) => l?.credentials,
       (err: unknown) => {
         if (AuthManagerError.is(err, [ErrorCode.INVALID_STORED_CREDENTIALS, ErrorCode.DECRYPTION_FAILED])) return err;
@@ -424,18 +464,19 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
       },
     )));
     const out: ConnectionInfo[] = [];
-    ids.forEach((provider, i) => {
+    keys.forEach((key, i) => {
       const c = loaded[i];
       if (c === undefined) return;
+      const { provider, connection } = parseConnectionStoreProvider(key);
       if (AuthManagerError.is(c)) {
-        out.push({ provider, connection: 'default', status: 'reauthorization_required', lastErrorCode: c.code });
+        out.push({ provider, connection, status: 'reauthorization_required', lastErrorCode: c.code });
         return;
       }
       const rt = this.#runtime(provider);
       const account = safeAccount(() => rt.definition.account?.(c, rt.app));
       const state = c.connection;
       out.push({
-        provider, connection: 'default', status: state?.status ?? 'active',
+        provider, connection, status: state?.status ?? 'active',
         ...(account ? { account } : {}),
         ...(c.scopes ? { scopes: c.scopes } : {}),
         ...(c.expiresAt ? { expiresAt: c.expiresAt } : {}),
@@ -475,7 +516,8 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     const worker = async () => {
       while (next < keys.length) {
         const key = keys[next++]!;
-        const rt = this.#runtimes.get(key.provider);
+        const { provider } = parseConnectionStoreProvider(key.provider);
+        const rt = this.#runtimes.get(provider);
         if (!rt?.definition.oauth2) { result.skipped++; continue; }
         try {
           const loaded = await this.#repository.load(key.provider, key.subject);
@@ -483,12 +525,12 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
           if (!loaded || dueAt === undefined || dueAt > this.#now() + withinMs) { result.skipped++; continue; }
           // Counts as refreshed only when this call's grant ran (not one another caller or process made).
           let granted = false;
-          const grant = this.#sessionHost.grant(key.provider);
+          const grant = this.#sessionHost.grant(provider);
           await this.#coordinator.refresh(key.provider, key.subject, loaded.credentials, (c) => { granted = true; return grant(c); });
           if (granted) result.refreshed++;
           else result.skipped++;
         } catch (err) {
-          result.failed.push({ provider: key.provider, subject: key.subject, code: AuthManagerError.is(err) ? err.code : ErrorCode.TOKEN_REFRESH_FAILED });
+          result.failed.push({ provider, subject: key.subject, code: AuthManagerError.is(err) ? err.code : ErrorCode.TOKEN_REFRESH_FAILED });
         }
       }
     };
@@ -528,9 +570,9 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
    * refresh token's expiry, and the provider's idle lifetime since it was obtained. `undefined` for
    * credentials that cannot be refreshed (no refresh token, no OAuth flow).
    */
-  #dueAt(provider: string, c: Credentials<object>): number | undefined {
+  #dueAt(storeProvider: string, c: Credentials<object>): number | undefined {
     if (c.refreshToken === undefined) return undefined;
-    const spec = this.#runtimes.get(provider)?.definition.oauth2;
+    const spec = this.#runtimes.get(parseConnectionStoreProvider(storeProvider).provider)?.definition.oauth2;
     if (!spec) return undefined;
     let due = c.expiresAtMs ?? Number.POSITIVE_INFINITY;
     if (c.refreshTokenExpiresAt) due = Math.min(due, c.refreshTokenExpiresAt.getTime());
@@ -551,23 +593,24 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     return this.events.on(event, listener);
   }
 
-  #emit<E extends AuthEventName>(event: E, provider: string, subject: string, credentials: Credentials<object> | undefined, extra: Omit<AuthEventMap[E], 'provider' | 'subject' | 'connection' | 'account' | 'at'>): void {
+  #emit<E extends AuthEventName>(event: E, provider: string, subject: string, credentials: Credentials<object> | undefined, extra: Omit<AuthEventMap[E], 'provider' | 'subject' | 'connection' | 'account' | 'at'>, connection: string = DEFAULT_CONNECTION): void {
     if (!this.events.has(event)) return;
     const rt = this.#runtimes.get(provider);
     const account = credentials && rt ? safeAccount(() => rt.definition.account?.(credentials, rt.app)) : undefined;
-    this.events.emit(event, { provider, subject, connection: 'default', ...(account ? { account } : {}), at: new Date(this.#now()), ...extra } as AuthEventMap[E]);
+    this.events.emit(event, { provider, subject, connection, ...(account ? { account } : {}), at: new Date(this.#now()), ...extra } as AuthEventMap[E]);
   }
 
   #onRefreshEvent(event: CoordinatorEvent): void {
-    const { type, provider, subject, credentials } = event;
+    const { type, subject, credentials } = event;
+    const { provider, connection } = parseConnectionStoreProvider(event.provider);
     if (type === 'refreshFailed' || type === 'reauthorizationRequired') {
-      this.#emit(type, provider, subject, credentials, { code: event.code ?? ErrorCode.TOKEN_REFRESH_FAILED });
+      this.#emit(type, provider, subject, credentials, { code: event.code ?? ErrorCode.TOKEN_REFRESH_FAILED }, connection);
       return;
     }
-    this.#emit(type, provider, subject, credentials, {});
+    this.#emit(type, provider, subject, credentials, {}, connection);
     const rtx = credentials.refreshTokenExpiresAt;
     if (type === 'refreshed' && rtx !== undefined && rtx.getTime() - this.#now() <= this.#expiryWarningMs) {
-      this.#emit('refreshTokenExpiring', provider, subject, credentials, { refreshTokenExpiresAt: rtx });
+      this.#emit('refreshTokenExpiring', provider, subject, credentials, { refreshTokenExpiresAt: rtx }, connection);
     }
   }
 
@@ -575,26 +618,26 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
    * The stored credentials of (provider, subject), as stored (not refreshed).
    * @throws AuthManagerError `PROVIDER_NOT_REGISTERED` | `INVALID_STORED_CREDENTIALS` | `STORE_UNAVAILABLE`
    */
-  async loadCredentials(provider: string, subject: string): Promise<Credentials<object> | undefined> {
+  async loadCredentials(provider: string, subject: string, options: ConnectionOptions = {}): Promise<Credentials<object> | undefined> {
     this.#runtime(provider);
-    return (await this.#repository.load(provider, subject))?.credentials;
+    return (await this.#repository.load(connectionStoreProvider(provider, options.connection), subject))?.credentials;
   }
 
   /**
    * Deletes stored credentials (nothing is revoked; see `oauth2.revoke`).
    * @returns whether they existed
    */
-  async deleteCredentials(provider: string, subject: string): Promise<boolean> {
+  async deleteCredentials(provider: string, subject: string, options: ConnectionOptions = {}): Promise<boolean> {
     this.#runtime(provider);
-    return this.#repository.delete(provider, subject);
+    return this.#repository.delete(connectionStoreProvider(provider, options.connection), subject);
   }
 
   /**
    * Who a stored credential belongs to upstream, when the provider says.
    */
-  async account(provider: string, subject: string): Promise<AccountInfo | undefined> {
+  async account(provider: string, subject: string, options: ConnectionOptions = {}): Promise<AccountInfo | undefined> {
     const rt = this.#runtime(provider);
-    const creds = await this.loadCredentials(provider, subject);
+    const creds = await this.loadCredentials(provider, subject, options);
     return creds ? rt.definition.account?.(creds, rt.app) : undefined;
   }
 
@@ -650,7 +693,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
         ...(this.#telemetry ? { telemetry: this.#telemetry } : {}),
         now: this.#now,
         pendingTtlMs: this.#pendingTtlMs,
-        storeCredentials: (p, s, c) => this.storeCredentials(p, s, c),
+        storeCredentials: (p, s, c, connection) => this.storeCredentials(p, s, c, connection === undefined ? {} : { connection }),
         loadCredentials: (p, s) => this.loadCredentials(p, s),
         deleteCredentials: (p, s) => this.deleteCredentials(p, s),
       });

@@ -5,6 +5,7 @@ import type { Credentials } from './Credentials.js';
 import type { CredentialStore } from './CredentialStore.js';
 import { ErrorCode } from './ErrorCode.js';
 import { mapProviderError } from './mapProviderError.js';
+import { DEFAULT_CONNECTION, connectionStoreProvider } from './ConnectionLabel.js';
 import { decodePending, encodePending, pendingKey, type PendingAuthorization } from './PendingAuthorization.js';
 import type { ProviderRuntime } from './ProviderRuntime.js';
 import { TelemetryAttributes, type Telemetry } from './Telemetry.js';
@@ -17,6 +18,11 @@ export interface AuthorizeOptions {
   readonly scopes?: readonly string[];
   /** Overrides the configured `redirectUri`. */
   readonly redirectUri?: string;
+  /**
+   * Which of the subject's connections of this provider the credential will be (a second account:
+   * `'work'`). Kept with the pending authorization and returned by `exchange`. @default 'default'
+   */
+  readonly connection?: string;
   /**
    * Extra authorization request parameters (`login_hint`, `prompt`…). `state`, `nonce`,
    * `code_challenge`, `client_id`, `redirect_uri` and `response_type` are ours and cannot be overridden.
@@ -48,6 +54,8 @@ export interface ExchangeResult<X extends object = Record<string, unknown>> {
   readonly provider: string;
   /** The subject given to `authorize`. */
   readonly subject: string;
+  /** The connection label given to `authorize`, when one was. */
+  readonly connection?: string;
   readonly credentials: Credentials<X>;
 }
 
@@ -94,8 +102,8 @@ export interface FlowHost {
   now(): number;
   /** Pending-authorization lifetime, milliseconds. */
   readonly pendingTtlMs: number;
-  /** Stores exchanged credentials (with the account-mismatch check) and returns them. */
-  storeCredentials(provider: string, subject: string, credentials: Credentials<object>): Promise<void>;
+  /** Stores exchanged credentials (with the account-mismatch check) under a connection label. */
+  storeCredentials(provider: string, subject: string, credentials: Credentials<object>, connection?: string): Promise<void>;
   /** Loads stored credentials. */
   loadCredentials(provider: string, subject: string): Promise<Credentials<object> | undefined>;
   /** Deletes stored credentials. */
@@ -187,8 +195,10 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
     if (nonce) params.nonce = nonce;
     const url = oauth.buildAuthorizationUrl(config, params);
     const expiresAtMs = this.#host.now() + this.#host.pendingTtlMs;
+    if (options.connection !== undefined) connectionStoreProvider(rt.id, options.connection); // CONFIGURATION for a bad label, now
     const pending: PendingAuthorization = {
       provider: rt.id, subject: options.subject, redirectUri, scopes, expiresAtMs,
+      ...(options.connection !== undefined && options.connection !== DEFAULT_CONNECTION ? { connection: options.connection } : {}),
       ...(codeVerifier ? { codeVerifier } : {}), ...(nonce ? { nonce } : {}),
     };
     await this.#host.store.set(pendingKey(state), encodePending(pending), { ifVersion: null, ttlMs: this.#host.pendingTtlMs });
@@ -274,7 +284,10 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
       }
       if (extras) credentials = credentials.with({ extras: { ...credentials.extras, ...extras } });
     }
-    return { provider: rt.id, subject: pending.subject, credentials: credentials as Credentials<X> };
+    return {
+      provider: rt.id, subject: pending.subject, credentials: credentials as Credentials<X>,
+      ...(pending.connection !== undefined ? { connection: pending.connection } : {}),
+    };
   }
 
   /**
@@ -295,7 +308,7 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
    */
   async complete(input: ExchangeInput): Promise<ExchangeResult<X>> {
     const result = await this.exchange(input);
-    await this.#host.storeCredentials(result.provider, result.subject, result.credentials);
+    await this.#host.storeCredentials(result.provider, result.subject, result.credentials, result.connection);
     return result;
   }
 

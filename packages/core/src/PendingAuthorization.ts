@@ -20,6 +20,8 @@ export interface PendingAuthorization {
   readonly scopes: readonly string[];
   /** Epoch milliseconds after which the state is refused. */
   readonly expiresAtMs: number;
+  /** The connection label, when not `'default'`. */
+  readonly connection?: string;
 }
 
 /** The store key of the pending authorization for `state`. */
@@ -43,7 +45,8 @@ export function decodePending(value: string): PendingAuthorization {
   if (typeof o === 'object' && o !== null && o.v === 1 && typeof o.provider === 'string' && typeof o.subject === 'string' &&
       typeof o.redirectUri === 'string' && URL.canParse(o.redirectUri) && typeof o.expiresAtMs === 'number' &&
       Array.isArray(o.scopes) && o.scopes.every((s) => typeof s === 'string') &&
-      (o.codeVerifier === undefined || typeof o.codeVerifier === 'string') && (o.nonce === undefined || typeof o.nonce === 'string')) {
+      (o.codeVerifier === undefined || typeof o.codeVerifier === 'string') && (o.nonce === undefined || typeof o.nonce === 'string') &&
+      (o.connection === undefined || typeof o.connection === 'string')) {
     return o;
   }
   throw new AuthManagerError(ErrorCode.INVALID_STATE, 'Pending authorization record is malformed; start the authorization again');

@@ -6,6 +6,7 @@ import type { OAuth2Flow } from './OAuth2Flow.js';
 import type { AccountInfo } from './ProviderDefinition.js';
 import type { ProviderRuntime } from './ProviderRuntime.js';
 import type { RefreshCoordinator, RefreshGrant } from './RefreshCoordinator.js';
+import { connectionStoreProvider } from './ConnectionLabel.js';
 import { SingleFlight } from './SingleFlight.js';
 import type { Telemetry } from './Telemetry.js';
 
@@ -18,6 +19,11 @@ export interface SessionOptions {
    * stored), as the Python original's `with_credentials`.
    */
   readonly withCredentials?: Readonly<Record<string, Credentials<object> | CredentialsInit<object>>>;
+  /**
+   * Which connection to use, by provider id, for subjects with several accounts of one provider
+   * (`{ github: 'work' }`). Providers not named use `'default'`.
+   */
+  readonly connections?: Readonly<Record<string, string>>;
 }
 
 /** What a session needs from its manager. */
@@ -81,6 +87,7 @@ export class Session implements AsyncDisposable, Disposable {
   readonly #host: SessionHost;
   readonly #filter: ReadonlySet<string> | undefined;
   readonly #override: SessionOptions['withCredentials'];
+  readonly #connections: SessionOptions['connections'];
   // Made on first load: most sessions live for one request and one provider.
   #entries: Map<string, Entry> | undefined;
   /** Refreshes of `withCredentials` credentials (kept in the session, never stored). */
@@ -95,6 +102,7 @@ export class Session implements AsyncDisposable, Disposable {
     this.subject = subject;
     this.#filter = options?.providers ? new Set(options.providers) : undefined;
     this.#override = options?.withCredentials;
+    this.#connections = options?.connections;
   }
 
   /**
@@ -254,6 +262,12 @@ export class Session implements AsyncDisposable, Disposable {
     }
   }
 
+  /** The provider part of the store key of this session's connection of `provider`. */
+  #storeKey(provider: string): string {
+    const connection = this.#connections?.[provider];
+    return connection === undefined ? provider : connectionStoreProvider(provider, connection);
+  }
+
   async #load(provider: string): Promise<Entry> {
     if (this.#closed) throw new AuthManagerError(ErrorCode.SESSION_CLOSED, `This session for provider "${provider}" was already disposed; open a new one`, { provider });
     if (this.#filter && !this.#filter.has(provider)) {
@@ -265,7 +279,7 @@ export class Session implements AsyncDisposable, Disposable {
     if (given !== undefined) {
       entry = { credentials: given instanceof Credentials ? given : new Credentials(given), source: 'session' };
     } else {
-      const loaded = await this.#host.coordinator.loadValid(provider, this.subject, this.#host.grant(provider));
+      const loaded = await this.#host.coordinator.loadValid(this.#storeKey(provider), this.subject, this.#host.grant(provider));
       if (loaded) entry = { credentials: loaded, source: 'store' };
       else {
         const fixed = rt.staticCredentials();
@@ -291,7 +305,7 @@ export class Session implements AsyncDisposable, Disposable {
     const grant = this.#host.grant(provider);
     let fresh: Credentials<object>;
     if (entry.source === 'store') {
-      fresh = await this.#host.coordinator.refresh(provider, this.subject, stale, grant);
+      fresh = await this.#host.coordinator.refresh(this.#storeKey(provider), this.subject, stale, grant);
     } else {
       fresh = await (this.#memoryRefresh ??= new SingleFlight()).run(provider, () => grant(stale));
     }

@@ -18,11 +18,12 @@ export type {
   OAuthHttpRequest, ProviderContext, ProviderDefinition, RevokeHook,
 } from './ProviderDefinition.js';
 export {
-  AuthManager, AuthManagerBase, type AuthManagerOptions, type CompletedAuthorization, type ConnectionInfo, type DisconnectResult, type RefreshDueResult,
+  AuthManager, AuthManagerBase, type AuthManagerOptions, type CompletedAuthorization, type ConnectionInfo, type ConnectionOptions, type DisconnectResult, type RefreshDueResult,
   type ProviderHandle, type ProviderHandles, type TypedSession,
 } from './AuthManager.js';
 export { AuthEvents, type AuthEventListener, type AuthEventMap, type AuthEventName, type ConnectionEvent } from './AuthEvents.js';
 export { isConnectionStatus, type ConnectionState, type ConnectionStatus } from './ConnectionState.js';
+export { DEFAULT_CONNECTION } from './ConnectionLabel.js';
 export { Session, type SessionOptions, type SessionProvider } from './Session.js';
 export {
   OAuth2Flow, type AuthorizeOptions, type AuthorizationRequest, type DeviceAuthorizationOptions, type DeviceAuthorizationPrompt,

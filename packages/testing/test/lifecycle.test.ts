@@ -2,7 +2,7 @@
 // verbs, the persisted status with its cooldown, and the events.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  AuthManager, AuthManagerError, Credentials, MemoryCredentialStore, Session, type AuthEventMap, type AuthEventName,
+  AuthManager, AuthManagerError, Credentials, MemoryCredentialStore, Session, defineProvider, type AuthEventMap, type AuthEventName,
 } from '@authmanager/core';
 import { startSandboxProvider, type SandboxProvider } from '../src/sandbox/sandboxServer.js';
 import { sandbox } from '../src/sandbox/provider.js';
@@ -192,5 +192,57 @@ describe('the record format is versioned: records written before connection stat
     await auth.store.set({ kind: 'credentials', provider: 'sandbox', subject: 'old' }, JSON.stringify({ v: 1, at: 'at-v1', tt: 'Bearer', rt: 'rt-v1', exp: Date.now() + 3600_000, iat: Date.now(), x: {}, raw: {} }));
     expect(await auth.withSession('old', (s) => s.accessToken('sandbox'))).toBe('at-v1');
     expect((await auth.connections('old'))[0]).toMatchObject({ provider: 'sandbox', status: 'active' });
+  });
+});
+
+describe('several accounts of one provider per subject: connection labels', () => {
+  let auth: ReturnType<typeof manager>;
+  let events: ReturnType<typeof recorder>;
+  let work: Awaited<ReturnType<ReturnType<typeof manager>['completeAuthorization']>>;
+  let personal: Awaited<ReturnType<ReturnType<typeof manager>['completeAuthorization']>>;
+  beforeAll(async () => {
+    auth = new AuthManager({ providers: [sandbox({ issuer: server.issuer, redirectUri: REDIRECT })], labelledConnections: true });
+    events = recorder(auth);
+    const connect = async (login: string, connection?: string) => {
+      const { url } = await auth.sandbox.oauth2.authorize({ subject: 'multi', params: { login_hint: login }, ...(connection ? { connection } : {}) });
+      return auth.completeAuthorization({ callbackUrl: await followAuthorization(url, REDIRECT) });
+    };
+    personal = await connect('alice');
+    work = await connect('alice-at-work', 'work');
+  });
+
+  it('each is stored under its own label, with its own account (no ACCOUNT_MISMATCH between them)', async () => {
+    expect(personal).toMatchObject({ connection: 'default', account: { id: 'alice' } });
+    expect(work).toMatchObject({ connection: 'work', account: { id: 'alice-at-work' } });
+    expect((await auth.loadCredentials('sandbox', 'multi'))?.accessToken).toBe(personal.credentials.accessToken);
+    expect((await auth.loadCredentials('sandbox', 'multi', { connection: 'work' }))?.accessToken).toBe(work.credentials.accessToken);
+  });
+  it('connections() lists both, each with its label and account', async () => {
+    const listed = (await auth.connections('multi')).map((c) => ({ connection: c.connection, account: c.account?.id, status: c.status }));
+    expect(listed).toEqual(expect.arrayContaining([
+      { connection: 'default', account: 'alice', status: 'active' },
+      { connection: 'work', account: 'alice-at-work', status: 'active' },
+    ]));
+    expect(listed).toHaveLength(2);
+  });
+  it('a session uses the connection it is given, and refreshes it under its own label', async () => {
+    const token = await auth.withSession('multi', (s) => s.accessToken('sandbox'), { connections: { sandbox: 'work' } });
+    expect(token).toBe(work.credentials.accessToken);
+    const refreshed = await auth.withSession('multi', (s) => s.refresh('sandbox'), { connections: { sandbox: 'work' } });
+    expect((await auth.loadCredentials('sandbox', 'multi', { connection: 'work' }))?.accessToken).toBe(refreshed.accessToken);
+    expect((await auth.loadCredentials('sandbox', 'multi'))?.accessToken).toBe(personal.credentials.accessToken);
+    expect(events.filter((e) => e.name === 'refreshed').map((e) => e.payload.connection)).toEqual(['work']);
+  });
+  it('events carry the label', () => {
+    expect(events.filter((e) => e.name === 'connected').map((e) => e.payload.connection)).toEqual(['default', 'work']);
+  });
+  it('disconnecting one leaves the other', async () => {
+    expect(await auth.disconnect('sandbox', 'multi', { connection: 'work' })).toMatchObject({ existed: true, revoked: true });
+    expect((await auth.connections('multi')).map((c) => c.connection)).toEqual(['default']);
+  });
+  it('a label outside 1–64 of letters, digits, ".", "_", "-" is CONFIGURATION, and so is a provider id with "#"', async () => {
+    await expect(auth.sandbox.oauth2.authorize({ subject: 'multi', connection: 'no spaces' })).rejects.toMatchObject({ code: 'CONFIGURATION' });
+    const definition = sandbox({ issuer: server.issuer }).definition;
+    expect(() => new AuthManager({ providers: [defineProvider({ ...definition, id: 'a#b' })()] })).toThrow(expect.objectContaining({ code: 'CONFIGURATION' }));
   });
 });
