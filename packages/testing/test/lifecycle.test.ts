@@ -246,3 +246,16 @@ describe('several accounts of one provider per subject: connection labels', () =
     expect(() => new AuthManager({ providers: [defineProvider({ ...definition, id: 'a#b' })()] })).toThrow(expect.objectContaining({ code: 'CONFIGURATION' }));
   });
 });
+
+describe('typing a manager', () => {
+  it('type Auth = typeof auth is enough to pass a typed manager around', async () => {
+    const auth = manager();
+    type Auth = typeof auth;
+    // `auth.sandbox`, its flow and `session.sandbox` stay typed through the alias (tsc checks this file).
+    const start = (a: Auth, subject: string) => a.sandbox.oauth2.authorize({ subject, params: { login_hint: subject } });
+    const token = (a: Auth, subject: string) => a.withSession(subject, (s) => s.sandbox.accessToken());
+    const { url } = await start(auth, 'typed');
+    await auth.completeAuthorization({ callbackUrl: await followAuthorization(url, REDIRECT) });
+    expect(typeof await token(auth, 'typed')).toBe('string');
+  });
+});
