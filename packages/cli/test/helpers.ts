@@ -28,7 +28,9 @@ export async function workspace(): Promise<Workspace> {
   return {
     home, project, configDir: join(home, '.config', 'authmanager'),
     env: { PATH: process.env.PATH ?? '', HOME: home, LANG: 'C.UTF-8' },
-    cleanup: () => rm(root, { recursive: true, force: true }),
+    // A shell or CLI that tmux's kill-server just hung up may still write into home (bash history):
+    // retry on ENOTEMPTY rather than fail the suite.
+    cleanup: () => rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }),
   };
 }
 
