@@ -187,9 +187,14 @@ export async function benchRefreshDue() {
 const coreDir = fileURLToPath(new URL('../packages/core/', import.meta.url));
 const pkg = (name) => new URL(`../packages/${name}/dist/index.js`, import.meta.url).href;
 
-/** The scripts a fresh process runs; each prints its own max RSS. */
+// Peak RSS of this process image, kB: VmHWM, which exec resets (getrusage's maxRSS does not: on Linux
+// it carries the forked parent's peak into the child, so a large bench parent would show in every run).
+const PEAK = `(() => Number(/VmHWM:\\s+(\\d+)/.exec(require('node:fs').readFileSync('/proc/self/status', 'utf8'))[1]))`;
+const withPeak = (script) => `const require = (await import('node:module')).createRequire(import.meta.url); const PEAK = ${PEAK};\n${script}`;
+
+/** The scripts a fresh process runs; each prints its own peak RSS. */
 const COLD = {
-  bare: 'console.log(JSON.stringify({ rss: process.resourceUsage().maxRSS }));',
+  bare: 'console.log(JSON.stringify({ rss: PEAK() }));',
   'openid-client only': `
     const oauth = await import('openid-client');
     const configs = ['notion', 'github', 'google', 'salesforce'].map((id) => new oauth.Configuration(
@@ -198,9 +203,9 @@ const COLD = {
     const tokens = new Map([['notion:user-1', { access_token: 'a'.repeat(40), expires_at: Date.now() + 3600e3 }]]);
     const t = tokens.get('notion:user-1');
     if (!(t.expires_at > Date.now()) || configs.length !== 4) throw new Error('unexpected');
-    console.log(JSON.stringify({ rss: process.resourceUsage().maxRSS }));`,
-  'inversify only': `await import('inversify'); console.log(JSON.stringify({ rss: process.resourceUsage().maxRSS }));`,
-  'zod only': `await import('zod'); console.log(JSON.stringify({ rss: process.resourceUsage().maxRSS }));`,
+    console.log(JSON.stringify({ rss: PEAK() }));`,
+  'inversify only': `await import('inversify'); console.log(JSON.stringify({ rss: PEAK() }));`,
+  'zod only': `await import('zod'); console.log(JSON.stringify({ rss: PEAK() }));`,
   authmanager: `
     const { AuthManager, Credentials } = await import('${pkg('core')}');
     const { notion } = await import('${pkg('provider-notion')}');
@@ -211,12 +216,12 @@ const COLD = {
     const auth = new AuthManager({ providers: [notion(app), github(app), google(app), salesforce(app)], env: () => undefined });
     await auth.storeCredentials('notion', 'user-1', new Credentials({ accessToken: 'a'.repeat(40), expiresAt: new Date(Date.now() + 3600e3) }));
     await auth.withSession('user-1', (s) => s.accessToken('notion'));
-    console.log(JSON.stringify({ rss: process.resourceUsage().maxRSS }));`,
+    console.log(JSON.stringify({ rss: PEAK() }));`,
 };
 
 function runCold(script) {
   const started = performance.now();
-  const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: coreDir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  const out = spawnSync(process.execPath, ['--input-type=module', '-e', withPeak(script)], { cwd: coreDir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
   const ms = performance.now() - started;
   if (out.status !== 0) throw new Error(`cold-start script failed: ${out.stderr.slice(0, 500)}`);
   return { ms, rssKb: JSON.parse(out.stdout.trim().split('\n').pop()).rss };
