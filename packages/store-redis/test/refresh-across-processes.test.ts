@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createHash } from 'node:crypto';
-import { AuthManager, Credentials } from '@authmanager/core';
+import { AuthManager } from '@authmanager/core';
+import { describeRefreshStorm } from '@authmanager/testing/conformance';
 import { followAuthorization, sandbox, startRedisServer, startSandboxProvider, type RedisServerHandle, type SandboxProvider, StormWorkers } from '@authmanager/testing';
 import { RedisCredentialStore } from '../src/index.js';
 
@@ -24,32 +24,13 @@ afterAll(async () => {
 const stormWorkers = new StormWorkers(worker);
 const startWorker = (subject: string) => stormWorkers.start([server.issuer, REDIRECT, redis.url, subject, String(CALLERS)]);
 
-describe('refresh across processes', () => {
-  it(`${PROCESSES} processes × ${CALLERS} concurrent accessToken() on one expired credential: one refresh, one token`, async () => {
-    const store = new RedisCredentialStore({ redis: redis.url });
-    const auth = new AuthManager({ providers: [sandbox({ issuer: server.issuer, redirectUri: REDIRECT })], store });
-    const { url } = await auth.sandbox.oauth2.authorize({ subject: 'storm', params: { login_hint: 'storm' } });
-    const { credentials } = await auth.sandbox.oauth2.exchange({ callbackUrl: await followAuthorization(url, REDIRECT) });
-    // Stored as already expired (the tokens themselves are still good at the server).
-    await auth.storeCredentials('sandbox', 'storm', credentials.with({ expiresAt: new Date(Date.now() - 1000) }));
+describeRefreshStorm('redis-server', {
+  store: () => new RedisCredentialStore({ redis: redis.url }),
+  worker,
+  backend: () => redis.url,
+});
 
-    const workers = await Promise.all(Array.from({ length: PROCESSES }, () => startWorker('storm')));
-    server.resetCounts();
-    for (const w of workers) w.go();
-    const reports = await Promise.all(workers.map((w) => w.report));
-
-    expect(server.requestCount('token:refresh_token')).toBe(1);
-    expect(reports.flatMap((r) => r.errors)).toEqual([]);
-    const tokens = reports.flatMap((r) => r.tokens);
-    expect(tokens).toHaveLength(PROCESSES * CALLERS);
-    expect(new Set(tokens).size).toBe(1);
-    const stored = await auth.loadCredentials('sandbox', 'storm') as Credentials<object>;
-    expect(createHash('sha256').update(stored.accessToken).digest('hex')).toBe(tokens[0]);
-    expect(stored.accessToken).not.toBe(credentials.accessToken);
-    expect(stored.refreshToken).not.toBe(credentials.refreshToken); // rotated, and the new one was kept
-    await auth.close();
-  }, 60_000);
-
+describe('refresh across processes: a dead refresh token', () => {
   it(`an invalid_grant storm, ${PROCESSES} processes × ${CALLERS} callers on a dead refresh token: one token request in the cooldown window`, async () => {
     const store = new RedisCredentialStore({ redis: redis.url });
     const auth = new AuthManager({ providers: [sandbox({ issuer: server.issuer, redirectUri: REDIRECT })], store });

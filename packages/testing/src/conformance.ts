@@ -5,3 +5,4 @@
 export {
   describeCredentialStore, type CredentialStoreConformanceOptions, type CredentialStoreFixture,
 } from './conformance/describeCredentialStore.js';
+export { describeRefreshStorm, type RefreshStormOptions } from './conformance/describeRefreshStorm.js';
