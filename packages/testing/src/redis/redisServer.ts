@@ -1,11 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const HOST = '127.0.0.1';
+import { HOST, freePort, runToCompletion, startProcess, type ManagedProcess } from '../serverProcess.js';
+
+/** How long a stopping redis-server gets before SIGKILL, milliseconds. */
+const STOP_GRACE_MS = 5000;
 
 /** Options for {@link startRedisServer}. */
 export interface RedisServerOptions {
@@ -159,7 +161,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       await launch();
       break;
     } catch (err) {
-      await child?.stop();
+      await child?.stop(STOP_GRACE_MS);
       if (attempt >= 3) {
         if (ownDir) await rm(dir, { recursive: true, force: true });
         throw err;
@@ -174,7 +176,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     port,
     get dir() { return dir; },
     async stop() {
-      await child?.stop();
+      await child?.stop(STOP_GRACE_MS);
       if (ownDir && !dirRemoved) {
         dirRemoved = true;
         await rm(dir, { recursive: true, force: true });
@@ -190,7 +192,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       child?.signal('SIGCONT');
     },
     async restart() {
-      await child?.stop();
+      await child?.stop(STOP_GRACE_MS);
       if (dirRemoved) {
         dir = await newDir();
         dirRemoved = false;
@@ -234,7 +236,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const stop = async (): Promise<void> => {
     const all = started.splice(0);
     await Promise.all(all.map(async (node) => {
-      await node.process.stop();
+      await node.process.stop(STOP_GRACE_MS);
       await rm(node.dir, { recursive: true, force: true });
     }));
   };
@@ -257,7 +259,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
           started.push({ port, dir, process: child });
           break;
         } catch (err) {
-          await child.stop();
+          await child.stop(STOP_GRACE_MS);
           await rm(dir, { recursive: true, force: true });
           if (attempt >= 3) throw err;
         }
@@ -267,7 +269,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     await runToCompletion(cli, [
       '--cluster', 'create', ...started.map((node) => `${HOST}:${node.port}`),
       '--cluster-replicas', '0', '--cluster-yes',
-    ], Math.max(1, deadline - Date.now()));
+    ], { timeoutMs: Math.max(1, deadline - Date.now()) });
 
     for (;;) {
       const infos = await Promise.all(started.map((node) =>
@@ -291,67 +293,6 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 // ---------------------------------------------------------------------------------------------
 // Internals
 
-interface ManagedProcess {
-  readonly child: ChildProcess;
-  /** Output so far (stdout and stderr), for error messages. */
-  output(): string;
-  /** Resolves when the process has exited. */
-  readonly exited: Promise<void>;
-  hasExited(): boolean;
-  /** SIGTERM (after SIGCONT, in case it is stopped), SIGKILL after 5 s; resolves on exit. */
-  stop(): Promise<void>;
-  /** SIGKILL; resolves on exit. */
-  kill(): Promise<void>;
-  /** Send `signal` unless the process has exited. */
-  signal(signal: NodeJS.Signals): void;
-}
-
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function startProcess(command: string, args: readonly string[]): ManagedProcess {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    // Last resort: never leave servers behind when the test process ends without stop().
-    process.once('exit', () => { for (const child of running) child.kill('SIGKILL'); });
-  }
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  let output = '';
-  const collect = (chunk: Buffer): void => { output = (output + chunk.toString('utf8')).slice(-8192); };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  let exited = false;
-  const exitedPromise = new Promise<void>((resolve) => {
-    const done = (): void => { exited = true; running.delete(child); resolve(); };
-    child.once('exit', done);
-    child.once('error', (err) => { output += `\n${String(err)}`; done(); });
-  });
-  return {
-    child,
-    output: () => output,
-    exited: exitedPromise,
-    hasExited: () => exited,
-    async stop() {
-      if (exited) return;
-      child.kill('SIGTERM');
-      // A stopped (SIGSTOP) process acts on SIGTERM only once continued.
-      child.kill('SIGCONT');
-      const killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exitedPromise;
-      clearTimeout(killTimer);
-    },
-    async kill() {
-      if (exited) return;
-      child.kill('SIGKILL');
-      await exitedPromise;
-    },
-    signal(signal) {
-      if (!exited) child.kill(signal);
-    },
-  };
-}
-
 async function waitUntilReady(proc: ManagedProcess, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -365,32 +306,6 @@ async function waitUntilReady(proc: ManagedProcess, port: number, timeoutMs: num
     }
     await sleep(15);
   }
-}
-
-async function runToCompletion(command: string, args: readonly string[], timeoutMs: number): Promise<void> {
-  const proc = startProcess(command, args);
-  const timer = setTimeout(() => proc.child.kill('SIGKILL'), timeoutMs);
-  await proc.exited;
-  clearTimeout(timer);
-  if (proc.child.exitCode !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (exit ${String(proc.child.exitCode ?? proc.child.signalCode)}):\n${proc.output()}`);
-  }
-}
-
-/** A port the OS just handed out for 127.0.0.1 (free at that instant). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port);
-        else reject(new Error('could not determine a free port'));
-      });
-    });
-  });
 }
 
 function canListen(port: number): Promise<boolean> {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HOST, findProgram, freePort, handOver, isRoot, runToCompletion, startProcess, type ManagedProcess } from './serverProcess.js';
+import { HOST, findProgram, freePort, handOver, isRoot, runToCompletion, startProcess, type ManagedProcess } from '../serverProcess.js';
 
 /** Options for {@link startMariaDbServer}. */
 export interface MariaDbServerOptions {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HOST, findProgram, freePort, handOver, postgresBinDirs, runToCompletion } from './serverProcess.js';
+import { HOST, findProgram, freePort, handOver, postgresBinDirs, runToCompletion } from '../serverProcess.js';
 
 /** Options for {@link startPostgresServer}. */
 export interface PostgresServerOptions {

@@ -1,5 +1,6 @@
-// Internals shared by the PostgreSQL and MariaDB harnesses: run a program (as a given system user
-// when this process is root), collect its output, stop it, find free ports and programs.
+// Internals shared by the redis-server, PostgreSQL and MariaDB harnesses: run a program (as a given
+// system user when this process is root), collect its output, signal and stop it, find free ports
+// and programs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chown } from 'node:fs/promises';
@@ -16,10 +17,12 @@ export interface ManagedProcess {
   output(): string;
   readonly exited: Promise<void>;
   hasExited(): boolean;
-  /** SIGTERM, SIGKILL after `graceMs`; resolves on exit. */
+  /** SIGTERM (and SIGCONT, in case it is stopped), SIGKILL after `graceMs`; resolves on exit. */
   stop(graceMs?: number): Promise<void>;
   /** SIGKILL; resolves on exit. */
   kill(): Promise<void>;
+  /** Send `signal` unless the process has exited. */
+  signal(signal: NodeJS.Signals): void;
 }
 
 const running = new Set<ChildProcess>();
@@ -60,6 +63,8 @@ export function startProcess(command: string, args: readonly string[], runAs?: s
     async stop(graceMs = 10_000) {
       if (exited) return;
       child.kill('SIGTERM');
+      // A stopped (SIGSTOP) process acts on SIGTERM only once continued.
+      child.kill('SIGCONT');
       const killTimer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exitedPromise;
       clearTimeout(killTimer);
@@ -68,6 +73,9 @@ export function startProcess(command: string, args: readonly string[], runAs?: s
       if (exited) return;
       child.kill('SIGKILL');
       await exitedPromise;
+    },
+    signal(signal) {
+      if (!exited) child.kill(signal);
     },
   };
 }
