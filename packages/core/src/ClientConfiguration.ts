@@ -3,7 +3,7 @@ import { requireAppField } from './AppCredentials.js';
 import { AuthManagerError } from './AuthManagerError.js';
 import { ErrorCode } from './ErrorCode.js';
 import { mapProviderError } from './mapProviderError.js';
-import type { OAuthHttpRequest } from './ProviderDefinition.js';
+import type { ConnectionConfig, OAuthHttpRequest } from './ProviderDefinition.js';
 import type { ProviderRuntime } from './ProviderRuntime.js';
 
 /**
@@ -21,7 +21,7 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  * The provider's openid-client configuration (metadata discovered for OIDC issuers).
  * @throws AuthManagerError `CONFIGURATION` | `PROVIDER_UNAVAILABLE`
  */
-export async function createClientConfiguration(rt: ProviderRuntime): Promise<oauth.Configuration> {
+export async function createClientConfiguration(rt: ProviderRuntime, connection: ConnectionConfig = {}): Promise<oauth.Configuration> {
   const spec = rt.oauth2;
   const app = rt.app;
   const clientId = requireAppField(rt.id, rt.definition.appCredentials, 'clientId', app.clientId as string | undefined);
@@ -31,7 +31,7 @@ export async function createClientConfiguration(rt: ProviderRuntime): Promise<oa
   const clientAuth = spec.clientAuthentication === 'client_secret_basic' ? oauth.ClientSecretBasic(secret)
     : spec.clientAuthentication === 'client_secret_post' ? oauth.ClientSecretPost(secret)
       : oauth.None();
-  const server = spec.server(app);
+  const server = spec.server(app, connection);
   const pipe = customFetch(rt);
   let config: oauth.Configuration;
   if (server.discovery) {
@@ -54,6 +54,7 @@ export async function createClientConfiguration(rt: ProviderRuntime): Promise<oa
       ...(server.introspectionEndpoint ? { introspection_endpoint: server.introspectionEndpoint } : {}),
       ...(server.userinfoEndpoint ? { userinfo_endpoint: server.userinfoEndpoint } : {}),
       ...(server.jwksUri ? { jwks_uri: server.jwksUri } : {}),
+      ...(server.deviceAuthorizationEndpoint ? { device_authorization_endpoint: server.deviceAuthorizationEndpoint } : {}),
     };
     config = new oauth.Configuration(metadata, clientId, secret, clientAuth);
     if (isLoopbackHttp(new URL(server.tokenEndpoint))) oauth.allowInsecureRequests(config);

@@ -373,8 +373,10 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
       }
       return;
     }
+    const hook = spec.revocation;
+    if (typeof hook !== 'function') throw new Error('unreachable');
     try {
-      await spec.revocation({ ...rt.context, credentials: credentials as Credentials<object> });
+      await hook({ ...rt.context, credentials: credentials as Credentials<object> });
     } catch (err) {
       throw mapProviderError(err, rt.id, 'revoke');
     }

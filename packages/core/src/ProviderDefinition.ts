@@ -57,7 +57,35 @@ export type AuthorizationServer =
       readonly userinfoEndpoint?: string;
       /** JWKS for ID-token signatures. */
       readonly jwksUri?: string;
+      /** RFC 8628 §3.1 device authorization endpoint. */
+      readonly deviceAuthorizationEndpoint?: string;
     };
+
+/**
+ * Values a connection was authorized with, for per-tenant URL templates (Shopify `shop`, Zendesk
+ * `subdomain`): given to `authorize({ connectionConfig })`, kept with the credential
+ * (`extras.connection_config`) and used again for refresh, revocation and API calls.
+ */
+export type ConnectionConfig = Readonly<Record<string, string>>;
+
+/**
+ * A variable of a per-tenant URL template such as `https://{subdomain}.zendesk.com/oauth/tokens`.
+ * Its value is checked against `pattern` before it is put in a URL, and the URL's origin against the
+ * definition's declared hosts, so a value cannot point a token request at another host.
+ */
+export interface UrlVariable {
+  /** Where the value comes from: an app-credential field (`app`) or `authorize({ connectionConfig })`. */
+  readonly from: 'app' | 'connection';
+  /** One line for the docs. */
+  readonly description: string;
+  /**
+   * The whole value must match this regular expression (source text, anchored for you).
+   * @default one DNS label: `[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?`
+   */
+  readonly pattern?: string;
+  /** An example value for the docs and the emulator (`acme`). */
+  readonly example?: string;
+}
 
 /** An HTTP request to one of the provider's OAuth endpoints, as openid-client is about to send it. */
 export interface OAuthHttpRequest {
@@ -98,6 +126,99 @@ export interface OAuth2Hooks<A> {
   readonly afterExchange?: (credentials: Credentials<object>, ctx: ProviderContext<A>) => Promise<Readonly<Record<string, unknown>> | undefined>;
 }
 
+/** The body format of a request to an OAuth endpoint: RFC 6749's form encoding, or a JSON object (Notion). */
+export type RequestBodyFormat = 'form' | 'json';
+
+/** How the token endpoint is called, beyond RFC 6749 §4.1.3 / §6. */
+export interface TokenRequestSpec {
+  /** @default 'form' (RFC 6749 Appendix B) */
+  readonly bodyFormat?: RequestBodyFormat;
+  /** Headers sent with every token-endpoint request (Notion `Notion-Version`). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** The RFC 6749 §5.1 token-response fields a provider may put somewhere else. */
+export type TokenResponseField = 'access_token' | 'token_type' | 'refresh_token' | 'expires_in' | 'scope' | 'id_token' | 'refresh_token_expires_in';
+
+/** Where a provider's token response differs from RFC 6749 §5.1. */
+export interface TokenResponseSpec {
+  /**
+   * Dotted paths of fields that are not at the top level, e.g. Slack's user token:
+   * `{ access_token: 'authed_user.access_token', scope: 'authed_user.scope' }`. The value found is used
+   * as the RFC field; the rest of the response is kept as it is.
+   */
+  readonly paths?: Readonly<Partial<Record<TokenResponseField, string>>>;
+  /** Fields the provider sends as `null` to mean "none" (Notion `refresh_token`); treated as absent. */
+  readonly nullMeansAbsent?: readonly TokenResponseField[];
+  /**
+   * Field giving the refresh token's lifetime in seconds, besides the two known ones
+   * (`refresh_token_expires_in`, `x_refresh_token_expires_in`).
+   */
+  readonly refreshTokenExpiresInField?: string;
+}
+
+/** Token-endpoint error conventions that are not RFC 6749 §5.2. */
+export interface TokenErrorSpec {
+  /** Errors come with HTTP 200 and an `error` field (GitHub); they are treated as HTTP 400. */
+  readonly sentWithHttp200?: boolean;
+  /**
+   * Provider error codes and the RFC 6749 §5.2 code they mean, e.g. GitHub
+   * `{ bad_refresh_token: 'invalid_grant' }` (so a dead refresh token is `REAUTHORIZATION_REQUIRED`).
+   * The provider's code is kept at the start of `error_description`.
+   */
+  readonly aliases?: Readonly<Record<string, string>>;
+}
+
+/** Whether a provider issues a new refresh token on every refresh (RFC 6749 §6 leaves it open). */
+export type RefreshTokenRotation = 'rotates' | 'reuses' | 'undocumented';
+
+/**
+ * Revocation that is not RFC 7009's two form posts: which endpoint, which token, how it is sent,
+ * which answers mean "already revoked".
+ */
+export interface RevocationSpec<A> {
+  /**
+   * The endpoint. `{client_id}` is replaced by the (URL-encoded) client id (GitHub
+   * `DELETE /applications/{client_id}/grant`); other `{name}` variables as for the token endpoint.
+   */
+  readonly endpoint: string | ((app: A, connection: ConnectionConfig) => string);
+  /** @default 'POST' */
+  readonly method?: 'POST' | 'DELETE';
+  /**
+   * Which token is sent: the refresh token when there is one (revoking it ends the grant at most
+   * providers), else the access token; or always one of them.
+   * @default 'refresh_token'
+   */
+  readonly token?: 'refresh_token' | 'access_token';
+  /** Name of the token parameter. @default 'token' (RFC 7009 §2.1) */
+  readonly tokenParameter?: string;
+  /** Send RFC 7009's `token_type_hint`. @default false */
+  readonly tokenTypeHint?: boolean;
+  /** @default 'form' */
+  readonly bodyFormat?: RequestBodyFormat;
+  /** @default the flow's `clientAuthentication` */
+  readonly clientAuthentication?: ClientAuthenticationMethod;
+  /** Send the token as `Authorization: Bearer` instead of in the body (Dropbox-style). @default false */
+  readonly bearer?: boolean;
+  /** Statuses that mean the token or grant is already gone (GitHub: 404); they count as revoked. */
+  readonly alreadyRevokedStatuses?: readonly number[];
+  /**
+   * The provider needs a live access token to revoke (GitHub): an expired one is refreshed first,
+   * and a dead refresh token means there is nothing left to revoke. @default false
+   */
+  readonly needsLiveAccessToken?: boolean;
+  /** Further headers (`Accept`, an API version). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** OAuth 2.0 client credentials grant (RFC 6749 §4.4): app-level tokens, no user. */
+export interface ClientCredentialsSpec {
+  /** Scopes requested when `token()` is given none. */
+  readonly defaultScopes?: readonly string[];
+  /** Further token-request parameters (`audience` for Auth0). */
+  readonly params?: Readonly<Record<string, string>>;
+}
+
 /** Revocation for providers whose revocation is not RFC 7009 (GitHub: `DELETE /applications/{client_id}/grant`). */
 export type RevokeHook<A> = (ctx: ProviderContext<A> & { readonly credentials: Credentials<object> }) => Promise<void>;
 
@@ -113,8 +234,29 @@ export interface AuthorizationParamsRequest {
  * @typeParam A - the provider's resolved app credentials
  */
 export interface OAuth2Spec<A> {
-  /** The authorization server: an OIDC issuer (discovery) or explicit endpoints, from app credentials. */
-  readonly server: (app: A) => AuthorizationServer;
+  /**
+   * The authorization server: an OIDC issuer (discovery) or explicit endpoints, from app credentials
+   * and, for per-tenant servers, the connection's {@link ConnectionConfig}.
+   */
+  readonly server: (app: A, connection: ConnectionConfig) => AuthorizationServer;
+  /**
+   * Values `authorize({ connectionConfig })` must give for per-tenant URLs (Shopify `shop`), each
+   * checked against its pattern. Absent: the provider has one server for every connection.
+   */
+  readonly connectionConfig?: Readonly<Record<string, UrlVariable>>;
+  /** How the token endpoint wants its requests. @default RFC 6749: form body */
+  readonly tokenRequest?: TokenRequestSpec;
+  /** Where the token response differs from RFC 6749 §5.1. */
+  readonly tokenResponse?: TokenResponseSpec;
+  /** Token-endpoint errors that are not RFC 6749 §5.2. */
+  readonly tokenErrors?: TokenErrorSpec;
+  /**
+   * Whether a refresh returns a new refresh token. Core keeps the old one when the response has
+   * none either way (RFC 6749 §6); the emulator rotates when `rotates`. @default 'undocumented'
+   */
+  readonly refreshTokenRotation?: RefreshTokenRotation;
+  /** Client credentials grant (RFC 6749 §4.4) on the same token endpoint: `auth.<id>.clientCredentials`. */
+  readonly clientCredentials?: ClientCredentialsSpec;
   /** RFC 6749 §2.3 client authentication at the token endpoint. */
   readonly clientAuthentication: ClientAuthenticationMethod;
   /** Joins scopes in the authorization request. RFC 6749 §3.3 says space; GitHub also takes comma. @default ' ' */
@@ -143,8 +285,11 @@ export interface OAuth2Spec<A> {
    * @default false
    */
   readonly openid?: boolean;
-  /** Revocation: RFC 7009 at the server's revocation endpoint, or a provider hook. Absent = no `revoke`. */
-  readonly revocation?: 'rfc7009' | RevokeHook<A>;
+  /**
+   * Revocation: RFC 7009 at the server's revocation endpoint, a {@link RevocationSpec} (data), or a
+   * provider hook. Absent = no `revoke`.
+   */
+  readonly revocation?: 'rfc7009' | RevocationSpec<A> | RevokeHook<A>;
   /** RFC 7662 introspection at the server's introspection endpoint. Absent = no `introspect`. */
   readonly introspection?: 'rfc7662';
   /** Quirks. */
@@ -157,6 +302,64 @@ export interface AccountInfo {
   readonly id: string;
   /** Human-readable label (login, email, workspace name). */
   readonly label?: string;
+}
+
+/**
+ * Where the provider says who a credential belongs to: an API endpoint called with the new token
+ * right after the code exchange, or fields of the token response. The id and label found are kept
+ * as `extras.account_id` / `extras.account_label`.
+ */
+export type IdentitySpec =
+  | {
+      /** Absolute URL, or a path below the API base URL (`/me`); a function gets the app credentials. */
+      readonly endpoint: string | ((app: Readonly<Record<string, unknown>>) => string);
+      /** @default 'GET' */
+      readonly method?: 'GET' | 'POST';
+      /** Dotted path of the stable id in the JSON answer (`id`, `data.id`, `user.account_id`). */
+      readonly id: string;
+      /** Dotted path of a human-readable label (login, email, workspace name). */
+      readonly label?: string;
+    }
+  | {
+      /** Fields of the token response itself (Slack `team.id`). */
+      readonly fromTokenResponse: { readonly id: string; readonly label?: string };
+    }
+  | {
+      /**
+       * The OpenID Connect UserInfo endpoint from the server's metadata (OpenID Connect Core §5.3),
+       * its `sub` checked against the ID token's. `id` defaults to `sub`.
+       */
+      readonly userinfo: { readonly id?: string; readonly label?: string };
+    };
+
+/**
+ * How a credential is put on an API request. The default is `Authorization: <token_type> <token>`
+ * (RFC 6750 §2.1).
+ */
+export type CredentialPlacement =
+  | {
+      readonly in: 'header';
+      /** Header name, e.g. `Authorization`, `x-api-key`. */
+      readonly name: string;
+      /** The value, with `{token}` (and `{token_type}`) replaced, e.g. `Bearer {token}`. @default '{token}' */
+      readonly format?: string;
+      /** Base64-encode the token before it goes into `format` (HTTP Basic of `user:password`). @default false */
+      readonly base64?: boolean;
+    }
+  | {
+      readonly in: 'query';
+      /** Query parameter name, e.g. `api_key`. */
+      readonly name: string;
+    };
+
+/** Rate-limit headers a provider documents, so callers can read them (see `readRateLimit`). */
+export interface RateLimitHeaders {
+  readonly limit?: string;
+  readonly remaining?: string;
+  /** When the window resets. */
+  readonly reset?: string;
+  /** What `reset` holds. @default 'epoch-seconds' */
+  readonly resetUnit?: 'epoch-seconds' | 'seconds' | 'epoch-milliseconds';
 }
 
 /** How `session.fetch(provider, path)` reaches the provider's API. */
@@ -181,6 +384,21 @@ export interface ApiBinding<A, X extends object> {
    * Salesforce's identity endpoints answer a dead token with 403 `Bad_OAuth_Token`.
    */
   readonly isTokenRejected?: (response: Response) => boolean | Promise<boolean>;
+  /**
+   * Data form of `isTokenRejected`: these statuses (and, when `bodyIncludes` is set, a body containing
+   * it) mean the token was refused. Salesforce: `{ statuses: [401, 403], bodyIncludes: 'Bad_OAuth_Token' }`.
+   */
+  readonly tokenRejected?: { readonly statuses: readonly number[]; readonly bodyIncludes?: string };
+  /**
+   * A token-response field (kept in extras) holding the API base URL, such as Salesforce
+   * `instance_url` or Pipedrive `api_domain`; used instead of `baseUrl` when present, and only
+   * within `baseUrlOrigins` (which must be set).
+   */
+  readonly baseUrlFromTokenResponse?: string;
+  /** How the credential goes on the request. @default `Authorization: <token_type> <token>` */
+  readonly credentialPlacement?: CredentialPlacement;
+  /** The rate-limit headers the provider documents. */
+  readonly rateLimitHeaders?: RateLimitHeaders;
   /** Headers sent with every call besides `Authorization` (Notion-Version, GitHub Accept). */
   readonly headers?: Readonly<Record<string, string>> | ((ctx: { readonly app: A; readonly credentials: Credentials<X> }) => Readonly<Record<string, string>>);
 }
@@ -223,12 +441,29 @@ export interface ProviderDefinition<
   readonly userCredentials?: { readonly extras: readonly (keyof X & string)[] };
   /** How API calls are made. */
   readonly api?: ApiBinding<AppCredentialsOf<F>, X>;
+  /** Where the provider says who a credential belongs to (data); `account` reads what it found. */
+  readonly identity?: IdentitySpec;
+  /**
+   * Where the facts of this definition come from: the provider's documentation pages, when they
+   * were checked (`YYYY-MM-DD`), and what the docs leave open.
+   */
+  readonly documentation?: ProviderDocumentation;
   /** Who the credential belongs to upstream; enables re-connect mismatch detection. */
   readonly account?: (credentials: Credentials<X>, app: AppCredentialsOf<F>) => AccountInfo | undefined;
   /** Official SDK client, authenticated, loaded only when called (optional peer dependency). */
   readonly client?: (ctx: ClientContext<AppCredentialsOf<F>, X>) => Promise<unknown>;
   /** Further flows (GitHub App installation tokens, Google service accounts), exposed on the provider handle. */
   readonly flows?: Readonly<Record<string, (ctx: ProviderContext<AppCredentialsOf<F>>) => unknown>>;
+}
+
+/** Sources of a provider definition's facts. */
+export interface ProviderDocumentation {
+  /** The provider's own documentation pages the definition's facts come from. */
+  readonly urls: readonly string[];
+  /** When the facts were last checked against them, `YYYY-MM-DD`. */
+  readonly checkedOn: string;
+  /** What the docs leave open (said here instead of guessed). */
+  readonly notes?: readonly string[];
 }
 
 /** Any provider definition. */

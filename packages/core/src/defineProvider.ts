@@ -46,9 +46,12 @@ export interface ProviderRegistration<D extends AnyProviderDefinition = AnyProvi
 }
 
 /** The factory {@link defineProvider} returns: app credentials in, registration out. */
-export type ProviderFactory<D extends AnyProviderDefinition> = (
+export type ProviderFactory<D extends AnyProviderDefinition> = ((
   appCredentials?: AppCredentialsInput<D['appCredentials']>,
-) => ProviderRegistration<D>;
+) => ProviderRegistration<D>) & {
+  /** The definition every registration of this factory carries (for emulators, docs, catalogues). */
+  readonly definition: D;
+};
 
 /**
  * Turns a provider definition (data) into a factory of registrations. First- and third-party
@@ -71,9 +74,10 @@ export type ProviderFactory<D extends AnyProviderDefinition> = (
  * ```
  */
 export function defineProvider<const D extends AnyProviderDefinition>(definition: D): ProviderFactory<D> {
-  return (appCredentials = {}) => ({
+  const factory = (appCredentials: AppCredentialsInput<D['appCredentials']> = {}) => ({
     id: definition.id,
     definition,
     module: ProviderContainerModule.fromDefinition(definition, appCredentials),
   });
+  return Object.assign(factory, { definition });
 }

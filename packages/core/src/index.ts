@@ -14,9 +14,16 @@ export { processEnv, envFrom, type EnvSource } from './EnvSource.js';
 export { appField, oauthClientFields } from './AppCredentials.js';
 export type {
   AccountInfo, AnyProviderDefinition, ApiBinding, AppCredentialField, AppCredentialFields, AppCredentialsInput,
-  AppCredentialsOf, AuthorizationParamsRequest, AuthorizationServer, ClientAuthenticationMethod, ClientContext, ExtrasOf, OAuth2Hooks, OAuth2Spec,
-  OAuthHttpRequest, ProviderContext, ProviderDefinition, RevokeHook,
+  AppCredentialsOf, AuthorizationParamsRequest, AuthorizationServer, ClientAuthenticationMethod, ClientContext, ClientCredentialsSpec,
+  ConnectionConfig, CredentialPlacement, ExtrasOf, IdentitySpec, OAuth2Hooks, OAuth2Spec, OAuthHttpRequest, ProviderContext, ProviderDefinition,
+  ProviderDocumentation, RateLimitHeaders, RefreshTokenRotation, RequestBodyFormat, RevocationSpec, RevokeHook, TokenErrorSpec,
+  TokenRequestSpec, TokenResponseField, TokenResponseSpec, UrlVariable,
 } from './ProviderDefinition.js';
+export { oauth2, oauth2Definition, type ApiConfig, type OAuth2ProviderConfig } from './oauth2Provider.js';
+export { oidc, oidcDefinition, type OidcProviderConfig } from './oidcProvider.js';
+export {
+  apiKey, apiKeyDefinition, basicAuth, basicAuthDefinition, basicCredentials, type ApiKeyProviderConfig, type BasicAuthProviderConfig,
+} from './staticCredentialProviders.js';
 export {
   AuthManager, AuthManagerBase, type AuthManagerOptions, type CompletedAuthorization, type ConnectionInfo, type ConnectionOptions, type DisconnectResult, type RefreshDueResult,
   type ProviderHandle, type ProviderHandles, type TypedSession,

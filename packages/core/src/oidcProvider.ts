@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { appField, oauthClientFields } from './AppCredentials.js';
+import { defineProvider, type ProviderFactory } from './defineProvider.js';
+import { envPrefixOf, type ApiConfig } from './oauth2Provider.js';
+import type { OriginPattern } from './OriginPattern.js';
+import type {
+  AnyAppCredentials, AppCredentialFields, ClientAuthenticationMethod, ClientCredentialsSpec, OAuth2Spec, ProviderDefinition, ProviderDocumentation,
+  RefreshTokenRotation, UrlVariable,
+} from './ProviderDefinition.js';
+import { fillUrlTemplate } from './UrlTemplate.js';
+
+/** An OpenID Connect provider as plain data: what {@link oidc} takes. */
+export interface OidcProviderConfig<Id extends string = string> {
+  readonly id: Id;
+  readonly displayName: string;
+  /** @default the id in upper snake case */
+  readonly envPrefix?: string;
+  /**
+   * The issuer; its metadata comes from `<issuer>/.well-known/openid-configuration` (OpenID Connect
+   * Discovery 1.0 §4). May be a template (`https://{domain}/realms/{realm}`).
+   */
+  readonly issuer: string;
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+  readonly redirectUri?: string;
+  /** @default ['openid', 'profile', 'email'] plus `offline_access` when `offlineAccess` */
+  readonly scopes?: readonly string[];
+  /**
+   * Ask for a refresh token the way OpenID Connect Core §11 says: the `offline_access` scope, and
+   * `prompt=consent` whenever it is requested. @default true
+   */
+  readonly offlineAccess?: boolean;
+  /** @default 'client_secret_basic' */
+  readonly clientAuthentication?: ClientAuthenticationMethod;
+  /** @default 'S256' */
+  readonly pkce?: 'S256' | 'none';
+  readonly authorizationParams?: Readonly<Record<string, string>>;
+  /** RFC 7009 at the metadata's `revocation_endpoint`. @default false */
+  readonly revocation?: boolean;
+  /** RFC 7662 at the metadata's `introspection_endpoint`. @default false */
+  readonly introspection?: boolean;
+  readonly clientCredentials?: ClientCredentialsSpec | true;
+  readonly refreshTokenRotation?: RefreshTokenRotation;
+  readonly refreshTokenIdleLifetimeSeconds?: number;
+  /** Claim shown as the account label (from UserInfo). @default 'email' */
+  readonly accountLabelClaim?: string;
+  readonly variables?: Readonly<Record<string, UrlVariable>>;
+  readonly hosts?: readonly OriginPattern[];
+  readonly api?: ApiConfig;
+  readonly documentation?: ProviderDocumentation;
+}
+
+/**
+ * An OpenID Connect provider from plain config: discovery, the code flow with PKCE and a nonce, ID
+ * tokens verified against the issuer's JWKS (`iss`, `aud`, `azp`, `exp`, `nonce`, signature),
+ * UserInfo as the account (`sub`, and `email` as label), and what a standard server needs for a
+ * refresh token (`offline_access` + `prompt=consent`, OpenID Connect Core §11).
+ *
+ * @param config - {@link OidcProviderConfig}
+ * @returns a provider factory (`keycloak({ clientId, … })` is a registration)
+ * @see https://openid.net/specs/openid-connect-core-1_0.html
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html
+ * @example
+ * ```ts
+ * const corp = oidc({ id: 'corp', displayName: 'Corp SSO', issuer: 'https://sso.corp.example' });
+ * const auth = new AuthManager({ providers: [corp()] }); // CORP_CLIENT_ID, CORP_CLIENT_SECRET, CORP_REDIRECT_URI
+ * ```
+ */
+export function oidc<const C extends OidcProviderConfig>(config: C): ProviderFactory<ReturnType<typeof oidcDefinition<C>>> {
+  return defineProvider(oidcDefinition(config));
+}
+
+/** The {@link ProviderDefinition} {@link oidc} registers. */
+export function oidcDefinition<const C extends OidcProviderConfig>(config: C) {
+  const prefix = config.envPrefix ?? envPrefixOf(config.id);
+  const offline = config.offlineAccess !== false;
+  const scopes = config.scopes ?? ['openid', 'profile', 'email', ...(offline ? ['offline_access'] : [])];
+  const variables = config.variables ?? {};
+  const client = oauthClientFields(prefix);
+  const fields = {
+    clientId: config.clientId !== undefined ? { ...client.clientId, default: config.clientId } : client.clientId,
+    clientSecret: config.clientSecret !== undefined ? { ...client.clientSecret, default: config.clientSecret } : client.clientSecret,
+    redirectUri: config.redirectUri !== undefined ? { ...client.redirectUri, default: config.redirectUri } : client.redirectUri,
+    issuer: appField({ schema: z.string().min(1), env: [`${prefix}_ISSUER`], default: config.issuer, description: 'OpenID Connect issuer (its discovery document is read).' }),
+    ...(config.api ? { apiBaseUrl: appField({ schema: z.string().min(1), env: [`${prefix}_API_BASE_URL`], default: config.api.baseUrl, description: 'API base URL.' }) } : {}),
+    ...Object.fromEntries(Object.entries(variables).filter(([, v]) => v.from === 'app').map(([name, v]) => [name, appField({
+      schema: z.string().min(1).optional(), env: [`${prefix}_${envPrefixOf(name.replace(/([a-z])([A-Z])/g, '$1_$2'))}`],
+      description: `${v.description}${v.example ? ` (e.g. \`${v.example}\`)` : ''}`,
+    })])),
+  } satisfies AppCredentialFields;
+  type App = AnyAppCredentials;
+  const connectionVariables = Object.fromEntries(Object.entries(variables).filter(([, v]) => v.from === 'connection'));
+  const clientCredentials = config.clientCredentials === true ? {} : config.clientCredentials;
+  const spec = {
+    server: (app: App, connection) => ({ issuer: fillUrlTemplate(config.id, app.issuer as string, { ...app, ...connection }, variables, config.hosts), discovery: true as const }),
+    clientAuthentication: config.clientAuthentication ?? 'client_secret_basic',
+    ...(Object.keys(connectionVariables).length > 0 ? { connectionConfig: connectionVariables } : {}),
+    defaultScopes: scopes,
+    authorizationParams: (_app: App, request) => ({
+      ...(config.authorizationParams ?? {}),
+      ...(request.scopes.includes('offline_access') ? { prompt: 'consent' } : {}),
+    }),
+    pkce: config.pkce !== 'none',
+    openid: true,
+    ...(config.revocation ? { revocation: 'rfc7009' as const } : {}),
+    ...(config.introspection ? { introspection: 'rfc7662' as const } : {}),
+    ...(clientCredentials ? { clientCredentials } : {}),
+    ...(config.refreshTokenRotation !== undefined ? { refreshTokenRotation: config.refreshTokenRotation } : {}),
+    ...(config.refreshTokenIdleLifetimeSeconds !== undefined ? { refreshTokenIdleLifetimeSeconds: config.refreshTokenIdleLifetimeSeconds } : {}),
+  } satisfies OAuth2Spec<App>;
+  const api = config.api;
+  return {
+    id: config.id,
+    displayName: config.displayName,
+    appCredentials: fields,
+    oauth2: spec,
+    identity: { userinfo: { id: 'sub', label: config.accountLabelClaim ?? 'email' } },
+    ...(config.documentation ? { documentation: config.documentation } : {}),
+    ...(api ? {
+      api: {
+        baseUrl: ({ app }: { app: App }) => fillUrlTemplate(config.id, app.apiBaseUrl as string, app, variables),
+        ...(api.headers ? { headers: api.headers } : {}),
+        ...(api.allowedOrigins ? { allowedOrigins: api.allowedOrigins } : {}),
+        ...(api.tokenRejected ? { tokenRejected: api.tokenRejected } : {}),
+        ...(api.credentialPlacement ? { credentialPlacement: api.credentialPlacement } : {}),
+        ...(api.rateLimitHeaders ? { rateLimitHeaders: api.rateLimitHeaders } : {}),
+      },
+    } : {}),
+  } satisfies ProviderDefinition<C['id'], typeof fields>;
+}
