@@ -4,6 +4,21 @@ import { ErrorCode } from './ErrorCode.js';
 import { matchesOriginPattern } from './OriginPattern.js';
 import type { ProviderRuntime } from './ProviderRuntime.js';
 
+/**
+ * Where a base URL from the credentials may point: the binding's `baseUrlOrigins`, plus, for
+ * `baseUrlFromTokenResponse`, the origin of the configured base URL (pointing the API base at a
+ * proxy or an emulator is the application's own choice).
+ */
+function baseUrlOrigins(rt: ProviderRuntime, credentials: Credentials<object>): readonly string[] | undefined {
+  const binding = rt.definition.api!;
+  const declared = typeof binding.baseUrlOrigins === 'function' ? binding.baseUrlOrigins({ app: rt.app }) : binding.baseUrlOrigins;
+  if (binding.baseUrlFromTokenResponse === undefined) return declared;
+  try {
+    const configured = typeof binding.baseUrl === 'function' ? binding.baseUrl({ app: rt.app, credentials }) : binding.baseUrl;
+    return [...(declared ?? []), new URL(configured).origin];
+  } catch { return declared; }
+}
+
 /** Each runtime's `allowedOrigins`, normalized by the URL parser once. */
 const ALLOWED = new WeakMap<ProviderRuntime, ReadonlySet<string>>();
 
@@ -21,12 +36,14 @@ const ALLOWED = new WeakMap<ProviderRuntime, ReadonlySet<string>>();
 export function resolveApiUrl(rt: ProviderRuntime, path: string, credentials: Credentials<object>): URL {
   const binding = rt.definition.api;
   if (!binding) throw new AuthManagerError(ErrorCode.UNSUPPORTED_FLOW, `Provider "${rt.id}" has no API binding`, { provider: rt.id });
-  const base = typeof binding.baseUrl === 'function' ? binding.baseUrl({ app: rt.app, credentials }) : binding.baseUrl;
+  const fromResponse = binding.baseUrlFromTokenResponse === undefined ? undefined : (credentials.extras as Record<string, unknown>)[binding.baseUrlFromTokenResponse];
+  const base = typeof fromResponse === 'string' && fromResponse !== '' ? fromResponse
+    : typeof binding.baseUrl === 'function' ? binding.baseUrl({ app: rt.app, credentials }) : binding.baseUrl;
   let baseUrl: URL;
   try { baseUrl = new URL(base.endsWith('/') ? base : `${base}/`); } catch {
     throw new AuthManagerError(ErrorCode.CONFIGURATION, `${rt.id}: the API base URL is not a URL`, { provider: rt.id });
   }
-  const declared = typeof binding.baseUrlOrigins === 'function' ? binding.baseUrlOrigins({ app: rt.app }) : binding.baseUrlOrigins;
+  const declared = baseUrlOrigins(rt, credentials);
   if (declared !== undefined && !matchesOriginPattern(baseUrl, declared)) {
     throw new AuthManagerError(ErrorCode.CONFIGURATION, `${rt.id}: refusing to send the access token to ${baseUrl.origin}, which is not among the provider's declared API hosts`, { provider: rt.id });
   }
@@ -65,4 +82,28 @@ function allowedOrigins(rt: ProviderRuntime): ReadonlySet<string> {
 export function apiRequestHeaders(rt: ProviderRuntime, credentials: Credentials<object>): Readonly<Record<string, string>> {
   const h = rt.definition.api?.headers;
   return typeof h === 'function' ? h({ app: rt.app, credentials }) : (h ?? {});
+}
+
+/**
+ * Puts the credential on an API request where the binding's `credentialPlacement` says: by default
+ * `Authorization: <token_type> <token>` (RFC 6750 §2.1); or a named header with a format
+ * (`x-api-key: {token}`, `Basic {token}` with base64); or a query parameter (RFC 6750 §2.3 style).
+ * Credentials hold only VSCHAR tokens and RFC 9110 schemes (checked when built), so setting the
+ * header cannot throw an error that quotes the token.
+ * @returns the URL to send to (a copy when a query parameter was added)
+ */
+export function placeCredential(rt: ProviderRuntime, credentials: Credentials<object>, url: URL, headers: Headers): URL {
+  const placement = rt.definition.api?.credentialPlacement;
+  if (placement === undefined) {
+    headers.set('authorization', `${credentials.tokenType} ${credentials.accessToken}`);
+    return url;
+  }
+  if (placement.in === 'query') {
+    const withKey = new URL(url);
+    withKey.searchParams.set(placement.name, credentials.accessToken);
+    return withKey;
+  }
+  const token = placement.base64 ? Buffer.from(credentials.accessToken, 'utf8').toString('base64') : credentials.accessToken;
+  headers.set(placement.name, (placement.format ?? '{token}').replaceAll('{token_type}', credentials.tokenType).replaceAll('{token}', token));
+  return url;
 }

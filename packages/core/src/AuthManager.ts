@@ -1,3 +1,4 @@
+import { ClientCredentialsFlow } from './ClientCredentialsFlow.js';
 import { Container } from 'inversify';
 import { AuthManagerError } from './AuthManagerError.js';
 import { Credentials, type CredentialsInit } from './Credentials.js';
@@ -183,7 +184,12 @@ export type ProviderHandle<D extends AnyProviderDefinition = AnyProviderDefiniti
   app(): AppCredentialsOf<D['appCredentials']>;
   /** OAuth app-credential fields not set yet (clientId/clientSecret), with their env keys. */
   missingForOAuth(): MissingAppCredential[];
-} & (D extends { oauth2: unknown } ? { readonly oauth2: OAuth2FlowOf<D> } : unknown) & FlowsOf<D>;
+} & (D extends { oauth2: unknown } ? { readonly oauth2: OAuth2FlowOf<D> } : unknown)
+  & (D extends { oauth2: { clientCredentials: object } } ? {
+    /** The client credentials grant (RFC 6749 §4.4): app-level tokens. */
+    readonly clientCredentials: ClientCredentialsFlow;
+  } : unknown)
+  & FlowsOf<D>;
 
 type RegisteredIds<P extends readonly ProviderRegistration[]> = P[number]['id'];
 type DefinitionOf<P extends readonly ProviderRegistration[], Id> = Extract<P[number], { id: Id }>['definition'];
@@ -228,6 +234,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
   readonly #runtimes = new Map<string, ProviderRuntime>();
   readonly #handles = new Map<string, ProviderHandle>();
   readonly #flows = new Map<string, OAuth2Flow<object>>();
+  readonly #clientCredentialsFlows = new Map<string, ClientCredentialsFlow>();
   readonly #repository: CredentialRepository;
   readonly #coordinator: RefreshCoordinator;
   readonly #sessionHost: SessionHost;
@@ -335,6 +342,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
         app: () => rt.app as never,
         missingForOAuth: () => rt.missingForOAuth(),
         get oauth2() { return host.#flow(id); },
+        get clientCredentials() { return host.#clientCredentialsFlow(id); },
       } as ProviderHandle;
       for (const [name, make] of Object.entries(rt.definition.flows ?? {})) {
         let flow: unknown;
@@ -366,12 +374,12 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
       }
       creds = credentials.credentials;
     } else creds = new Credentials(credentials);
-    const account = rt.definition.account;
+    const hasAccount = rt.definition.account !== undefined || rt.definition.identity !== undefined;
     // The mismatch check costs a store read: make it only when there is an account to compare.
-    const after = account && this.#onAccountMismatch === 'error' ? account(creds, rt.app) : undefined;
-    if (account && after) {
+    const after = hasAccount && this.#onAccountMismatch === 'error' ? rt.accountOf(creds) : undefined;
+    if (after) {
       const existing = await this.#repository.load(key, subject).catch(() => undefined);
-      const before = existing ? account(existing.credentials, rt.app) : undefined;
+      const before = existing ? rt.accountOf(existing.credentials) : undefined;
       if (before && before.id !== after.id) {
         throw new AuthManagerError(ErrorCode.ACCOUNT_MISMATCH,
           `${provider}: this subject is connected to another ${rt.definition.displayName} account; disconnect it first (or set onAccountMismatch: 'replace')`,
@@ -405,7 +413,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     const result = await flow.exchangePending(params, state, pending);
     await this.storeCredentials(result.provider, result.subject, result.credentials, { connection: result.connection ?? DEFAULT_CONNECTION });
     const rt = this.#runtime(result.provider);
-    const account = rt.definition.account?.(result.credentials, rt.app);
+    const account = rt.accountOf(result.credentials);
     return {
       provider: result.provider, subject: result.subject, connection: result.connection ?? DEFAULT_CONNECTION,
       credentials: result.credentials, ...(account ? { account } : {}),
@@ -473,7 +481,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
         return;
       }
       const rt = this.#runtime(provider);
-      const account = safeAccount(() => rt.definition.account?.(c, rt.app));
+      const account = safeAccount(() => rt.accountOf(c));
       const state = c.connection;
       out.push({
         provider, connection, status: state?.status ?? 'active',
@@ -596,7 +604,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
   #emit<E extends AuthEventName>(event: E, provider: string, subject: string, credentials: Credentials<object> | undefined, extra: Omit<AuthEventMap[E], 'provider' | 'subject' | 'connection' | 'account' | 'at'>, connection: string = DEFAULT_CONNECTION): void {
     if (!this.events.has(event)) return;
     const rt = this.#runtimes.get(provider);
-    const account = credentials && rt ? safeAccount(() => rt.definition.account?.(credentials, rt.app)) : undefined;
+    const account = credentials && rt ? safeAccount(() => rt.accountOf(credentials)) : undefined;
     this.events.emit(event, { provider, subject, connection, ...(account ? { account } : {}), at: new Date(this.#now()), ...extra } as AuthEventMap[E]);
   }
 
@@ -638,7 +646,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
   async account(provider: string, subject: string, options: ConnectionOptions = {}): Promise<AccountInfo | undefined> {
     const rt = this.#runtime(provider);
     const creds = await this.loadCredentials(provider, subject, options);
-    return creds ? rt.definition.account?.(creds, rt.app) : undefined;
+    return creds ? rt.accountOf(creds) : undefined;
   }
 
   /**
@@ -681,6 +689,17 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     const rt = this.#runtimes.get(id);
     if (!rt) throw new AuthManagerError(ErrorCode.PROVIDER_NOT_REGISTERED, `Provider "${id}" is not registered`, { provider: id });
     return rt;
+  }
+
+  #clientCredentialsFlow(id: string): ClientCredentialsFlow {
+    let flow = this.#clientCredentialsFlows.get(id);
+    if (!flow) {
+      const rt = this.#runtime(id);
+      if (!rt.oauth2.clientCredentials) throw new AuthManagerError(ErrorCode.UNSUPPORTED_FLOW, `Provider "${id}" has no client credentials grant`, { provider: id });
+      flow = new ClientCredentialsFlow(rt, { now: this.#now, skewMs: this.#sessionHost.skewMs, apiTimeoutMs: this.#sessionHost.apiTimeoutMs });
+      this.#clientCredentialsFlows.set(id, flow);
+    }
+    return flow;
   }
 
   #flow(id: string): OAuth2Flow<object> {

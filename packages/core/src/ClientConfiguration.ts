@@ -3,6 +3,7 @@ import { requireAppField } from './AppCredentials.js';
 import { AuthManagerError } from './AuthManagerError.js';
 import { ErrorCode } from './ErrorCode.js';
 import { mapProviderError } from './mapProviderError.js';
+import { applyRequestQuirks, applyTokenResponseQuirks } from './OAuthEndpointQuirks.js';
 import type { ConnectionConfig, OAuthHttpRequest } from './ProviderDefinition.js';
 import type { ProviderRuntime } from './ProviderRuntime.js';
 
@@ -32,7 +33,7 @@ export async function createClientConfiguration(rt: ProviderRuntime, connection:
     : spec.clientAuthentication === 'client_secret_post' ? oauth.ClientSecretPost(secret)
       : oauth.None();
   const server = spec.server(app, connection);
-  const pipe = customFetch(rt);
+  const pipe = customFetch(rt, server.discovery ? undefined : server.tokenEndpoint);
   let config: oauth.Configuration;
   if (server.discovery) {
     const issuer = new URL(server.issuer);
@@ -67,16 +68,28 @@ export async function createClientConfiguration(rt: ProviderRuntime, connection:
   return config;
 }
 
-/** openid-client's request pipe with the provider's `prepareRequest` / `processResponse` hooks. */
-function customFetch(rt: ProviderRuntime): oauth.CustomFetch {
-  const hooks = rt.definition.oauth2?.hooks;
+/**
+ * openid-client's request pipe: the declared quirks ({@link applyRequestQuirks},
+ * {@link applyTokenResponseQuirks}) and then the provider's `prepareRequest` / `processResponse` hooks.
+ * @param tokenEndpoint - the token endpoint, when known before discovery; else taken from the
+ *   discovered metadata when the first request goes out
+ */
+function customFetch(rt: ProviderRuntime, tokenEndpoint: string | undefined): oauth.CustomFetch {
+  const spec = rt.oauth2;
+  const hooks = spec.hooks;
+  let token = tokenEndpoint === undefined ? undefined : new URL(tokenEndpoint).href;
   return async (url, options) => {
-    let request: OAuthHttpRequest = {
+    let request: OAuthHttpRequest = applyRequestQuirks(spec, {
       url: new URL(url),
       init: { ...(options as RequestInit), headers: new Headers(options.headers as HeadersInit) },
-    };
+    });
     if (hooks?.prepareRequest) request = await hooks.prepareRequest(request, rt.context);
-    const response = await readCapped(await rt.fetch(request.url, request.init), rt.maxResponseBytes, rt.id);
+    let response = await readCapped(await rt.fetch(request.url, request.init), rt.maxResponseBytes, rt.id);
+    if (token === undefined && request.url.pathname.endsWith('/.well-known/openid-configuration') && response.ok) {
+      const metadata = await response.clone().json().catch(() => undefined) as { token_endpoint?: unknown } | undefined;
+      if (typeof metadata?.token_endpoint === 'string' && URL.canParse(metadata.token_endpoint)) token = new URL(metadata.token_endpoint).href;
+    }
+    if (token !== undefined && request.url.href === token) response = await applyTokenResponseQuirks(spec, response);
     return hooks?.processResponse ? hooks.processResponse(response, request, rt.context) : response;
   };
 }

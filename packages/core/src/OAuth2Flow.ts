@@ -8,6 +8,10 @@ import { mapProviderError } from './mapProviderError.js';
 import { DEFAULT_CONNECTION, connectionStoreProvider } from './ConnectionLabel.js';
 import { decodePending, encodePending, pendingKey, type PendingAuthorization } from './PendingAuthorization.js';
 import type { ProviderRuntime } from './ProviderRuntime.js';
+import { identify } from './IdentityLookup.js';
+import { connectionConfigOf } from './UrlTemplate.js';
+import type { AnyAppCredentials, ConnectionConfig, RevocationSpec } from './ProviderDefinition.js';
+import { sendRevocation } from './RevocationRequest.js';
 import { TelemetryAttributes, type Telemetry } from './Telemetry.js';
 
 /** Options of {@link OAuth2Flow.authorize}. */
@@ -28,6 +32,12 @@ export interface AuthorizeOptions {
    * `code_challenge`, `client_id`, `redirect_uri` and `response_type` are ours and cannot be overridden.
    */
   readonly params?: Readonly<Record<string, string>>;
+  /**
+   * Values of the provider's per-tenant URL variables (Shopify `{ shop: 'acme' }`), required when the
+   * provider declares `connectionConfig`. Each is checked against its pattern; the credential keeps
+   * them (`extras.connection_config`) for refresh, revocation and API calls.
+   */
+  readonly connectionConfig?: ConnectionConfig;
 }
 
 /** Result of {@link OAuth2Flow.authorize}. */
@@ -141,6 +151,9 @@ export function callbackParams(input: ExchangeInput, provider: string): URLSearc
   }
 }
 
+/** With `needsLiveAccessToken`, an access token expiring within this is refreshed before revoking, milliseconds. */
+const LIVE_TOKEN_MARGIN_MS = 60_000;
+
 const RESERVED_PARAMS = new Set(['state', 'nonce', 'code_challenge', 'code_challenge_method', 'client_id', 'redirect_uri', 'response_type']);
 
 /**
@@ -174,7 +187,9 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
   async #authorize(options: AuthorizeOptions): Promise<AuthorizationRequest> {
     const rt = this.#runtime;
     const spec = rt.oauth2;
-    const config = await rt.config();
+    const connectionConfig = spec.connectionConfig ? rt.connectionConfig(options.connectionConfig) : undefined;
+    if (!spec.connectionConfig && options.connectionConfig && Object.keys(options.connectionConfig).length > 0) rt.connectionConfig(options.connectionConfig);
+    const config = await rt.config(connectionConfig);
     const redirectUri = requireAppField(rt.id, rt.definition.appCredentials, 'redirectUri', options.redirectUri ?? (rt.app.redirectUri as string | undefined));
     const defaults = typeof spec.defaultScopes === 'function' ? spec.defaultScopes(rt.app) : spec.defaultScopes;
     const scopes = [...(options.scopes ?? defaults ?? [])];
@@ -200,6 +215,7 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
       provider: rt.id, subject: options.subject, redirectUri, scopes, expiresAtMs,
       ...(options.connection !== undefined && options.connection !== DEFAULT_CONNECTION ? { connection: options.connection } : {}),
       ...(codeVerifier ? { codeVerifier } : {}), ...(nonce ? { nonce } : {}),
+      ...(connectionConfig ? { connectionConfig } : {}),
     };
     await this.#host.store.set(pendingKey(state), encodePending(pending), { ifVersion: null, ttlMs: this.#host.pendingTtlMs });
     return { url, state, expiresAt: new Date(expiresAtMs) };
@@ -238,7 +254,7 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
 
   async #exchangePending(params: URLSearchParams, state: string, pending: PendingAuthorization): Promise<ExchangeResult<X>> {
     const rt = this.#runtime;
-    const config = await rt.config();
+    const config = await rt.config(pending.connectionConfig);
     const metadata = config.serverMetadata();
     // RFC 9207 §2.4: an `iss` that names another issuer is a mix-up attack, whichever form the
     // callback came in; a server that announces `iss` must send it. Checked before `error`, so a
@@ -274,6 +290,9 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
     }
     this.#checkAuthorizedParty(response, config);
     let credentials = rt.credentialsFromResponse(response, this.#host.now(), undefined, pending.scopes);
+    if (pending.connectionConfig) credentials = credentials.with({ extras: { ...credentials.extras, connection_config: pending.connectionConfig } });
+    const identity = await identify(rt, credentials, response, config);
+    if (identity) credentials = credentials.with({ extras: { ...credentials.extras, ...identity } });
     const afterExchange = rt.oauth2.hooks?.afterExchange;
     if (afterExchange) {
       let extras: Readonly<Record<string, unknown>> | undefined;
@@ -325,7 +344,7 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
     if (!refreshToken) {
       throw new AuthManagerError(ErrorCode.REAUTHORIZATION_REQUIRED, `${rt.id}: the access token expired and there is no refresh token; the user must connect again`, { provider: rt.id });
     }
-    const config = await rt.config();
+    const config = await rt.config(connectionConfigOf(credentials.extras));
     let response: Record<string, unknown>;
     try {
       response = await oauth.refreshTokenGrant(config, refreshToken) as unknown as Record<string, unknown>;
@@ -364,7 +383,7 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
     const spec = rt.oauth2;
     if (!spec.revocation) throw new AuthManagerError(ErrorCode.UNSUPPORTED_FLOW, `Provider "${rt.id}" has no token revocation`, { provider: rt.id });
     if (spec.revocation === 'rfc7009') {
-      const config = await rt.config();
+      const config = await rt.config(connectionConfigOf(credentials.extras));
       try {
         if (credentials.refreshToken) await oauth.tokenRevocation(config, credentials.refreshToken, { token_type_hint: 'refresh_token' });
         await oauth.tokenRevocation(config, credentials.accessToken, { token_type_hint: 'access_token' });
@@ -374,12 +393,31 @@ export class OAuth2Flow<X extends object = Record<string, unknown>> {
       return;
     }
     const hook = spec.revocation;
-    if (typeof hook !== 'function') throw new Error('unreachable');
+    if (typeof hook !== 'function') {
+      await this.#revokeBySpec(hook, credentials as Credentials<object>);
+      return;
+    }
     try {
       await hook({ ...rt.context, credentials: credentials as Credentials<object> });
     } catch (err) {
       throw mapProviderError(err, rt.id, 'revoke');
     }
+  }
+
+  /** Revocation as the provider's {@link RevocationSpec} says (see {@link sendRevocation}). */
+  async #revokeBySpec(spec: RevocationSpec<AnyAppCredentials>, credentials: Credentials<object>): Promise<void> {
+    let current = credentials;
+    if (spec.needsLiveAccessToken && current.refreshToken !== undefined && current.expiresWithin(LIVE_TOKEN_MARGIN_MS, this.#host.now())) {
+      try {
+        current = await this.refresh(current as Credentials<X>) as Credentials<object>;
+      } catch (err) {
+        // A dead refresh token means the grant is gone already: nothing is left to revoke.
+        if (AuthManagerError.is(err) && err.code === ErrorCode.REAUTHORIZATION_REQUIRED) return;
+        throw err;
+      }
+    }
+    const useRefresh = (spec.token ?? 'refresh_token') === 'refresh_token' && current.refreshToken !== undefined;
+    await sendRevocation(this.#runtime, spec, current, useRefresh ? current.refreshToken! : current.accessToken, useRefresh ? 'refresh_token' : 'access_token');
   }
 
   /**

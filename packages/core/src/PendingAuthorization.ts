@@ -22,6 +22,8 @@ export interface PendingAuthorization {
   readonly expiresAtMs: number;
   /** The connection label, when not `'default'`. */
   readonly connection?: string;
+  /** Per-tenant URL variables given to `authorize`, already checked. */
+  readonly connectionConfig?: Readonly<Record<string, string>>;
 }
 
 /** The store key of the pending authorization for `state`. */
@@ -46,7 +48,9 @@ export function decodePending(value: string): PendingAuthorization {
       typeof o.redirectUri === 'string' && URL.canParse(o.redirectUri) && typeof o.expiresAtMs === 'number' &&
       Array.isArray(o.scopes) && o.scopes.every((s) => typeof s === 'string') &&
       (o.codeVerifier === undefined || typeof o.codeVerifier === 'string') && (o.nonce === undefined || typeof o.nonce === 'string') &&
-      (o.connection === undefined || typeof o.connection === 'string')) {
+      (o.connection === undefined || typeof o.connection === 'string') &&
+      (o.connectionConfig === undefined || (typeof o.connectionConfig === 'object' && o.connectionConfig !== null && !Array.isArray(o.connectionConfig) &&
+        Object.values(o.connectionConfig).every((v) => typeof v === 'string')))) {
     return o;
   }
   throw new AuthManagerError(ErrorCode.INVALID_STATE, 'Pending authorization record is malformed; start the authorization again');

@@ -6,10 +6,14 @@ import { createClientConfiguration } from './ClientConfiguration.js';
 import { Credentials, type CredentialsInit } from './Credentials.js';
 import type { EnvSource } from './EnvSource.js';
 import { ErrorCode } from './ErrorCode.js';
-import type { AnyAppCredentials, AnyProviderDefinition, AppCredentialsInput, OAuth2Spec, ProviderContext } from './ProviderDefinition.js';
+import type { AccountInfo, AnyAppCredentials, AnyProviderDefinition, AppCredentialsInput, ConnectionConfig, OAuth2Spec, ProviderContext } from './ProviderDefinition.js';
+import { DNS_LABEL_PATTERN } from './UrlTemplate.js';
 import { credentialsFromTokenResponse } from './TokenResponse.js';
 
 export { MAX_EXPIRES_IN_SECONDS } from './TokenResponse.js';
+
+/** Per-tenant configurations a runtime keeps (each holds discovered metadata, when discovered). */
+const MAX_TENANT_CONFIGS = 256;
 
 /** Default cap on a response body from a provider's OAuth endpoints, bytes (1 MiB). */
 export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
@@ -47,6 +51,8 @@ export class ProviderRuntime {
   readonly fetch: typeof fetch;
   #app: AnyAppCredentials | undefined;
   #config: Promise<oauth.Configuration> | undefined;
+  /** Configurations of per-tenant servers, by connection config (bounded, oldest dropped first). */
+  readonly #tenantConfigs = new Map<string, Promise<oauth.Configuration>>();
   /** Timeout of one request to the provider, milliseconds. */
   readonly timeoutMs: number;
   /** Clock, epoch milliseconds. */
@@ -102,15 +108,70 @@ export class ProviderRuntime {
   }
 
   /**
-   * The openid-client configuration (metadata discovered once for OIDC issuers; retried after a failure).
-   * @throws AuthManagerError `CONFIGURATION` | `PROVIDER_UNAVAILABLE`
+   * The openid-client configuration (metadata discovered once for OIDC issuers; retried after a
+   * failure). A provider with per-tenant URLs ({@link OAuth2Spec.connectionConfig}) has one per
+   * connection config; `connection` is checked against the declared variables first.
+   * @param connection - the connection's config (`authorize({ connectionConfig })`, or what a
+   *   credential keeps in `extras.connection_config`)
+   * @throws AuthManagerError `CONFIGURATION` (a connection variable missing, undeclared or malformed) |
+   *   `PROVIDER_UNAVAILABLE`
    */
-  config(): Promise<oauth.Configuration> {
-    if (!this.#config) {
-      this.#config = createClientConfiguration(this);
-      this.#config.catch(() => { this.#config = undefined; });
+  config(connection: ConnectionConfig = {}): Promise<oauth.Configuration> {
+    const declared = this.definition.oauth2?.connectionConfig;
+    if (declared === undefined) {
+      if (!this.#config) {
+        this.#config = createClientConfiguration(this);
+        this.#config.catch(() => { this.#config = undefined; });
+      }
+      return this.#config;
     }
-    return this.#config;
+    let checked: ConnectionConfig;
+    try { checked = this.connectionConfig(connection); } catch (err) { return Promise.reject(err); }
+    const key = JSON.stringify(Object.keys(declared).map((k) => checked[k]));
+    let config = this.#tenantConfigs.get(key);
+    if (!config) {
+      if (this.#tenantConfigs.size >= MAX_TENANT_CONFIGS) this.#tenantConfigs.delete(this.#tenantConfigs.keys().next().value!);
+      config = createClientConfiguration(this, checked);
+      this.#tenantConfigs.set(key, config);
+      config.catch(() => { if (this.#tenantConfigs.get(key) === config) this.#tenantConfigs.delete(key); });
+    }
+    return config;
+  }
+
+  /**
+   * The declared connection variables of `connection`, each present and of its pattern's form.
+   * Undeclared keys are refused (a typo would otherwise be silently ignored).
+   * @throws AuthManagerError `CONFIGURATION` naming the variable (never its value)
+   */
+  connectionConfig(connection: ConnectionConfig | undefined): ConnectionConfig {
+    const declared = this.definition.oauth2?.connectionConfig ?? {};
+    const given = connection ?? {};
+    for (const name of Object.keys(given)) {
+      if (!(name in declared)) throw new AuthManagerError(ErrorCode.CONFIGURATION, `${this.id}: connectionConfig has "${name}", which the provider does not declare`, { provider: this.id });
+    }
+    const out: Record<string, string> = {};
+    for (const [name, variable] of Object.entries(declared)) {
+      const value = given[name];
+      if (typeof value !== 'string' || value === '') {
+        throw new AuthManagerError(ErrorCode.CONFIGURATION, `${this.id}: connectionConfig.${name} is required (${variable.description})`, { provider: this.id });
+      }
+      if (!new RegExp(`^(?:${variable.pattern ?? DNS_LABEL_PATTERN})$`).test(value)) {
+        throw new AuthManagerError(ErrorCode.CONFIGURATION, `${this.id}: connectionConfig.${name} does not have the form the provider allows`, { provider: this.id });
+      }
+      out[name] = value;
+    }
+    return out;
+  }
+
+  /**
+   * Who `credentials` belong to upstream: the definition's `account`, else what its `identity`
+   * lookup recorded (`extras.account_id` / `extras.account_label`).
+   */
+  accountOf(credentials: Credentials<object>): AccountInfo | undefined {
+    if (this.definition.account) return this.definition.account(credentials as never, this.app);
+    if (!this.definition.identity) return undefined;
+    const { account_id: id, account_label: label } = credentials.extras as { account_id?: unknown; account_label?: unknown };
+    return typeof id === 'string' && id !== '' ? { id, ...(typeof label === 'string' && label !== '' ? { label } : {}) } : undefined;
   }
 
   /** Splits a `scope` value on the provider's separator (RFC 6749 §3.3 says space; GitHub answers with commas). */

@@ -1,3 +1,4 @@
+import { placeCredential } from './ApiRequest.js';
 import { AuthManagerError } from './AuthManagerError.js';
 import { Credentials, type CredentialsInit } from './Credentials.js';
 import type { CredentialRepository } from './CredentialRepository.js';
@@ -175,7 +176,7 @@ export class Session implements AsyncDisposable, Disposable {
   async account(provider: string): Promise<AccountInfo | undefined> {
     const rt = this.#host.runtime(provider);
     const credentials = await this.credentials(provider);
-    return rt.definition.account?.(credentials, rt.app);
+    return rt.accountOf(credentials);
   }
 
   /** The per-provider view (`session.notion` is `session.for('notion')`). */
@@ -227,6 +228,13 @@ export class Session implements AsyncDisposable, Disposable {
   /** 401, or the binding's `isTokenRejected` (given a clone, so the caller's body stays unread). */
   async #tokenRejected(rt: ProviderRuntime, response: Response): Promise<boolean> {
     const isTokenRejected = rt.definition.api?.isTokenRejected;
+    const declared = rt.definition.api?.tokenRejected;
+    if (!isTokenRejected && declared) {
+      if (!declared.statuses.includes(response.status)) return false;
+      if (declared.bodyIncludes === undefined) return true;
+      const probe = response.clone();
+      return (await probe.text().catch(() => '')).includes(declared.bodyIncludes);
+    }
     if (!isTokenRejected) return response.status === 401;
     const probe = response.clone();
     try {
@@ -239,12 +247,9 @@ export class Session implements AsyncDisposable, Disposable {
   }
 
   async #send(rt: ProviderRuntime, credentials: Credentials<object>, path: string, init: RequestInit): Promise<Response> {
-    const url = rt.apiUrl(path, credentials);
     const headers = new Headers(rt.apiHeaders(credentials));
     new Headers(init.headers).forEach((value, name) => headers.set(name, value));
-    // Credentials only hold VSCHAR tokens and RFC 9110 schemes (checked when built), so this cannot
-    // throw a header error that quotes the token.
-    headers.set('authorization', `${credentials.tokenType} ${credentials.accessToken}`);
+    const url = placeCredential(rt, credentials, rt.apiUrl(path, credentials), headers);
     const timeoutMs = this.#host.apiTimeoutMs;
     const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
     const signal = timeout && init.signal ? AbortSignal.any([init.signal, timeout]) : (timeout ?? init.signal ?? null);

@@ -51,16 +51,17 @@ export function credentialsFromTokenResponse(rt: ProviderRuntime, response: Reco
   }
   const expiresIn = lifetimeSeconds(rt, raw.expires_in, 'expires_in');
   const extraKeys = rt.definition.userCredentials?.extras ?? [];
+  const declaredField = rt.definition.oauth2?.tokenResponse?.refreshTokenExpiresInField;
   const extras: Record<string, unknown> = { ...(previous?.extras ?? {}) };
   for (const key of extraKeys) if (raw[key] !== undefined) extras[key] = raw[key];
   const rest: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) if (!TYPED_FIELDS.has(k) && !extraKeys.includes(k)) rest[k] = v;
+  for (const [k, v] of Object.entries(raw)) if (!TYPED_FIELDS.has(k) && !extraKeys.includes(k) && k !== declaredField) rest[k] = v;
   const lifetime = expiresIn ?? rt.defaultLifetimeSeconds();
   const tokenType = typeof raw.token_type === 'string' && raw.token_type.toLowerCase() !== 'bearer' ? raw.token_type : 'Bearer';
   const refreshToken = typeof raw.refresh_token === 'string' && raw.refresh_token !== '' ? raw.refresh_token : previous?.refreshToken;
   const idToken = typeof raw.id_token === 'string' ? raw.id_token : previous?.idToken;
   let refreshTokenExpiresAt: Date | undefined;
-  for (const field of REFRESH_TOKEN_LIFETIME_FIELDS) {
+  for (const field of declaredField !== undefined ? [declaredField, ...REFRESH_TOKEN_LIFETIME_FIELDS] : REFRESH_TOKEN_LIFETIME_FIELDS) {
     if (raw[field] === undefined) continue;
     const seconds = lifetimeSeconds(rt, raw[field], field);
     if (seconds !== undefined) refreshTokenExpiresAt = new Date(nowMs + seconds * 1000);

@@ -1,7 +1,7 @@
 import { AuthManagerError } from './AuthManagerError.js';
 import { ErrorCode } from './ErrorCode.js';
 import { matchesOriginPattern, type OriginPattern } from './OriginPattern.js';
-import type { UrlVariable } from './ProviderDefinition.js';
+import type { ConnectionConfig, UrlVariable } from './ProviderDefinition.js';
 
 /** One DNS label (RFC 1035 §2.3.1, with digits first allowed as RFC 1123 §2.1 does). */
 export const DNS_LABEL_PATTERN = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
@@ -77,3 +77,11 @@ export function fillUrlTemplate(
 function configuration(provider: string, what: string): AuthManagerError {
   return new AuthManagerError(ErrorCode.CONFIGURATION, `${provider}: ${what}`, { provider });
 }
+
+/** The connection config kept with a credential (`extras.connection_config`). */
+export function connectionConfigOf(extras: object): ConnectionConfig {
+  const c = (extras as { connection_config?: unknown }).connection_config;
+  if (typeof c !== 'object' || c === null) return {};
+  return Object.fromEntries(Object.entries(c).filter(([, v]) => typeof v === 'string')) as ConnectionConfig;
+}
+

@@ -36,6 +36,8 @@ export {
   OAuth2Flow, type AuthorizeOptions, type AuthorizationRequest, type DeviceAuthorizationOptions, type DeviceAuthorizationPrompt,
   type ExchangeInput, type ExchangeResult, type IntrospectionResult,
 } from './OAuth2Flow.js';
+export { readRateLimit, type RateLimitInfo } from './RateLimit.js';
+export { ClientCredentialsFlow, type ClientCredentialsTokenOptions } from './ClientCredentialsFlow.js';
 export { defineProvider, type ProviderFactory, type ProviderRegistration } from './defineProvider.js';
 export type { MissingAppCredential } from './ProviderRuntime.js';
 export type { UnpersistedCredential } from './RefreshCoordinator.js';

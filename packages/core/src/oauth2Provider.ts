@@ -7,7 +7,7 @@ import type {
   IdentitySpec, OAuth2Spec, ProviderDefinition, ProviderDocumentation, RateLimitHeaders, RefreshTokenRotation, RevocationSpec,
   TokenErrorSpec, TokenRequestSpec, TokenResponseSpec, UrlVariable,
 } from './ProviderDefinition.js';
-import { fillUrlTemplate } from './UrlTemplate.js';
+import { connectionConfigOf, fillUrlTemplate } from './UrlTemplate.js';
 
 /** The API binding of a config-built provider (data only). */
 export interface ApiConfig {
@@ -177,8 +177,12 @@ export function oauth2Definition<const C extends OAuth2ProviderConfig>(config: C
   const fields = oauth2Fields(config, prefix);
   const variables = config.variables ?? {};
   const connectionVariables = Object.fromEntries(Object.entries(variables).filter(([, v]) => v.from === 'connection'));
+  // Declared hosts bound the provider's own URLs; a URL the application configured instead (an
+  // emulator, a proxy) is bounded by what its own host gives (see fillUrlTemplate).
+  const defaults = new Set(Object.values(fields).map((f) => ('default' in f ? f.default : undefined)).filter((d): d is string => typeof d === 'string'));
   const fill = (template: string | undefined, app: Readonly<Record<string, unknown>>, connection: ConnectionConfig) =>
-    template === undefined ? undefined : fillUrlTemplate(config.id, template, { ...app, ...connection }, variables, config.hosts);
+    template === undefined ? undefined
+      : fillUrlTemplate(config.id, template, { ...app, ...connection }, variables, defaults.has(template) ? config.hosts : undefined);
   if (config.api?.baseUrlFromTokenResponse !== undefined && !config.api.baseUrlOrigins?.length) {
     throw new Error(`${config.id}: api.baseUrlFromTokenResponse needs api.baseUrlOrigins`);
   }
@@ -246,13 +250,6 @@ function identityWithOverride(identity: IdentitySpec): IdentitySpec {
   return 'endpoint' in identity && typeof identity.endpoint === 'string' && /^https?:/.test(identity.endpoint)
     ? { ...identity, endpoint: (app) => app.identityUrl as string }
     : identity;
-}
-
-/** The connection config kept with a credential (`extras.connection_config`). */
-export function connectionConfigOf(extras: object): ConnectionConfig {
-  const c = (extras as { connection_config?: unknown }).connection_config;
-  if (typeof c !== 'object' || c === null) return {};
-  return Object.fromEntries(Object.entries(c).filter(([, v]) => typeof v === 'string')) as ConnectionConfig;
 }
 
 /**

@@ -14,5 +14,6 @@ export { PROVIDER_RUNTIME, ENV_SOURCE, HTTP_FETCH, RUNTIME_SETTINGS } from './Se
 export { mapProviderError, retryAfterSeconds, type ProviderOperation } from './mapProviderError.js';
 export type { FlowHost } from './OAuth2Flow.js';
 export type { SessionHost } from './Session.js';
-export { fillUrlTemplate, templateOriginPattern, templateVariables, DNS_LABEL_PATTERN } from './UrlTemplate.js';
-export { connectionConfigOf, envPrefixOf } from './oauth2Provider.js';
+export { connectionConfigOf, fillUrlTemplate, templateOriginPattern, templateVariables, DNS_LABEL_PATTERN } from './UrlTemplate.js';
+export { envPrefixOf } from './oauth2Provider.js';
+export { valueAtPath } from './OAuthEndpointQuirks.js';

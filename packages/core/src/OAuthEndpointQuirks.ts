@@ -1,0 +1,96 @@
+import type { OAuthHttpRequest, OAuth2Spec } from './ProviderDefinition.js';
+
+/**
+ * The quirk vocabulary applied on the wire: what a definition declares about its OAuth endpoints
+ * ({@link OAuth2Spec.tokenRequest}, `tokenResponse`, `tokenErrors`), done to the requests openid-client
+ * builds and the responses it is about to parse. Providers' code hooks run after these.
+ */
+
+/** The part of a spec these functions read. */
+type Quirks = Pick<OAuth2Spec<unknown>, 'tokenRequest' | 'tokenResponse' | 'tokenErrors'>;
+
+/**
+ * Request side: a JSON body instead of the form openid-client sends (`tokenRequest.bodyFormat: 'json'`),
+ * and the declared headers.
+ */
+export function applyRequestQuirks(spec: Quirks, request: OAuthHttpRequest): OAuthHttpRequest {
+  const tokenRequest = spec.tokenRequest;
+  if (!tokenRequest) return request;
+  const headers = request.init.headers;
+  for (const [name, value] of Object.entries(tokenRequest.headers ?? {})) headers.set(name, value);
+  const body = request.init.body;
+  if (tokenRequest.bodyFormat !== 'json' || !(typeof body === 'string' || body instanceof URLSearchParams)) return request;
+  headers.set('content-type', 'application/json');
+  return { url: request.url, init: { ...request.init, headers, body: JSON.stringify(Object.fromEntries(new URLSearchParams(body))) } };
+}
+
+/**
+ * Response side, for the token endpoint: errors sent with HTTP 200 become HTTP 400 (RFC 6749 §5.2),
+ * error codes with a declared alias are renamed (the provider's code kept at the start of
+ * `error_description`), fields at declared paths are lifted to the top level, and declared
+ * `null` fields are dropped. A response that needs none of this is returned as it is.
+ */
+export async function applyTokenResponseQuirks(spec: Quirks, response: Response): Promise<Response> {
+  const { tokenResponse, tokenErrors } = spec;
+  if (!tokenResponse && !tokenErrors) return response;
+  if (!(response.headers.get('content-type') ?? '').includes('json')) return response;
+  const parsed = await response.clone().json().catch(() => undefined) as unknown;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return response;
+  const body = { ...(parsed as Record<string, unknown>) };
+  let status = response.status;
+  let changed = false;
+  if (typeof body.error === 'string') {
+    if (tokenErrors?.sentWithHttp200 && status === 200) { status = 400; changed = true; }
+    const alias = tokenErrors?.aliases?.[body.error];
+    if (alias !== undefined && Object.hasOwn(tokenErrors!.aliases!, body.error)) {
+      const description = typeof body.error_description === 'string' ? `: ${body.error_description}` : '';
+      body.error_description = `${body.error}${description}`;
+      body.error = alias;
+      changed = true;
+    }
+  } else if (response.ok && tokenResponse) {
+    for (const [field, path] of Object.entries(tokenResponse.paths ?? {})) {
+      const value = valueAtPath(body, path);
+      if (value === undefined || path === field) continue;
+      // Moved, not copied: the credential keeps each secret once (the rest of the response is `raw`).
+      withoutPath(body, path);
+      body[field] = value;
+      changed = true;
+    }
+    for (const field of tokenResponse.nullMeansAbsent ?? []) {
+      if (body[field] === null) { delete body[field]; changed = true; }
+    }
+  }
+  if (!changed) return response;
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  const rewritten = new Response(JSON.stringify(body), { status, statusText: status === response.status ? response.statusText : 'Bad Request', headers });
+  Object.defineProperty(rewritten, 'url', { value: response.url });
+  return rewritten;
+}
+
+/**
+ * The value at a dotted path (`authed_user.access_token`) of a parsed JSON value; `undefined` when
+ * any step is missing. Own properties only, so `__proto__` and friends lead nowhere.
+ */
+export function valueAtPath(value: unknown, path: string): unknown {
+  let at: unknown = value;
+  for (const step of path.split('.')) {
+    if (typeof at !== 'object' || at === null || !Object.hasOwn(at, step)) return undefined;
+    at = (at as Record<string, unknown>)[step];
+  }
+  return at;
+}
+
+/** Removes the value at a dotted path, copying each object on the way so the parsed original is untouched. */
+function withoutPath(root: Record<string, unknown>, path: string): void {
+  const steps = path.split('.');
+  let at = root;
+  for (const step of steps.slice(0, -1)) {
+    const next = at[step];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) return;
+    at = at[step] = { ...(next as Record<string, unknown>) };
+  }
+  delete at[steps[steps.length - 1]!];
+}
