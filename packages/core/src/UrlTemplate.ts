@@ -52,6 +52,14 @@ export function fillUrlTemplate(
 ): string {
   const names = templateVariables(template);
   if (names.length === 0) return template;
+  const own = templateOriginPattern(template);
+  const allowed = hosts ?? (own ? [own] : undefined);
+  if (allowed === undefined) {
+    // A value from the connection (the end user, in the end) must never choose an unbounded host.
+    const host = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(template)?.[1] ?? '';
+    const unbounded = templateVariables(host).find((name) => variables[name]?.from === 'connection');
+    if (unbounded !== undefined) throw configuration(provider, `{${unbounded}} comes from the connection and sits in the URL's host, so the provider must declare the hosts it may name`);
+  }
   const filled = template.replace(VARIABLE, (_, name: string) => {
     const declared = variables[name];
     if (!declared) throw configuration(provider, `the URL template uses {${name}}, which the provider does not declare`);
@@ -66,8 +74,6 @@ export function fillUrlTemplate(
   });
   let url: URL;
   try { url = new URL(filled); } catch { throw configuration(provider, 'the filled URL template is not a URL'); }
-  const own = templateOriginPattern(template);
-  const allowed = hosts ?? (own ? [own] : undefined);
   if (allowed !== undefined && !matchesOriginPattern(url, allowed)) {
     throw configuration(provider, `the filled URL's host is not among the provider's declared hosts`);
   }

@@ -362,7 +362,8 @@ function stringParam(details: Interaction, name: string): string | undefined {
  * - `GET /api/me`, a protected resource: with a valid `Authorization: Bearer <access token>`
  *   (known, not expired, not revoked) it answers `200 { sub, scope, client_id }`; otherwise `401`
  *   with `WWW-Authenticate: Bearer realm="sandbox", error="invalid_token"` (no `error` when the
- *   request carries no token, RFC 6750 §3.1);
+ *   request carries no token, RFC 6750 §3.1); an app-level token of the client credentials grant
+ *   (RFC 6749 §4.4, enabled for the sandbox client) gets `200 { scope, client_id }`;
  * - sign-in and consent pages (see {@link SandboxProviderOptions.interactive}); "Deny" redirects
  *   back with `error=access_denied`.
  *
@@ -440,7 +441,7 @@ export async function startSandboxProvider(options: SandboxProviderOptions = {})
       client_name: 'Sandbox client',
       redirect_uris: [...redirectUris],
       response_types: ['code'],
-      grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+      grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code', 'client_credentials'],
       // client_secret_post is accepted too: oidc-provider takes either for a client_secret_* client.
       token_endpoint_auth_method: 'client_secret_basic',
     };
@@ -478,6 +479,8 @@ export async function startSandboxProvider(options: SandboxProviderOptions = {})
       // RFC 8628: `/device/auth` issues codes, `/device` is where a person enters or confirms one
       // (oidc-provider's own pages), then the usual sign-in and consent interaction runs.
       deviceFlow: { enabled: true },
+      // RFC 6749 §4.4: app-level tokens for the client credentials grant.
+      clientCredentials: { enabled: true },
       introspection: {
         enabled: true,
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
@@ -658,6 +661,14 @@ export async function startSandboxProvider(options: SandboxProviderOptions = {})
       return;
     }
     const accessToken = await provider.AccessToken.find(token);
+    if (accessToken === undefined) {
+      // An app-level token of the client credentials grant (RFC 6749 §4.4): no subject.
+      const appToken = await provider.ClientCredentials.find(token);
+      if (appToken !== undefined && !appToken.isExpired) {
+        sendJson(res, 200, { scope: appToken.scope ?? '', client_id: appToken.clientId });
+        return;
+      }
+    }
     if (accessToken === undefined || accessToken.isExpired) {
       unauthorized('access token is unknown, expired or revoked');
       return;
