@@ -20,6 +20,7 @@ export const hubspot = oauth2({
       'https://developers.hubspot.com/docs/api-reference/2026-03/authentication/oauth-tokens/token-introspect',
       'https://developers.hubspot.com/docs/api-reference/legacy/authentication/oauth-tokens/v1/migration-guide',
       'https://developers.hubspot.com/docs/methods/oauth2/delete-refresh-token',
+      'https://developers.hubspot.com/docs/api-reference/latest/authentication/oauth-tokens/revoke-token',
     ],
     checkedOn: '2026-12-01',
     notes: [
@@ -27,7 +28,7 @@ export const hubspot = oauth2({
       'The token endpoint lists `code_verifier`, so PKCE is kept; client id and secret go in the form body.',
       'The docs do not say whether refresh tokens rotate or expire.',
       'VOCAB: account identity comes from token metadata (`GET /oauth/v1/access-tokens/{token}` with the token in the path, answering `hub_id`, `user_id`, `user`; or `POST /oauth/2026-03/token/introspect` with it in the form body); IdentitySpec cannot put the token in a path or body, so no identity is declared.',
-      'VOCAB: revocation is `DELETE /oauth/v1/refresh-tokens/{token}` (token in the path; deletes only the refresh token); RevocationSpec fills only `{client_id}`, so no `revoke`. No v3 revocation endpoint was found in the docs.',
+      'VOCAB: revocation is `DELETE /oauth/v1/refresh-tokens/{token}` (token in the path; deletes only the refresh token); RevocationSpec fills only `{client_id}`, so no `revoke`. The latest date-versioned reference also lists "Revoke an OAuth token" (deletes the refresh token); its path and body were not read in this check.',
       'No default scopes: set `HUBSPOT_SCOPES` to the scopes the app registers.',
     ],
   },
