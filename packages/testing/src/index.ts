@@ -20,3 +20,8 @@ export { startGoogleEmulator, type GoogleEmulator, type GoogleEmulatorAppCredent
 export { startSalesforceEmulator, SALESFORCE_EMULATOR_REDIRECT_URI, type SalesforceEmulator, type SalesforceEmulatorAccount, type SalesforceEmulatorOptions, type SalesforceEndpoint, type SalesforceIssuedToken, type SalesforceRecordedRequest, type SalesforceTamper } from './emulators/salesforce.js';
 export { startPostgresServer, type PostgresServerHandle, type PostgresServerOptions } from './sql/postgresServer.js';
 export { startMariaDbServer, type MariaDbServerHandle, type MariaDbServerOptions } from './sql/mariadbServer.js';
+export {
+  startProviderEmulator, EMULATOR_REDIRECT_URI, type ProviderEmulator, type ProviderEmulatorOptions,
+} from './emulator/startProviderEmulator.js';
+export type { EmulatorEndpoint, EmulatorRequest, InjectedFailure } from './emulator/RequestLog.js';
+export { approve } from './emulator/approve.js';
