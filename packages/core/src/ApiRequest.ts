@@ -1,3 +1,4 @@
+import { fillHeaderValues } from './AppCredentials.js';
 import { AuthManagerError } from './AuthManagerError.js';
 import type { Credentials } from './Credentials.js';
 import { ErrorCode } from './ErrorCode.js';
@@ -81,7 +82,7 @@ function allowedOrigins(rt: ProviderRuntime): ReadonlySet<string> {
 /** The binding's extra headers for an API call. */
 export function apiRequestHeaders(rt: ProviderRuntime, credentials: Credentials<object>): Readonly<Record<string, string>> {
   const h = rt.definition.api?.headers;
-  return typeof h === 'function' ? h({ app: rt.app, credentials }) : (h ?? {});
+  return typeof h === 'function' ? h({ app: rt.app, credentials }) : h ? fillHeaderValues(rt.id, h, rt.app) : {};
 }
 
 /**

@@ -85,3 +85,22 @@ export function requireAppField<T>(provider: string, fields: AppCredentialFields
   }
   return value;
 }
+
+/**
+ * Replaces `{name}` in each header value with the app-credential field of that name
+ * (`{ 'Notion-Version': '{version}' }`); values without braces are returned as they are.
+ * @throws AuthManagerError `CONFIGURATION` when a named field is not set
+ */
+export function fillHeaderValues(provider: string, headers: Readonly<Record<string, string>>, app: Readonly<Record<string, unknown>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = value.includes('{') ? value.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, field: string) => {
+      const v = app[field];
+      if (v === undefined || v === null || v === '') {
+        throw new AuthManagerError(ErrorCode.CONFIGURATION, `Provider "${provider}": header ${name} needs app credential "${field}", which is not set`, { provider });
+      }
+      return String(v);
+    }) : value;
+  }
+  return out;
+}

@@ -82,7 +82,7 @@ function customFetch(rt: ProviderRuntime, tokenEndpoint: string | undefined): oa
     let request: OAuthHttpRequest = applyRequestQuirks(spec, {
       url: new URL(url),
       init: { ...(options as RequestInit), headers: new Headers(options.headers as HeadersInit) },
-    });
+    }, rt.id, rt.app);
     if (hooks?.prepareRequest) request = await hooks.prepareRequest(request, rt.context);
     let response = await readCapped(await rt.fetch(request.url, request.init), rt.maxResponseBytes, rt.id);
     if (token === undefined && request.url.pathname.endsWith('/.well-known/openid-configuration') && response.ok) {

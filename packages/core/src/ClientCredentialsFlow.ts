@@ -85,8 +85,8 @@ export class ClientCredentialsFlow {
   async fetch(path: string, init: RequestInit = {}, options: ClientCredentialsTokenOptions = {}): Promise<Response> {
     const first = await this.token(options);
     const response = await this.#send(first, path, init);
-    const rejected = this.#runtime.definition.api?.tokenRejected?.statuses ?? [401];
-    if (!rejected.includes(response.status)) return response;
+    const rejected = this.#runtime.definition.api?.tokenRejected?.statuses ?? [];
+    if (response.status !== 401 && !rejected.includes(response.status)) return response;
     await response.body?.cancel();
     const key = [...(options.scopes ?? this.#runtime.oauth2.clientCredentials?.defaultScopes ?? [])].join(' ');
     if (this.#tokens.get(key) === first) this.#tokens.delete(key);

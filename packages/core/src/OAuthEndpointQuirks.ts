@@ -1,3 +1,4 @@
+import { fillHeaderValues } from './AppCredentials.js';
 import type { OAuthHttpRequest, OAuth2Spec } from './ProviderDefinition.js';
 
 /**
@@ -13,11 +14,11 @@ type Quirks = Pick<OAuth2Spec<unknown>, 'tokenRequest' | 'tokenResponse' | 'toke
  * Request side: a JSON body instead of the form openid-client sends (`tokenRequest.bodyFormat: 'json'`),
  * and the declared headers.
  */
-export function applyRequestQuirks(spec: Quirks, request: OAuthHttpRequest): OAuthHttpRequest {
+export function applyRequestQuirks(spec: Quirks, request: OAuthHttpRequest, provider: string, app: Readonly<Record<string, unknown>>): OAuthHttpRequest {
   const tokenRequest = spec.tokenRequest;
   if (!tokenRequest) return request;
   const headers = request.init.headers;
-  for (const [name, value] of Object.entries(tokenRequest.headers ?? {})) headers.set(name, value);
+  for (const [name, value] of Object.entries(fillHeaderValues(provider, tokenRequest.headers ?? {}, app))) headers.set(name, value);
   const body = request.init.body;
   if (tokenRequest.bodyFormat !== 'json' || !(typeof body === 'string' || body instanceof URLSearchParams)) return request;
   headers.set('content-type', 'application/json');

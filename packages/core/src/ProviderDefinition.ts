@@ -133,7 +133,10 @@ export type RequestBodyFormat = 'form' | 'json';
 export interface TokenRequestSpec {
   /** @default 'form' (RFC 6749 Appendix B) */
   readonly bodyFormat?: RequestBodyFormat;
-  /** Headers sent with every token-endpoint request (Notion `Notion-Version`). */
+  /**
+   * Headers sent with every request to the OAuth endpoints (Notion `Notion-Version`). A `{name}` in a
+   * value is replaced by the app-credential field of that name (`{ 'Notion-Version': '{version}' }`).
+   */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -385,8 +388,9 @@ export interface ApiBinding<A, X extends object> {
    */
   readonly isTokenRejected?: (response: Response) => boolean | Promise<boolean>;
   /**
-   * Data form of `isTokenRejected`: these statuses (and, when `bodyIncludes` is set, a body containing
-   * it) mean the token was refused. Salesforce: `{ statuses: [401, 403], bodyIncludes: 'Bad_OAuth_Token' }`.
+   * Data form of `isTokenRejected`: besides HTTP 401 (always a refused token, RFC 6750 §3.1), these
+   * statuses mean the token was refused — when `bodyIncludes` is set, only with a body containing it.
+   * Salesforce's identity endpoints: `{ statuses: [403], bodyIncludes: 'Bad_OAuth_Token' }`.
    */
   readonly tokenRejected?: { readonly statuses: readonly number[]; readonly bodyIncludes?: string };
   /**
@@ -399,7 +403,11 @@ export interface ApiBinding<A, X extends object> {
   readonly credentialPlacement?: CredentialPlacement;
   /** The rate-limit headers the provider documents. */
   readonly rateLimitHeaders?: RateLimitHeaders;
-  /** Headers sent with every call besides `Authorization` (Notion-Version, GitHub Accept). */
+  /**
+   * Headers sent with every call besides the credential (Notion-Version, GitHub Accept). In the
+   * object form, a `{name}` in a value is replaced by the app-credential field of that name
+   * (Twitch: `{ 'Client-Id': '{clientId}' }`).
+   */
   readonly headers?: Readonly<Record<string, string>> | ((ctx: { readonly app: A; readonly credentials: Credentials<X> }) => Readonly<Record<string, string>>);
 }
 

@@ -1,5 +1,5 @@
 import { AuthManagerError } from './AuthManagerError.js';
-import { requireAppField } from './AppCredentials.js';
+import { fillHeaderValues, requireAppField } from './AppCredentials.js';
 import type { Credentials } from './Credentials.js';
 import { ErrorCode } from './ErrorCode.js';
 import { retryAfterSeconds } from './mapProviderError.js';
@@ -32,7 +32,7 @@ export async function sendRevocation(rt: ProviderRuntime, spec: RevocationSpec<A
     .replaceAll('{client_id}', encodeURIComponent(clientId));
   const params: Record<string, string> = { [spec.tokenParameter ?? 'token']: token };
   if (spec.tokenTypeHint) params.token_type_hint = tokenTypeHint;
-  const headers = new Headers({ accept: 'application/json', ...(spec.headers ?? {}) });
+  const headers = new Headers({ accept: 'application/json', ...fillHeaderValues(rt.id, spec.headers ?? {}, app) });
   if (method === 'client_secret_basic') {
     const encode = (v: string) => encodeURIComponent(v).replace(/%20/g, '+');
     headers.set('authorization', `Basic ${Buffer.from(`${encode(clientId)}:${encode(secret!)}`).toString('base64')}`);
@@ -48,7 +48,7 @@ export async function sendRevocation(rt: ProviderRuntime, spec: RevocationSpec<A
     init: { method: spec.method ?? 'POST', headers, body: json ? JSON.stringify(params) : new URLSearchParams(params).toString(), signal: AbortSignal.timeout(rt.timeoutMs) },
   };
   // The declared token-request quirks (headers) apply, but not a body conversion: the spec says its own format.
-  request = applyRequestQuirks({ tokenRequest: { headers: rt.oauth2.tokenRequest?.headers ?? {} } }, request);
+  request = applyRequestQuirks({ tokenRequest: { headers: rt.oauth2.tokenRequest?.headers ?? {} } }, request, rt.id, app);
   const hook = rt.oauth2.hooks?.prepareRequest;
   if (hook) request = await hook(request, rt.context);
   let response: Response;

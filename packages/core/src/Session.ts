@@ -230,6 +230,7 @@ export class Session implements AsyncDisposable, Disposable {
     const isTokenRejected = rt.definition.api?.isTokenRejected;
     const declared = rt.definition.api?.tokenRejected;
     if (!isTokenRejected && declared) {
+      if (response.status === 401) return true;
       if (!declared.statuses.includes(response.status)) return false;
       if (declared.bodyIncludes === undefined) return true;
       const probe = response.clone();

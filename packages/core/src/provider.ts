@@ -2,7 +2,7 @@
 // (from '@authmanager/core') plus what quirk hooks, second flows and SDK glue need: the runtime a
 // hook gets, openid-client error mapping, origin patterns, single-flight, the registry's identifiers.
 export * from './index.js';
-export { resolveAppCredentials, requireAppField } from './AppCredentials.js';
+export { fillHeaderValues, resolveAppCredentials, requireAppField } from './AppCredentials.js';
 export { isValidAccessToken, isValidTokenType } from './Credentials.js';
 export { ProviderContainerModule } from './defineProvider.js';
 export { ProviderRuntime, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RUNTIME_SETTINGS, type RuntimeSettings } from './ProviderRuntime.js';
