@@ -61,6 +61,7 @@ export async function applyTokenResponseQuirks(spec: Quirks, response: Response)
     for (const field of tokenResponse.nullMeansAbsent ?? []) {
       if (body[field] === null) { delete body[field]; changed = true; }
     }
+    if (tokenResponse.zeroExpiresInMeansNever && (body.expires_in === 0 || body.expires_in === '0')) { delete body.expires_in; changed = true; }
   }
   if (!changed) return response;
   const headers = new Headers(response.headers);

@@ -85,6 +85,8 @@ export interface UrlVariable {
   readonly pattern?: string;
   /** An example value for the docs and the emulator (`acme`). */
   readonly example?: string;
+  /** For `from: 'app'`: the value when none is configured (GitLab `gitlab.com`). */
+  readonly default?: string;
 }
 
 /** An HTTP request to one of the provider's OAuth endpoints, as openid-client is about to send it. */
@@ -153,6 +155,8 @@ export interface TokenResponseSpec {
   readonly paths?: Readonly<Partial<Record<TokenResponseField, string>>>;
   /** Fields the provider sends as `null` to mean "none" (Notion `refresh_token`); treated as absent. */
   readonly nullMeansAbsent?: readonly TokenResponseField[];
+  /** `expires_in: 0` means the token does not expire (Mailchimp), not that it expired on arrival. */
+  readonly zeroExpiresInMeansNever?: boolean;
   /**
    * Field giving the refresh token's lifetime in seconds, besides the two known ones
    * (`refresh_token_expires_in`, `x_refresh_token_expires_in`).

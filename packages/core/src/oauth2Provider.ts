@@ -122,6 +122,7 @@ function variableFields(prefix: string, variables: Readonly<Record<string, UrlVa
     if (v.from !== 'app') continue;
     out[name] = appField({
       schema: z.string().min(1).optional(), env: [`${prefix}_${envPrefixOf(name.replace(/([a-z])([A-Z])/g, '$1_$2'))}`],
+      ...(v.default !== undefined ? { default: v.default } : {}),
       description: `${v.description}${v.example ? ` (e.g. \`${v.example}\`)` : ''}`,
     });
   }

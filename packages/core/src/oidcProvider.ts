@@ -85,6 +85,7 @@ export function oidcDefinition<const C extends OidcProviderConfig>(config: C) {
     ...(config.api ? { apiBaseUrl: appField({ schema: z.string().min(1), env: [`${prefix}_API_BASE_URL`], default: config.api.baseUrl, description: 'API base URL.' }) } : {}),
     ...Object.fromEntries(Object.entries(variables).filter(([, v]) => v.from === 'app').map(([name, v]) => [name, appField({
       schema: z.string().min(1).optional(), env: [`${prefix}_${envPrefixOf(name.replace(/([a-z])([A-Z])/g, '$1_$2'))}`],
+      ...(v.default !== undefined ? { default: v.default } : {}),
       description: `${v.description}${v.example ? ` (e.g. \`${v.example}\`)` : ''}`,
     })])),
   } satisfies AppCredentialFields;
