@@ -79,10 +79,11 @@ function customFetch(rt: ProviderRuntime, tokenEndpoint: string | undefined): oa
   const hooks = spec.hooks;
   let token = tokenEndpoint === undefined ? undefined : new URL(tokenEndpoint).href;
   return async (url, options) => {
+    const target = new URL(url);
     let request: OAuthHttpRequest = applyRequestQuirks(spec, {
-      url: new URL(url),
+      url: target,
       init: { ...(options as RequestInit), headers: new Headers(options.headers as HeadersInit) },
-    }, rt.id, rt.app);
+    }, rt.id, rt.app, token !== undefined && target.href === token);
     if (hooks?.prepareRequest) request = await hooks.prepareRequest(request, rt.context);
     let response = await readCapped(await rt.fetch(request.url, request.init), rt.maxResponseBytes, rt.id);
     if (token === undefined && request.url.pathname.endsWith('/.well-known/openid-configuration') && response.ok) {

@@ -36,7 +36,12 @@ export async function identify(rt: ProviderRuntime, credentials: Credentials<obj
     const headers = new Headers({ accept: 'application/json', ...rt.apiHeaders(credentials) });
     // A path goes below the API base URL with the same origin checks as session.fetch.
     const url = placeCredential(rt, credentials, /^https?:/i.test(endpoint) ? new URL(endpoint) : rt.apiUrl(endpoint, credentials), headers);
-    const res = await readCapped(await rt.fetch(url, { method: identity.method ?? 'GET', headers, signal: AbortSignal.timeout(rt.timeoutMs) }), rt.maxResponseBytes, rt.id);
+    if (identity.body !== undefined) headers.set('content-type', 'application/json');
+    const res = await readCapped(await rt.fetch(url, {
+      method: identity.method ?? (identity.body !== undefined ? 'POST' : 'GET'), headers,
+      ...(identity.body !== undefined ? { body: JSON.stringify(identity.body) } : {}),
+      signal: AbortSignal.timeout(rt.timeoutMs),
+    }), rt.maxResponseBytes, rt.id);
     if (!res.ok) { await res.body?.cancel(); return undefined; }
     return pick(await res.json() as unknown, identity.id, identity.label);
   } catch {

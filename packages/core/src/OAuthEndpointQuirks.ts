@@ -12,18 +12,27 @@ type Quirks = Pick<OAuth2Spec<unknown>, 'tokenRequest' | 'tokenResponse' | 'toke
 
 /**
  * Request side: a JSON body instead of the form openid-client sends (`tokenRequest.bodyFormat: 'json'`),
- * and the declared headers.
+ * the declared headers, and, for the token endpoint (`toTokenEndpoint`), the declared extra parameters.
  */
-export function applyRequestQuirks(spec: Quirks, request: OAuthHttpRequest, provider: string, app: Readonly<Record<string, unknown>>): OAuthHttpRequest {
+export function applyRequestQuirks(spec: Quirks, request: OAuthHttpRequest, provider: string, app: Readonly<Record<string, unknown>>, toTokenEndpoint = false): OAuthHttpRequest {
   const tokenRequest = spec.tokenRequest;
   if (!tokenRequest) return request;
   const headers = request.init.headers;
   for (const [name, value] of Object.entries(fillHeaderValues(provider, tokenRequest.headers ?? {}, app))) headers.set(name, value);
-  const body = request.init.body;
-  if (tokenRequest.bodyFormat !== 'json' || !(typeof body === 'string' || body instanceof URLSearchParams)) return request;
+  let body = request.init.body;
+  const isForm = typeof body === 'string' || body instanceof URLSearchParams;
+  if (toTokenEndpoint && tokenRequest.params && isForm) {
+    const form = new URLSearchParams(body as string | URLSearchParams);
+    for (const [name, value] of Object.entries(tokenRequest.params)) if (!RFC_TOKEN_PARAMETERS.has(name)) form.set(name, value);
+    body = form.toString();
+  }
+  if (tokenRequest.bodyFormat !== 'json' || !isForm) return body === request.init.body ? request : { url: request.url, init: { ...request.init, body } };
   headers.set('content-type', 'application/json');
-  return { url: request.url, init: { ...request.init, headers, body: JSON.stringify(Object.fromEntries(new URLSearchParams(body))) } };
+  return { url: request.url, init: { ...request.init, headers, body: JSON.stringify(Object.fromEntries(new URLSearchParams(body as string | URLSearchParams))) } };
 }
+
+/** RFC 6749 §4.1.3 / §6 / RFC 7636 parameters that `tokenRequest.params` cannot override. */
+const RFC_TOKEN_PARAMETERS = new Set(['grant_type', 'code', 'redirect_uri', 'client_id', 'client_secret', 'refresh_token', 'code_verifier', 'scope', 'device_code']);
 
 /**
  * Response side, for the token endpoint: errors sent with HTTP 200 become HTTP 400 (RFC 6749 §5.2),

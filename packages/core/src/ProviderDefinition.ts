@@ -140,6 +140,11 @@ export interface TokenRequestSpec {
    * value is replaced by the app-credential field of that name (`{ 'Notion-Version': '{version}' }`).
    */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Further parameters of every code-exchange and refresh request to the token endpoint (Shopify
+   * `expiring=1`, Zendesk's requested lifetimes). RFC 6749's own parameters cannot be overridden.
+   */
+  readonly params?: Readonly<Record<string, string>>;
 }
 
 /** The RFC 6749 §5.1 token-response fields a provider may put somewhere else. */
@@ -284,6 +289,13 @@ export interface OAuth2Spec<A> {
    * lifetime (Google: six months). `auth.refreshDue()` refreshes before it lapses. Absent: none known.
    */
   readonly refreshTokenIdleLifetimeSeconds?: number;
+  /**
+   * How long a refresh token chain lives at most, seconds, counted from the authorization and not
+   * extended by refreshing (Atlassian 365 days, Shopify 90 days), when the provider documents it and
+   * the token response does not say. Sets `credentials.refreshTokenExpiresAt` on the code exchange;
+   * refreshes keep it. Absent: none known.
+   */
+  readonly refreshTokenMaxLifetimeSeconds?: number;
   /** RFC 7636 PKCE with S256. @default true */
   readonly pkce?: boolean;
   /**
@@ -320,8 +332,10 @@ export type IdentitySpec =
   | {
       /** Absolute URL, or a path below the API base URL (`/me`); a function gets the app credentials. */
       readonly endpoint: string | ((app: Readonly<Record<string, unknown>>) => string);
-      /** @default 'GET' */
+      /** @default 'GET' (`POST` when there is a `body`) */
       readonly method?: 'GET' | 'POST';
+      /** A JSON body (a GraphQL query: Linear `{ query: '{ viewer { id email } }' }`). */
+      readonly body?: Readonly<Record<string, unknown>>;
       /** Dotted path of the stable id in the JSON answer (`id`, `data.id`, `user.account_id`). */
       readonly id: string;
       /** Dotted path of a human-readable label (login, email, workspace name). */

@@ -71,6 +71,12 @@ export function credentialsFromTokenResponse(rt: ProviderRuntime, response: Reco
   if (refreshTokenExpiresAt === undefined && previous !== undefined && refreshToken === previous.refreshToken) {
     refreshTokenExpiresAt = previous.refreshTokenExpiresAt;
   }
+  // A documented maximum lifetime of the chain counts from the authorization: refreshes keep it.
+  const maxLifetime = rt.definition.oauth2?.refreshTokenMaxLifetimeSeconds;
+  if (maxLifetime !== undefined && refreshToken !== undefined) {
+    const cap = previous?.refreshTokenExpiresAt ?? (previous === undefined ? new Date(nowMs + maxLifetime * 1000) : undefined);
+    if (cap !== undefined && (refreshTokenExpiresAt === undefined || cap < refreshTokenExpiresAt)) refreshTokenExpiresAt = cap;
+  }
   const granted = rt.splitScopes(raw.scope);
   const scopes = granted ?? previous?.scopes ?? (requestedScopes && requestedScopes.length > 0 ? requestedScopes : undefined);
   return new Credentials({

@@ -81,6 +81,8 @@ export interface OAuth2ProviderConfig<Id extends string = string> {
   readonly refreshTokenRotation?: RefreshTokenRotation;
   /** How long an unused refresh token lives, seconds, when the provider documents it. */
   readonly refreshTokenIdleLifetimeSeconds?: number;
+  /** How long a refresh-token chain lives at most from the authorization, seconds (see {@link OAuth2Spec.refreshTokenMaxLifetimeSeconds}). */
+  readonly refreshTokenMaxLifetimeSeconds?: number;
   /** Variables of templated URLs, each from app credentials or the connection. */
   readonly variables?: Readonly<Record<string, UrlVariable>>;
   /** Origins templated OAuth URLs may resolve to. @default what each template's host gives */
@@ -211,6 +213,7 @@ export function oauth2Definition<const C extends OAuth2ProviderConfig>(config: C
     ...(config.accessTokenLifetimeSeconds !== undefined ? { defaultAccessTokenLifetimeSeconds: config.accessTokenLifetimeSeconds } : {}),
     ...(config.refreshTokenIdleLifetimeSeconds !== undefined ? { refreshTokenIdleLifetimeSeconds: config.refreshTokenIdleLifetimeSeconds } : {}),
     ...(config.refreshTokenRotation !== undefined ? { refreshTokenRotation: config.refreshTokenRotation } : {}),
+    ...(config.refreshTokenMaxLifetimeSeconds !== undefined ? { refreshTokenMaxLifetimeSeconds: config.refreshTokenMaxLifetimeSeconds } : {}),
     pkce: config.pkce !== 'none',
     ...(config.openid ? { openid: true } : {}),
     ...(revocation ? { revocation } : {}),
