@@ -38,7 +38,7 @@ export interface ConnectOptions {
 
 /** The slice of a manager {@link connect} uses. */
 interface Connectable {
-  provider(id: string): { readonly oauth2?: unknown };
+  provider(id: string): object;
   completeAuthorization(input: { callbackUrl: string }): Promise<CompletedAuthorization>;
 }
 
@@ -52,7 +52,7 @@ interface Connectable {
 export async function connect(
   auth: Connectable, emulator: ProviderEmulator, providerId: string, subject: string, options: ConnectOptions = {},
 ): Promise<CompletedAuthorization> {
-  const flow = auth.provider(providerId).oauth2 as { authorize(o: object): Promise<{ url: URL }> } | undefined;
+  const flow = (auth.provider(providerId) as { oauth2?: unknown }).oauth2 as { authorize(o: object): Promise<{ url: URL }> } | undefined;
   if (!flow) throw new Error(`connect: provider "${providerId}" has no OAuth flow`);
   const connectionConfig = options.connectionConfig ?? (Object.keys(emulator.connectionConfig).length > 0 ? emulator.connectionConfig : undefined);
   const { url } = await flow.authorize({

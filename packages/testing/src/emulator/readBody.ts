@@ -26,16 +26,16 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
  * Reads a request body up to `maxBytes` and parses it by its `Content-Type`.
  * @param req - the incoming request
  * @param maxBytes - the cap, bytes
- * @throws BodyTooLargeError when more than `maxBytes` arrive (the rest is not read)
+ * @throws BodyTooLargeError when more than `maxBytes` arrive (the rest is drained, not kept)
  */
 export async function readBody(req: IncomingMessage, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<RequestBody> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) { req.destroy(); throw new BodyTooLargeError(maxBytes); }
-    chunks.push(chunk);
+    size += chunk.length; // past the cap the rest is drained, not kept, so the 413 reaches the client
+    if (size <= maxBytes) chunks.push(chunk);
   }
+  if (size > maxBytes) throw new BodyTooLargeError(maxBytes);
   const raw = Buffer.concat(chunks).toString('utf8');
   if (raw === '') return { raw, format: 'none', params: {} };
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();

@@ -197,8 +197,8 @@ export async function startProviderEmulator<D extends AnyProviderDefinition>(def
   }
 
   /** Checks method, body format, required headers and client authentication; false after answering. */
-  function preamble(c: Call, how: { method: string; format: 'form' | 'json'; headers?: Readonly<Record<string, string>>; auth: NonNullable<typeof spec>['clientAuthentication'] | 'skip' }): boolean {
-    const errors = spec?.tokenErrors;
+  function preamble(c: Call, how: { method: string; format: 'form' | 'json'; headers?: Readonly<Record<string, string>>; auth: NonNullable<typeof spec>['clientAuthentication'] | 'skip'; tokenEndpoint?: boolean }): boolean {
+    const errors = how.tokenEndpoint ? spec?.tokenErrors : undefined;
     if (c.req.method !== how.method) { sendJson(c.res, 405, { error: 'invalid_request', error_description: `use ${how.method}` }, { allow: how.method }); return false; }
     if (c.body.format !== how.format) {
       sendTokenError(c.res, errors, 400, 'invalid_request', `the body must be ${how.format === 'json' ? 'a JSON object (application/json)' : 'form-encoded (application/x-www-form-urlencoded)'}`);
@@ -215,7 +215,7 @@ export async function startProviderEmulator<D extends AnyProviderDefinition>(def
     if (!spec) return sendJson(c.res, 404, { error: 'not_found' });
     const p = c.params;
     const fail = (status: number, error: string, description: string, about?: 'refresh' | 'code') => sendTokenError(c.res, spec.tokenErrors, status, error, description, about);
-    if (!preamble(c, { method: 'POST', format: spec.tokenRequest?.bodyFormat ?? 'form', auth: spec.clientAuthentication, ...(spec.tokenRequest?.headers ? { headers: spec.tokenRequest.headers } : {}) })) return;
+    if (!preamble(c, { method: 'POST', format: spec.tokenRequest?.bodyFormat ?? 'form', auth: spec.clientAuthentication, tokenEndpoint: true, ...(spec.tokenRequest?.headers ? { headers: spec.tokenRequest.headers } : {}) })) return;
     if (p.grant_type === 'authorization_code') {
       const consent = grants!.redeemCode(p.code);
       if (!consent) return fail(400, 'invalid_grant', 'the authorization code is unknown, used or expired', 'code');
@@ -266,7 +266,7 @@ export async function startProviderEmulator<D extends AnyProviderDefinition>(def
     const auth = rs?.bearer && (rs.clientAuthentication ?? spec!.clientAuthentication) === 'client_secret_basic' ? 'skip' : rs?.clientAuthentication ?? spec!.clientAuthentication;
     if (!preamble(c, { method, format: rs?.bodyFormat ?? 'form', auth, ...(rs?.headers ? { headers: rs.headers } : {}) })) return;
     const presented = rs?.bearer ? /^Bearer (\S+)$/i.exec(c.req.headers.authorization ?? '')?.[1] : c.params[rs?.tokenParameter ?? 'token'];
-    if (!presented) return sendTokenError(c.res, spec?.tokenErrors, 400, 'invalid_request', `${rs?.bearer ? 'Authorization: Bearer' : rs?.tokenParameter ?? 'token'} required`);
+    if (!presented) return sendTokenError(c.res, undefined, 400, 'invalid_request', `${rs?.bearer ? 'Authorization: Bearer' : rs?.tokenParameter ?? 'token'} required`);
     const hint = c.params.token_type_hint;
     if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token') return sendJson(c.res, 400, { error: 'unsupported_token_type' });
     const revoked = grants!.revoke(presented, rs?.token === 'access_token' ? 'access_token' : undefined, rs !== undefined);
