@@ -20,10 +20,11 @@ export { startProviderEmulator, EMULATOR_REDIRECT_URI, type ProviderEmulator, ty
  * const auth = managerFor(acme, emu);
  * ```
  */
-export function managerFor<D extends AnyProviderDefinition>(
-  factory: ProviderFactory<D>, emulator: ProviderEmulator<D>, options: Omit<AuthManagerOptions<readonly []>, 'providers'> = {},
+export function managerFor<F extends ProviderFactory<AnyProviderDefinition>>(
+  factory: F, emulator: ProviderEmulator<F['definition']>, options: Omit<AuthManagerOptions<readonly []>, 'providers'> = {},
 ) {
-  return new AuthManager({ env: envFrom({}), ...options, providers: [factory(emulator.appCredentials)] });
+  const registration = factory(emulator.appCredentials) as ReturnType<F>;
+  return new AuthManager({ env: envFrom({}), ...options, providers: [registration] });
 }
 
 /** Options of {@link connect}. */

@@ -473,3 +473,39 @@ describe('end to end through AuthManager', () => {
     expect([res.status, lastRequest(emu, 'api').headers['x-api-key']]).toEqual([200, emu.staticTokens[0]]);
   });
 });
+
+describe('client credentials and an API base URL from the token response', () => {
+  const machine = oauth2({
+    id: 'machine', displayName: 'Machine', clientCredentials: { params: { audience: 'https://api.machine.test' } },
+    authorizationEndpoint: 'https://machine.test/authorize', tokenEndpoint: 'https://machine.test/token',
+  });
+  it('issues an app token for client_credentials with the declared parameters, and refuses it without them', async () => {
+    const emu = await start(machine.definition);
+    const ok = await post(emu, emu.endpoints.token!, { grant_type: 'client_credentials', audience: 'https://api.machine.test' });
+    const missing = await post(emu, emu.endpoints.token!, { grant_type: 'client_credentials' });
+    expect([ok.status, 'refresh_token' in (await ok.json() as object), missing.status]).toEqual([200, false, 400]);
+  });
+  it('core sends the declared client-credentials parameters (auth.<id>.clientCredentials.token)', async () => {
+    const emu = await start(machine.definition);
+    const auth = managerFor(machine, emu);
+    // By id: oauth2() widens the id to string, so `auth.machine` is not typed (reported to core).
+    const flow = (auth.provider('machine') as unknown as { clientCredentials: { token(): Promise<{ accessToken: string }> } }).clientCredentials;
+    const token = await flow.token();
+    expect([token.accessToken, lastRequest(emu, 'token').params.audience]).toEqual([expect.stringMatching(/^at_/), 'https://api.machine.test']);
+  });
+
+  it('puts the emulator API origin in the declared token-response field, and the API answers there', async () => {
+    const probe = await startProviderEmulator(keyed.definition);
+    const port = Number(new URL(probe.origin).port);
+    await probe.close();
+    const instance = oauth2({
+      id: 'instance', displayName: 'Instance', authorizationEndpoint: 'https://login.instance.test/authorize', tokenEndpoint: 'https://login.instance.test/token',
+      api: { baseUrl: 'https://login.instance.test', baseUrlFromTokenResponse: 'instance_url', baseUrlOrigins: [`http://127.0.0.1:${port}`] },
+    });
+    const emu = await start(instance.definition, { port });
+    const auth = managerFor(instance, emu);
+    const { credentials } = await connect(auth, emu, 'instance', 'u1');
+    const res = await auth.session('u1').fetch('instance', '/data');
+    expect([(credentials.extras as { instance_url?: string }).instance_url, res.status, lastRequest(emu, 'api').path]).toEqual([`${emu.origin}/__api`, 200, '/__api/data']);
+  });
+});
