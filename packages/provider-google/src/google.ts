@@ -17,6 +17,9 @@ const url = z.url().transform((u) => u.replace(/\/+$/, ''));
 const scopeList = z.union([z.string(), z.array(z.string())])
   .transform((s) => (typeof s === 'string' ? s.split(/[\s,]+/).filter(Boolean) : s));
 const flag = z.union([z.boolean(), z.stringbool()]);
+/** One of the API bases besides `apiBaseUrl` whose absolute URLs get the token. */
+const apiBaseField = (api: string, envKey: string, fallback: string) =>
+  appField({ schema: url, env: [envKey], default: fallback, description: `${api} API base; absolute URLs under it get the token.` });
 
 const appCredentials = {
   issuer: appField({
@@ -64,26 +67,11 @@ const appCredentials = {
     schema: url, env: ['GOOGLE_API_BASE_URL'], default: GOOGLE_API_BASE_URL,
     description: 'Base of relative `session.fetch` paths (`/oauth2/v3/userinfo`, `/calendar/v3/…`, `/drive/v3/…`).',
   }),
-  gmailBaseUrl: appField({
-    schema: url, env: ['GOOGLE_GMAIL_BASE_URL'], default: GOOGLE_GMAIL_API_BASE_URL,
-    description: 'Gmail API base; absolute URLs under it get the token.',
-  }),
-  calendarBaseUrl: appField({
-    schema: url, env: ['GOOGLE_CALENDAR_BASE_URL'], default: GOOGLE_CALENDAR_API_BASE_URL,
-    description: 'Calendar API base; absolute URLs under it get the token.',
-  }),
-  driveBaseUrl: appField({
-    schema: url, env: ['GOOGLE_DRIVE_BASE_URL'], default: GOOGLE_DRIVE_API_BASE_URL,
-    description: 'Drive API base; absolute URLs under it get the token.',
-  }),
-  sheetsBaseUrl: appField({
-    schema: url, env: ['GOOGLE_SHEETS_BASE_URL'], default: GOOGLE_SHEETS_API_BASE_URL,
-    description: 'Sheets API base; absolute URLs under it get the token.',
-  }),
-  docsBaseUrl: appField({
-    schema: url, env: ['GOOGLE_DOCS_BASE_URL'], default: GOOGLE_DOCS_API_BASE_URL,
-    description: 'Docs API base; absolute URLs under it get the token.',
-  }),
+  gmailBaseUrl: apiBaseField('Gmail', 'GOOGLE_GMAIL_BASE_URL', GOOGLE_GMAIL_API_BASE_URL),
+  calendarBaseUrl: apiBaseField('Calendar', 'GOOGLE_CALENDAR_BASE_URL', GOOGLE_CALENDAR_API_BASE_URL),
+  driveBaseUrl: apiBaseField('Drive', 'GOOGLE_DRIVE_BASE_URL', GOOGLE_DRIVE_API_BASE_URL),
+  sheetsBaseUrl: apiBaseField('Sheets', 'GOOGLE_SHEETS_BASE_URL', GOOGLE_SHEETS_API_BASE_URL),
+  docsBaseUrl: apiBaseField('Docs', 'GOOGLE_DOCS_BASE_URL', GOOGLE_DOCS_API_BASE_URL),
   quotaProjectId: appField({
     schema: z.string().min(1).optional(), env: ['GOOGLE_CLOUD_QUOTA_PROJECT'],
     description: 'Sent as `x-goog-user-project` (the project billed for quota) on every API call.',
@@ -141,6 +129,12 @@ function authorizationServer(app: GoogleAppCredentials): AuthorizationServer {
 }
 
 /**
+ * A refresh token unused for six months stops working; `auth.refreshDue()` refreshes before then.
+ * @see https://developers.google.com/identity/protocols/oauth2#expiration
+ */
+const REFRESH_TOKEN_IDLE_LIFETIME_SECONDS = 182 * 24 * 60 * 60;
+
+/**
  * Where the endpoints of Google's discovery document live: `accounts.google.com` (authorization) and
  * `*.googleapis.com` (token, revocation, device authorization, UserInfo, JWKS).
  * @see https://accounts.google.com/.well-known/openid-configuration
@@ -193,12 +187,14 @@ function offlineAccessParams(app: GoogleAppCredentials): Record<string, string> 
 }
 
 /**
- * Quirk: one `POST /revoke` with `token=` (form) revokes the whole grant, so this sends the refresh
- * token when there is one (else the access token), once. Google answers 400 `invalid_token` for a
- * token already expired or revoked (RFC 7009 §2.2 would say 200); that means nothing is left to
- * revoke, so it counts as done. Core's RFC 7009 sequence (refresh token, then access token) would
- * always fail here: the first call already killed the access token.
+ * Quirk: one `POST /revoke` with only `token=` (form, no client authentication) revokes the whole
+ * grant, so this sends the refresh token when there is one (else the access token), once. Google
+ * answers 400 `invalid_token` for a token already expired or revoked (RFC 7009 §2.2 would say 200);
+ * that means nothing is left to revoke, so it counts as done, while any other 400 is a failure. A
+ * `RevocationSpec` cannot say either (it always sends `client_id`, and `alreadyRevokedStatuses`
+ * cannot name the `error`), hence this hook.
  * @see https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
+ * @throws AuthManagerError `REVOCATION_FAILED` | `PROVIDER_UNAVAILABLE` (HTTP 5xx)
  */
 async function revokeGrant(ctx: ProviderContext<GoogleAppCredentials> & { readonly credentials: Credentials<object> }): Promise<void> {
   const { app, provider, credentials } = ctx;
@@ -206,16 +202,13 @@ async function revokeGrant(ctx: ProviderContext<GoogleAppCredentials> & { readon
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body: new URLSearchParams({ token: credentials.refreshToken ?? credentials.accessToken }).toString(),
-    signal: AbortSignal.timeout(10_000),
+    signal: AbortSignal.timeout(ctx.timeoutMs),
   });
-  if (response.ok) {
-    await response.body?.cancel();
-    return;
-  }
-  const body = await response.json().catch(() => ({})) as { error?: unknown; error_description?: unknown };
-  const error = typeof body.error === 'string' ? body.error : `http_${response.status}`;
+  if (response.ok) { await response.body?.cancel(); return; }
+  const body = await response.json().catch(() => undefined) as { error?: unknown; error_description?: unknown } | null | undefined;
+  const error = typeof body?.error === 'string' ? body.error : `http_${response.status}`;
   if (response.status === 400 && error === 'invalid_token') return;
-  const description = typeof body.error_description === 'string' ? body.error_description : undefined;
+  const description = typeof body?.error_description === 'string' ? body.error_description : undefined;
   throw new AuthManagerError(
     response.status >= 500 ? ErrorCode.PROVIDER_UNAVAILABLE : ErrorCode.REVOCATION_FAILED,
     `${provider} revoke failed: ${error}${description ? ` (${description})` : ''}`,
@@ -240,8 +233,10 @@ const googleDefinition = {
     clientAuthentication: 'client_secret_post',
     defaultScopes: (app) => app.defaultScopes,
     authorizationParams: offlineAccessParams,
-    pkce: true,
     openid: true,
+    // A refresh returns no refresh token: the one from the code exchange stays (core keeps it).
+    refreshTokenRotation: 'reuses',
+    refreshTokenIdleLifetimeSeconds: REFRESH_TOKEN_IDLE_LIFETIME_SECONDS,
     revocation: revokeGrant,
     hooks: { processResponse: discoveredEndpointsOnIssuer },
   },
@@ -255,6 +250,20 @@ const googleDefinition = {
   account: accountFromIdToken,
   client: (ctx) => googleClient(ctx),
   flows: { serviceAccount: (ctx) => new GoogleServiceAccountFlow(ctx) },
+  documentation: {
+    urls: [
+      'https://developers.google.com/identity/protocols/oauth2/web-server',
+      'https://developers.google.com/identity/openid-connect/openid-connect',
+      'https://developers.google.com/identity/protocols/oauth2/service-account',
+      'https://developers.google.com/identity/protocols/oauth2#expiration',
+    ],
+    checkedOn: '2026-12-01',
+    notes: [
+      'A refresh token comes back only with `access_type=offline` and when the consent screen was shown (first consent or `prompt=consent`); refreshes return none.',
+      'Refresh tokens also die on a password change (Gmail scopes), when the user revokes, past a per-client-per-account cap (oldest dropped silently), and after 7 days while the app is in "Testing".',
+      '`/revoke` answers 400 `invalid_token` for a token already expired or revoked.',
+    ],
+  },
 } satisfies ProviderDefinition<'google', typeof appCredentials, GoogleExtras>;
 
 /**
