@@ -1,6 +1,6 @@
 import {
   AuthManagerError, ErrorCode, appField, defineProvider, oauthClientFields, requireAppField, z,
-  type AppCredentialFields, type AppCredentialsOf, type OAuth2Hooks, type ProviderDefinition, type RevokeHook,
+  type AppCredentialFields, type AppCredentialsOf, type OAuth2Hooks, type ProviderDefinition,
 } from '@authmanager/core/provider';
 import type { Client } from '@notionhq/client';
 
@@ -75,59 +75,18 @@ const appCredentials = {
 /** The resolved app credentials of the Notion provider. */
 export type NotionAppCredentials = AppCredentialsOf<typeof appCredentials>;
 
-/** Basic client authentication, JSON body and `Notion-Version`: what every Notion OAuth endpoint wants. */
-function oauthHeaders(app: NotionAppCredentials): Record<string, string> {
+/**
+ * Quirk: Notion's OAuth endpoints compare the Basic credentials with `client_id:client_secret` as
+ * they are. openid-client (and core's revocation request) form-encode both first, as RFC 6749
+ * §2.3.1 says, which turns the `-` of a Notion client id into `%2D`; so the header is set here from
+ * the raw values, on every request to the OAuth endpoints (token, introspection, revocation).
+ * @see https://developers.notion.com/reference/create-a-token
+ */
+const basicWithoutFormEncoding: NonNullable<OAuth2Hooks<NotionAppCredentials>['prepareRequest']> = (request, { app }) => {
   const id = requireAppField('notion', appCredentials, 'clientId', app.clientId);
   const secret = requireAppField('notion', appCredentials, 'clientSecret', app.clientSecret);
-  return {
-    authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
-    'content-type': 'application/json',
-    'notion-version': app.version,
-  };
-}
-
-/**
- * Quirk: Notion's token and introspection endpoints take HTTP Basic client authentication with a
- * JSON body (a form body is refused) and want `Notion-Version`. openid-client sends a form body,
- * so its parameters are moved into a JSON object.
- * @see https://developers.notion.com/reference/create-a-token
- * @see https://developers.notion.com/reference/introspect-token
- */
-const jsonBodyWithBasicAuth: NonNullable<OAuth2Hooks<NotionAppCredentials>['prepareRequest']> = (request, { app }) => {
-  const body = request.init.body;
-  const params = new URLSearchParams(typeof body === 'string' || body instanceof URLSearchParams ? body : undefined);
-  const headers = new Headers(request.init.headers);
-  for (const [name, value] of Object.entries(oauthHeaders(app))) headers.set(name, value);
-  return { url: request.url, init: { ...request.init, headers, body: JSON.stringify(Object.fromEntries(params)) } };
-};
-
-/**
- * Quirk: Notion's token response types `refresh_token` as `string | null`; openid-client rejects a
- * non-string `refresh_token`, so a `null` one is removed (the credential then has no refresh token).
- * @see https://developers.notion.com/reference/create-a-token
- */
-const nullRefreshTokenAsAbsent: NonNullable<OAuth2Hooks<NotionAppCredentials>['processResponse']> = async (response, request, { app }) => {
-  if (!response.ok || request.url.href !== new URL(app.tokenUrl).href) return response;
-  const json = await response.clone().json().catch(() => undefined) as Record<string, unknown> | undefined;
-  if (json?.refresh_token !== null) return response;
-  delete json.refresh_token;
-  const headers = new Headers(response.headers);
-  headers.delete('content-length');
-  return new Response(JSON.stringify(json), { status: response.status, statusText: response.statusText, headers });
-};
-
-/**
- * Quirk: Notion revokes with `POST /v1/oauth/revoke`, Basic client authentication and a JSON body
- * `{"token": <access token>}`; revoking it ends the connection (refresh token included). One request,
- * not RFC 7009's form-encoded pair.
- * @see https://developers.notion.com/reference/revoke-token
- */
-const revokeConnection: RevokeHook<NotionAppCredentials> = async ({ app, fetch, credentials }) => {
-  const response = await fetch(app.revocationUrl, {
-    method: 'POST', headers: oauthHeaders(app), body: JSON.stringify({ token: credentials.accessToken }),
-  });
-  if (!response.ok) throw new Error(`Notion answered HTTP ${response.status} to the revocation`, { cause: response });
-  await response.body?.cancel();
+  request.init.headers.set('authorization', `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`);
+  return request;
 };
 
 const notionDefinition = {
@@ -140,22 +99,55 @@ const notionDefinition = {
       tokenEndpoint: app.tokenUrl,
       introspectionEndpoint: app.introspectionUrl,
     }),
+    // Every OAuth endpoint takes HTTP Basic client authentication with a JSON body (a form body is
+    // refused with 401) and wants `Notion-Version`.
+    // https://developers.notion.com/reference/create-a-token
     clientAuthentication: 'client_secret_basic',
+    tokenRequest: { bodyFormat: 'json', headers: { 'Notion-Version': '{version}' } },
+    // `refresh_token` is typed `string | null`; a `null` one means the connection has none.
+    tokenResponse: { nullMeansAbsent: ['refresh_token'] },
+    // A refresh returns a new pair; the old refresh token dies.
+    // https://developers.notion.com/reference/refresh-a-token
+    refreshTokenRotation: 'rotates',
     // No scopes: the user picks pages during consent. `owner=user` is required.
     // https://developers.notion.com/guides/get-started/authorization
     authorizationParams: { owner: 'user' },
     // The token endpoint documents no `code_verifier` parameter.
     pkce: false,
-    revocation: revokeConnection,
+    // One Basic + JSON `POST {"token": <access token>}`, not RFC 7009's form-encoded pair; it ends
+    // the connection, refresh token included.
+    // https://developers.notion.com/reference/revoke-token
+    revocation: {
+      endpoint: (app) => app.revocationUrl,
+      token: 'access_token',
+      bodyFormat: 'json',
+      clientAuthentication: 'client_secret_basic',
+    },
     introspection: 'rfc7662',
-    hooks: { prepareRequest: jsonBodyWithBasicAuth, processResponse: nullRefreshTokenAsAbsent },
+    hooks: { prepareRequest: basicWithoutFormEncoding },
   },
   staticToken: (app) => (app.token ? { accessToken: app.token } : undefined),
   userCredentials: { extras: ['bot_id', 'workspace_id', 'workspace_name', 'workspace_icon', 'owner', 'duplicated_template_id'] },
   api: {
     baseUrl: ({ app }) => app.apiBaseUrl,
-    headers: ({ app }) => ({ 'Notion-Version': app.version }),
+    headers: { 'Notion-Version': '{version}' },
   },
+  documentation: {
+    urls: [
+      'https://developers.notion.com/guides/get-started/authorization',
+      'https://developers.notion.com/reference/create-a-token',
+      'https://developers.notion.com/reference/refresh-a-token',
+      'https://developers.notion.com/reference/revoke-token',
+      'https://developers.notion.com/reference/introspect-token',
+      'https://developers.notion.com/reference/versioning',
+    ],
+    checkedOn: '2026-12-01',
+    notes: [
+      'The token response has no `expires_in`: access tokens are kept until the API answers 401, then refreshed once.',
+      'The account is the token response\'s `bot_id` (a typed extra), so no `identity` lookup is declared.',
+    ],
+  },
+  // The token response says who the connection is: `bot_id`, kept as a typed extra.
   account: (credentials) => {
     const { bot_id: id, workspace_name: label } = credentials.extras;
     return id ? { id, ...(label ? { label } : {}) } : undefined;

@@ -4,9 +4,13 @@ import { notion, type NotionUserCredentialExtras } from '../src/index.js';
 import { startNotionEmulator, type NotionEmulator, type NotionEmulatorOptions, type NotionEmulatorRequest } from '../../testing/src/emulators/notion.js';
 import { approve, basicCredentials, managerFor, REDIRECT_URI } from './helpers.js';
 
-/** The Notion definition with its OAuth quirk hooks removed: what a plain RFC 6749 client would do. */
+/**
+ * The Notion definition with its OAuth quirks removed (the declared `tokenRequest` / `tokenResponse`
+ * and the hooks): what a plain RFC 6749 client would do.
+ */
 const definition = notion().definition;
-const notionWithoutHooks = defineProvider({ ...definition, oauth2: { ...definition.oauth2, hooks: {} } });
+const { tokenRequest: _request, tokenResponse: _response, hooks: _hooks, ...plainOAuth2 } = definition.oauth2;
+const notionWithoutQuirks = defineProvider({ ...definition, oauth2: plainOAuth2 });
 
 async function caught(promise: Promise<unknown>): Promise<unknown> {
   try { await promise; } catch (err) { return err; }
@@ -22,7 +26,7 @@ describe('quirk: HTTP Basic client authentication with a JSON body', () => {
   let emu: NotionEmulator;
   let formStatus: number;
   let noBasicStatus: number;
-  let withoutHook: unknown;
+  let withoutQuirks: unknown;
 
   beforeAll(async () => {
     emu = await startNotionEmulator({ redirectUris: [REDIRECT_URI] });
@@ -39,11 +43,11 @@ describe('quirk: HTTP Basic client authentication with a JSON body', () => {
       body: JSON.stringify({ grant_type: 'authorization_code', code: 'x', client_id: emu.clientId, client_secret: emu.clientSecret }),
     })).status;
     const plain = new AuthManager({
-      providers: [notionWithoutHooks({ ...emu.endpoints, clientId: emu.clientId, clientSecret: emu.clientSecret, redirectUri: REDIRECT_URI })],
+      providers: [notionWithoutQuirks({ ...emu.endpoints, clientId: emu.clientId, clientSecret: emu.clientSecret, redirectUri: REDIRECT_URI })],
       env: envFrom({}),
     });
     const { url } = await plain.notion.oauth2.authorize({ subject: 's' });
-    withoutHook = await caught(plain.notion.oauth2.exchange({ callbackUrl: await approve(url) }));
+    withoutQuirks = await caught(plain.notion.oauth2.exchange({ callbackUrl: await approve(url) }));
   });
 
   afterAll(async () => { await emu.close(); });
@@ -56,9 +60,37 @@ describe('quirk: HTTP Basic client authentication with a JSON body', () => {
     expect(noBasicStatus).toBe(401);
   });
 
-  it('without the prepareRequest hook the code exchange fails (openid-client sends a form body)', () => {
-    expect(AuthManagerError.is(withoutHook, 'TOKEN_EXCHANGE_FAILED')).toBe(true);
+  it('without tokenRequest.bodyFormat: \'json\' the code exchange fails (openid-client sends a form body)', () => {
+    expect(AuthManagerError.is(withoutQuirks, 'TOKEN_EXCHANGE_FAILED')).toBe(true);
     expect(emu.requestsTo('token').at(-1)!.headers['content-type']).toMatch(/x-www-form-urlencoded/);
+  });
+});
+
+describe('quirk: the Basic credentials are client_id:client_secret as they are (not form-encoded)', () => {
+  let emu: NotionEmulator;
+  let withoutHook: unknown;
+  let sentWithoutHook: string | undefined;
+
+  beforeAll(async () => {
+    emu = await startNotionEmulator({ redirectUris: [REDIRECT_URI] });
+    // Only the hook removed: JSON body and Notion-Version stay; openid-client builds the Basic header.
+    const notionWithoutHook = defineProvider({ ...definition, oauth2: { ...definition.oauth2, hooks: {} } });
+    const plain = new AuthManager({
+      providers: [notionWithoutHook({ ...emu.endpoints, clientId: emu.clientId, clientSecret: emu.clientSecret, redirectUri: REDIRECT_URI })],
+      env: envFrom({}),
+    });
+    const { url } = await plain.notion.oauth2.authorize({ subject: 's' });
+    withoutHook = await caught(plain.notion.oauth2.exchange({ callbackUrl: await approve(url) }));
+    sentWithoutHook = basicCredentials(emu.requestsTo('token').at(-1)!.headers.authorization);
+  });
+
+  afterAll(async () => { await emu.close(); });
+
+  it('without the prepareRequest hook openid-client form-encodes the client id (- becomes %2D) and Notion answers invalid_client', () => {
+    expect(emu.clientId).toContain('-');
+    expect(sentWithoutHook).toContain('%2D');
+    expect(AuthManagerError.is(withoutHook, 'TOKEN_EXCHANGE_FAILED')).toBe(true);
+    expect((withoutHook as AuthManagerError).error).toBe('invalid_client');
   });
 });
 
@@ -105,7 +137,7 @@ describe('quirk: Notion-Version from the version app credential (NOTION_API_VERS
     sentByProvider = [...emu.requests];
     apiWithout = (await fetch(`${emu.endpoints.apiBaseUrl}/users/me`, { headers: { authorization: `Bearer ${emu.integrationToken}` } })).status;
     const plain = new AuthManager({
-      providers: [notionWithoutHooks({ ...emu.endpoints, clientId: emu.clientId, clientSecret: emu.clientSecret, redirectUri: REDIRECT_URI })],
+      providers: [notionWithoutQuirks({ ...emu.endpoints, clientId: emu.clientId, clientSecret: emu.clientSecret, redirectUri: REDIRECT_URI })],
       env: envFrom({}),
     });
     tokenWithoutHeaderError = await caught(plain.notion.oauth2.introspect(credentials.accessToken));
@@ -123,7 +155,7 @@ describe('quirk: Notion-Version from the version app credential (NOTION_API_VERS
     expect(apiWithout).toBe(400);
   });
 
-  it('without the hook the OAuth request has no Notion-Version and fails', () => {
+  it('without the declared tokenRequest headers the OAuth request has no Notion-Version and fails', () => {
     expect(AuthManagerError.is(tokenWithoutHeaderError)).toBe(true);
     expect(emu.requestsTo('introspect').at(-1)!.headers['notion-version']).toBeUndefined();
   });
@@ -209,16 +241,16 @@ describe('quirk: refresh rotates both tokens (the old refresh token dies)', () =
 });
 
 describe('quirk: refresh_token null in the token response', () => {
-  let withHook: Credentials<NotionUserCredentialExtras>;
-  let withoutHook: unknown;
+  let withQuirks: Credentials<NotionUserCredentialExtras>;
+  let withoutQuirks: unknown;
 
   beforeAll(async () => {
     await withEmulator({ issueRefreshTokens: false }, async (emu) => {
       const auth = managerFor(emu);
       const a = await auth.notion.oauth2.authorize({ subject: 's' });
-      withHook = (await auth.notion.oauth2.exchange({ callbackUrl: await approve(a.url) })).credentials;
+      withQuirks = (await auth.notion.oauth2.exchange({ callbackUrl: await approve(a.url) })).credentials;
       const plain = new AuthManager({
-        providers: [notionWithoutHooks({ ...emu.endpoints, clientId: emu.clientId, clientSecret: emu.clientSecret, redirectUri: REDIRECT_URI })],
+        providers: [notionWithoutQuirks({ ...emu.endpoints, clientId: emu.clientId, clientSecret: emu.clientSecret, redirectUri: REDIRECT_URI })],
         env: envFrom({}),
         // openid-client sends neither JSON nor Notion-Version here: this fetch adds both, so only the null is left.
         fetch: async (input, init) => {
@@ -232,17 +264,17 @@ describe('quirk: refresh_token null in the token response', () => {
         },
       });
       const b = await plain.notion.oauth2.authorize({ subject: 's' });
-      withoutHook = await caught(plain.notion.oauth2.exchange({ callbackUrl: await approve(b.url) }));
+      withoutQuirks = await caught(plain.notion.oauth2.exchange({ callbackUrl: await approve(b.url) }));
     });
   });
 
   it('is read as "no refresh token"', () => {
-    expect(withHook.accessToken).toEqual(expect.any(String));
-    expect(withHook.refreshToken).toBeUndefined();
+    expect(withQuirks.accessToken).toEqual(expect.any(String));
+    expect(withQuirks.refreshToken).toBeUndefined();
   });
 
-  it('fails validation in openid-client without the processResponse hook', () => {
-    expect(AuthManagerError.is(withoutHook, 'INVALID_TOKEN_RESPONSE')).toBe(true);
+  it('fails validation in openid-client without tokenResponse.nullMeansAbsent', () => {
+    expect(AuthManagerError.is(withoutQuirks, 'INVALID_TOKEN_RESPONSE')).toBe(true);
   });
 });
 
