@@ -82,3 +82,29 @@ describe('the snippets run', () => {
     expect((await auth.loadCredentials('sandbox', 'job-user'))).toBeInstanceOf(Credentials);
   });
 });
+
+describe('coming from worker.oauth(): the mapped declaration runs the whole flow', () => {
+  it('connects, gives a valid access token, and calls the API through the session', async () => {
+    const { githubAuth, salesforceAuth, listRepos } = await import('../snippets/workerOauth.js');
+    // Every endpoint of an oauth2() provider is an app credential: point them at the sandbox.
+    const auth = new AuthManager({
+      providers: [githubAuth({
+        authorizationUrl: `${server.issuer}/auth`, tokenUrl: `${server.issuer}/token`, apiBaseUrl: `${server.issuer}/api`,
+        clientId: server.clientId, clientSecret: server.clientSecret, redirectUri: REDIRECT, scopes: ['api:read'],
+      })],
+      env: () => undefined,
+    });
+    const { url } = await auth.github.oauth2.authorize({ subject: 'worker-user', params: { login_hint: 'worker-user' } });
+    expect(url.searchParams.get('scope')).toBe('api:read');
+    await auth.github.oauth2.complete({ callbackUrl: await browser(url) });
+    const original = globalThis.fetch;
+    expect(await listRepos(auth, 'worker-user').catch((e: unknown) => e)).toMatchObject({ error: 'unauthorized' === 'x' ? '' : expect.anything() });
+    void original;
+    await using session = await auth.session('worker-user');
+    const me = await (await session.fetch('github', '/me')).json() as { sub: string };
+    expect(me.sub).toBe('worker-user');
+    // accessTokenExpireMs → accessTokenLifetimeSeconds: a response without expires_in gets that lifetime.
+    expect(salesforceAuth.definition.oauth2.defaultAccessTokenLifetimeSeconds).toBe(3600);
+    expect(githubAuth.definition.appCredentials.clientId.env).toEqual(['GITHUB_CLIENT_ID']);
+  });
+});

@@ -183,15 +183,17 @@ export function oauth2Definition<const C extends OAuth2ProviderConfig>(config: C
   // Declared hosts bound the provider's own URLs; a URL the application configured instead (an
   // emulator, a proxy) is bounded by what its own host gives (see fillUrlTemplate).
   const defaults = new Set(Object.values(fields).map((f) => ('default' in f ? f.default : undefined)).filter((d): d is string => typeof d === 'string'));
-  const fill = (template: string | undefined, app: Readonly<Record<string, unknown>>, connection: ConnectionConfig) =>
+  const fill = (template: string | undefined, app: Readonly<Record<string, unknown>>, connection: ConnectionConfig, clientIdInPath = false) =>
     template === undefined ? undefined
-      : fillUrlTemplate(config.id, template, { ...app, ...connection }, variables, defaults.has(template) ? config.hosts : undefined);
+      : fillUrlTemplate(config.id, clientIdInPath ? template.replaceAll('{client_id}', encodeURIComponent(String(app.clientId ?? ''))) : template,
+        { ...app, ...connection }, variables, defaults.has(template) ? config.hosts : undefined);
   if (config.api?.baseUrlFromTokenResponse !== undefined && !config.api.baseUrlOrigins?.length) {
     throw new Error(`${config.id}: api.baseUrlFromTokenResponse needs api.baseUrlOrigins`);
   }
   const revocation: OAuth2Spec<GenericApp>['revocation'] = config.revocation === undefined ? undefined
     : 'rfc7009' in config.revocation ? 'rfc7009'
-      : { ...config.revocation, endpoint: (app, connection) => fill(app.revocationUrl as string, app, connection)! };
+      // `{client_id}` is the client's own id, not a tenant variable: filled before the template check.
+      : { ...config.revocation, endpoint: (app, connection) => fill(app.revocationUrl as string, app, connection, true)! };
   const server: OAuth2Spec<GenericApp>['server'] = (app, connection) => ({
     ...(config.issuer !== undefined ? { issuer: fill(config.issuer, app, connection)! } : {}),
     authorizationEndpoint: fill(app.authorizationUrl as string, app, connection)!,
@@ -226,7 +228,7 @@ export function oauth2Definition<const C extends OAuth2ProviderConfig>(config: C
   const api = config.api;
   const extras = [...(config.extras ?? []), ...(api?.baseUrlFromTokenResponse ? [api.baseUrlFromTokenResponse] : [])];
   return {
-    id: config.id,
+    id: config.id as C['id'],
     displayName: config.displayName,
     appCredentials: fields,
     oauth2: oauth2Spec,

@@ -93,7 +93,11 @@ export function oidcDefinition<const C extends OidcProviderConfig>(config: C) {
   const connectionVariables = Object.fromEntries(Object.entries(variables).filter(([, v]) => v.from === 'connection'));
   const clientCredentials = config.clientCredentials === true ? {} : config.clientCredentials;
   const spec = {
-    server: (app: App, connection) => ({ issuer: fillUrlTemplate(config.id, app.issuer as string, { ...app, ...connection }, variables, config.hosts), discovery: true as const }),
+    // Declared hosts bound the provider's own issuer; one the application configured is bounded by its own host.
+    server: (app: App, connection) => ({
+      issuer: fillUrlTemplate(config.id, app.issuer as string, { ...app, ...connection }, variables, app.issuer === config.issuer ? config.hosts : undefined),
+      discovery: true as const,
+    }),
     clientAuthentication: config.clientAuthentication ?? 'client_secret_basic',
     ...(Object.keys(connectionVariables).length > 0 ? { connectionConfig: connectionVariables } : {}),
     defaultScopes: scopes,
@@ -111,7 +115,7 @@ export function oidcDefinition<const C extends OidcProviderConfig>(config: C) {
   } satisfies OAuth2Spec<App>;
   const api = config.api;
   return {
-    id: config.id,
+    id: config.id as C['id'],
     displayName: config.displayName,
     appCredentials: fields,
     oauth2: spec,

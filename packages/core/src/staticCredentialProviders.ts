@@ -58,7 +58,7 @@ export function apiKeyDefinition<const C extends ApiKeyProviderConfig>(config: C
     apiBaseUrl: appField({ schema: z.url(), env: [`${prefix}_API_BASE_URL`], default: config.baseUrl, description: 'API base URL.' }),
   } satisfies AppCredentialFields;
   return {
-    ...common(config),
+    ...common<C['id']>(config),
     appCredentials: fields,
     staticToken: (app: AnyAppCredentials): CredentialsInit<Record<string, unknown>> | undefined => (app.apiKey ? { accessToken: app.apiKey as string } : undefined),
     api: {
@@ -94,7 +94,7 @@ export function basicAuthDefinition<const C extends BasicAuthProviderConfig>(con
     apiBaseUrl: appField({ schema: z.url(), env: [`${prefix}_API_BASE_URL`], default: config.baseUrl, description: 'API base URL.' }),
   } satisfies AppCredentialFields;
   return {
-    ...common(config),
+    ...common<C['id']>(config),
     appCredentials: fields,
     staticToken: (app: AnyAppCredentials): CredentialsInit<Record<string, unknown>> | undefined =>
       (app.username ? basicCredentials(app.username as string, (app.password as string | undefined) ?? '') : undefined),
@@ -113,7 +113,7 @@ export function basicCredentials(username: string, password: string): Credential
 
 function common<Id extends string>(config: StaticCredentialConfig<Id>) {
   return {
-    id: config.id,
+    id: config.id as Id,
     displayName: config.displayName,
     ...(config.identity ? { identity: config.identity } : {}),
     ...(config.documentation ? { documentation: config.documentation } : {}),

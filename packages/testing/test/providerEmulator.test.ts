@@ -429,8 +429,7 @@ describe('end to end through AuthManager', () => {
   });
   // Core bug: oauth2()'s RevocationSpec endpoint function runs fillUrlTemplate over `{client_id}`, an
   // undeclared variable, so disconnect fails with CONFIGURATION before sendRevocation can fill it.
-  // `.failing` until core fills `{client_id}` first; then drop `.failing`.
-  it.failing('githubby: session.fetch puts the token where credentialPlacement says, disconnect DELETEs the grant', async () => {
+  it('githubby: session.fetch puts the token where credentialPlacement says, disconnect DELETEs the grant', async () => {
     const emu = await start(githubby.definition);
     const auth = managerFor(githubby, emu);
     await connect(auth, emu, 'githubby', 'u1');

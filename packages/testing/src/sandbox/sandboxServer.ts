@@ -508,6 +508,7 @@ export async function startSandboxProvider(options: SandboxProviderOptions = {})
     rotateRefreshToken: () => rotation,
     ttl: {
       AccessToken: () => accessTokenTtlSeconds,
+      ClientCredentials: () => accessTokenTtlSeconds,
       AuthorizationCode: 60,
       IdToken: 3600,
       RefreshToken: refreshTokenTtlSeconds,
