@@ -39,6 +39,12 @@ export const SALESFORCE_INSTANCE_ORIGIN_PATTERNS: readonly OriginPattern[] = ['h
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+/** https, or http on an exact loopback host (an emulator): the access token is sent to these hosts. */
+export function isSecureUrl(value: string): boolean {
+  const url = new URL(value);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+}
+
 /**
  * One `allowedInstanceOrigins` entry: an origin pattern (`https://host[:port]` or
  * `https://*.suffix`), https only; `http://` only for an exact loopback host (127.0.0.1, localhost,

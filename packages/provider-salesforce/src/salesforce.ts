@@ -6,7 +6,7 @@ import {
 } from '@authmanager/core';
 import { jsforceClient } from './client.js';
 import type { SalesforceUserCredentialExtras } from './extras.js';
-import { allowedInstanceOriginsSchema, hostOf, instanceUrlOf, isAllowedInstanceUrl } from './instanceUrl.js';
+import { allowedInstanceOriginsSchema, hostOf, instanceUrlOf, isAllowedInstanceUrl, isSecureUrl } from './instanceUrl.js';
 
 /** Production login host. */
 export const SALESFORCE_PRODUCTION_LOGIN_URL = 'https://login.salesforce.com';
@@ -32,14 +32,6 @@ const USERINFO_PATH = '/services/oauth2/userinfo';
 const JWKS_PATH = '/id/keys';
 /** REST API base on the org's instance: `{instance_url}/services/data/v{version}`. */
 const DATA_PATH = '/services/data/v';
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/** https, or http on loopback (the emulator): the access token is sent to these hosts. */
-function isSecureUrl(value: string): boolean {
-  const url = new URL(value);
-  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
-}
 
 const hostUrl = z.url()
   .refine(isSecureUrl, { message: 'must be an https URL (http only on 127.0.0.1 / localhost)' })
@@ -102,17 +94,6 @@ const appCredentials = {
 /** Resolved Salesforce app credentials. */
 export type SalesforceAppCredentials = AppCredentialsOf<typeof appCredentials>;
 
-function endpoints(app: SalesforceAppCredentials) {
-  return {
-    authorization: app.authorizationUrl ?? `${app.loginUrl}${AUTHORIZE_PATH}`,
-    token: app.tokenUrl ?? `${app.loginUrl}${TOKEN_PATH}`,
-    revocation: `${app.loginUrl}${REVOKE_PATH}`,
-    introspection: `${app.loginUrl}${INTROSPECT_PATH}`,
-    userinfo: `${app.loginUrl}${USERINFO_PATH}`,
-    jwks: `${app.loginUrl}${JWKS_PATH}`,
-  };
-}
-
 function invalid(message: string): AuthManagerError {
   return new AuthManagerError(ErrorCode.INVALID_TOKEN_RESPONSE, `salesforce: ${message}`, { provider: 'salesforce' });
 }
@@ -150,16 +131,18 @@ function verifyTokenResponseSignature(raw: Readonly<Record<string, unknown>>, ct
  * Quirk: revoking a refresh token revokes its access tokens too, and Salesforce answers a token that
  * is already dead with HTTP 400 `invalid_token` (RFC 7009 §2.2 says 200). So one `token=` POST (the
  * refresh token, else the access token) revokes the grant, and `invalid_token` counts as revoked.
- * No client authentication is needed or sent.
+ * No client authentication is needed or sent. A `RevocationSpec` cannot say this (it always sends
+ * `client_id`, and `alreadyRevokedStatuses` cannot name the `error`: another 400 must fail), hence this hook.
  * @see https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_revoke_token.htm
  * @throws AuthManagerError `REVOCATION_FAILED` | `PROVIDER_UNAVAILABLE` (HTTP 5xx)
  */
-const revokeGrant: RevokeHook<SalesforceAppCredentials> = async ({ app, fetch, provider, credentials }) => {
+const revokeGrant: RevokeHook<SalesforceAppCredentials> = async ({ app, fetch, provider, credentials, timeoutMs }) => {
   const token = credentials.refreshToken ?? credentials.accessToken;
-  const response = await fetch(endpoints(app).revocation, {
+  const response = await fetch(`${app.loginUrl}${REVOKE_PATH}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body: new URLSearchParams({ token }).toString(),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   if (response.ok) { await response.body?.cancel(); return; }
   // Any JSON value may come back (`null` too); a body that is not JSON is just an HTTP status.
@@ -197,18 +180,15 @@ const salesforceDefinition = {
   displayName: 'Salesforce',
   appCredentials,
   oauth2: {
-    server: (app) => {
-      const e = endpoints(app);
-      return {
-        issuer: app.loginUrl,
-        authorizationEndpoint: e.authorization,
-        tokenEndpoint: e.token,
-        revocationEndpoint: e.revocation,
-        introspectionEndpoint: e.introspection,
-        userinfoEndpoint: e.userinfo,
-        jwksUri: e.jwks,
-      };
-    },
+    server: (app) => ({
+      issuer: app.loginUrl,
+      authorizationEndpoint: app.authorizationUrl ?? `${app.loginUrl}${AUTHORIZE_PATH}`,
+      tokenEndpoint: app.tokenUrl ?? `${app.loginUrl}${TOKEN_PATH}`,
+      revocationEndpoint: `${app.loginUrl}${REVOKE_PATH}`,
+      introspectionEndpoint: `${app.loginUrl}${INTROSPECT_PATH}`,
+      userinfoEndpoint: `${app.loginUrl}${USERINFO_PATH}`,
+      jwksUri: `${app.loginUrl}${JWKS_PATH}`,
+    }),
     clientAuthentication: 'client_secret_post',
     defaultScopes: (app) => app.defaultScopes,
     defaultAccessTokenLifetimeSeconds: (app) => app.accessTokenLifetimeSeconds,
@@ -226,21 +206,29 @@ const salesforceDefinition = {
     // through `session.fetch`, which core confines to these origins and the instance's.
     allowedOrigins: ({ app }) => [app.loginUrl],
     headers: { accept: 'application/json' },
-    isTokenRejected,
+    // The REST API refuses an expired token with 401 `INVALID_SESSION_ID`, the identity service
+    // (`/id/…`, `/services/oauth2/userinfo`) with 403 and the text `Bad_OAuth_Token`: both mean
+    // "refresh and retry"; other 403s (`Wrong_Org`, permissions) do not.
+    tokenRejected: { statuses: [403], bodyIncludes: 'Bad_OAuth_Token' },
   },
   account: accountOf,
   client: (ctx) => jsforceClient(ctx),
+  documentation: {
+    urls: [
+      'https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_web_server_flow.htm',
+      'https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_refresh_token_flow.htm',
+      'https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_revoke_token.htm',
+      'https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_endpoints.htm',
+      'https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/intro_rest.htm',
+    ],
+    checkedOn: '2026-12-01',
+    notes: [
+      'No `expires_in`: a token lives for the org\'s session timeout (2 hours unless an admin changed it), hence `accessTokenLifetimeSeconds` and refresh-once on 401.',
+      'Refresh-token rotation is a per-connected-app setting, and refresh tokens may expire by policy (e.g. idle days); neither is visible to the client, so neither is declared.',
+      '`issued_at` is epoch milliseconds as a string; `signature` covers only `id` + `issued_at`, not `instance_url`.',
+    ],
+  },
 } satisfies ProviderDefinition<'salesforce', typeof appCredentials, SalesforceUserCredentialExtras>;
-
-/**
- * Quirk: the REST API refuses an expired access token with 401 `INVALID_SESSION_ID`, but the
- * identity service (`/id/…`, `/services/oauth2/userinfo`) answers 403 with the plain text
- * `Bad_OAuth_Token`. Both mean "refresh and retry"; other 403s (`Wrong_Org`, permissions) do not.
- */
-async function isTokenRejected(response: Response): Promise<boolean> {
-  if (response.status === 401) return true;
-  return response.status === 403 && (await response.text().catch(() => '')).trim() === 'Bad_OAuth_Token';
-}
 
 /**
  * The Salesforce provider: OAuth 2.0 web server flow with PKCE (production, sandbox or My Domain),
