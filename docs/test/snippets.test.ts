@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuthManager, Credentials } from '@authmanager/core';
@@ -84,26 +86,36 @@ describe('the snippets run', () => {
 });
 
 describe('coming from worker.oauth(): the mapped declaration runs the whole flow', () => {
-  it('connects, gives a valid access token, and calls the API through the session', async () => {
+  it('connects on the sandbox, and listRepos calls the API with the session\'s token', async () => {
     const { githubAuth, salesforceAuth, listRepos } = await import('../snippets/workerOauth.js');
-    // Every endpoint of an oauth2() provider is an app credential: point them at the sandbox.
-    const auth = new AuthManager({
-      providers: [githubAuth({
-        authorizationUrl: `${server.issuer}/auth`, tokenUrl: `${server.issuer}/token`, apiBaseUrl: `${server.issuer}/api`,
-        clientId: server.clientId, clientSecret: server.clientSecret, redirectUri: REDIRECT, scopes: ['api:read'],
-      })],
-      env: () => undefined,
+    // A stand-in for api.github.com that records what it is sent.
+    const seen: { path?: string; authorization?: string } = {};
+    const api = createServer((req, res) => {
+      seen.path = req.url; seen.authorization = req.headers.authorization;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify([{ name: 'repo-1' }]));
     });
-    const { url } = await auth.github.oauth2.authorize({ subject: 'worker-user', params: { login_hint: 'worker-user' } });
-    expect(url.searchParams.get('scope')).toBe('api:read');
-    await auth.github.oauth2.complete({ callbackUrl: await browser(url) });
-    const original = globalThis.fetch;
-    expect(await listRepos(auth, 'worker-user').catch((e: unknown) => e)).toMatchObject({ error: 'unauthorized' === 'x' ? '' : expect.anything() });
-    void original;
-    await using session = await auth.session('worker-user');
-    const me = await (await session.fetch('github', '/me')).json() as { sub: string };
-    expect(me.sub).toBe('worker-user');
-    // accessTokenExpireMs → accessTokenLifetimeSeconds: a response without expires_in gets that lifetime.
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    try {
+      // Every endpoint of an oauth2() provider is an app credential: point them at the sandbox and the stand-in.
+      const auth = new AuthManager({
+        providers: [githubAuth({
+          authorizationUrl: `${server.issuer}/auth`, tokenUrl: `${server.issuer}/token`,
+          apiBaseUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+          clientId: server.clientId, clientSecret: server.clientSecret, redirectUri: REDIRECT, scopes: ['api:read'],
+        })],
+        env: () => undefined,
+      });
+      const { url } = await auth.github.oauth2.authorize({ subject: 'worker-user', params: { login_hint: 'worker-user' } });
+      expect(url.searchParams.get('scope')).toBe('api:read');
+      await auth.github.oauth2.complete({ callbackUrl: await browser(url) });
+      expect(await listRepos(auth, 'worker-user')).toEqual([{ name: 'repo-1' }]);
+      const stored = await auth.loadCredentials('github', 'worker-user');
+      expect(seen).toEqual({ path: '/user/repos', authorization: `Bearer ${stored!.accessToken}` });
+    } finally {
+      api.close();
+    }
+    // accessTokenExpireMs → accessTokenLifetimeSeconds; env keys under the named prefix.
     expect(salesforceAuth.definition.oauth2.defaultAccessTokenLifetimeSeconds).toBe(3600);
     expect(githubAuth.definition.appCredentials.clientId.env).toEqual(['GITHUB_CLIENT_ID']);
   });
