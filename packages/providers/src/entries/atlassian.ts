@@ -20,6 +20,7 @@ export const atlassian = oauth2({
   scopes: ['offline_access', 'read:jira-user', 'read:jira-work'],
   refreshTokenRotation: 'rotates',
   refreshTokenIdleLifetimeSeconds: 90 * 24 * 60 * 60,
+  refreshTokenMaxLifetimeSeconds: 365 * 24 * 60 * 60,
   identity: { endpoint: '/oauth/token/accessible-resources', id: '0.id', label: '0.url' },
   api: { baseUrl: 'https://api.atlassian.com' },
   documentation: {
@@ -33,8 +34,7 @@ export const atlassian = oauth2({
     ],
     checkedOn: '2026-12-01',
     notes: [
-      'Refresh tokens rotate: each use returns a new one and invalidates the old; reusing an old one outside a 10-minute leeway invalidates all of them (re-consent). They expire after 90 days unused and 365 days after the first grant whatever the use.',
-      'VOCAB: the 365-day absolute refresh-token lifetime has no field (only the idle lifetime does).',
+      'Refresh tokens rotate: each use returns a new one and invalidates the old; reusing an old one outside a 10-minute leeway invalidates all of them (re-consent). They expire after 90 days unused and 365 days after the first grant whatever the use (both declared).',
       'VOCAB: site APIs live at `https://api.atlassian.com/ex/jira/{cloudId}/…` and `/ex/confluence/{cloudId}/…`, with the cloud id from accessible-resources after the exchange; the base URL cannot take it, so callers add `/ex/<product>/<cloudId>` to paths. A token may cover several sites; the account recorded is the first.',
       'The 3LO docs do not mention PKCE, so it is off.',
       'The docs document no token revocation endpoint for 3LO apps; users remove access from their connected-apps page. No `revoke`.',

@@ -29,7 +29,7 @@ export const intercom = oauth2({
       'The docs describe no refresh token, token lifetime, or PKCE support; tokens are used like access tokens (Bearer).',
       'The docs describe no revocation endpoint; no `revoke`.',
       '`GET /me` needs the "Read admins" permission; `app.id_code` is the workspace id, `id` and `email` are the admin\'s.',
-      'VOCAB: workspaces hosted in the EU or Australia use api.eu.intercom.io / api.au.intercom.io; the region is per connection but the US host has no region label, so it cannot be a URL variable. Set `INTERCOM_API_BASE_URL` per region instead; the pages read do not say whether the token endpoint is regional too.',
+      'VOCAB: workspaces hosted in the EU or Australia use api.eu.intercom.io / api.au.intercom.io; the region is per connection, a connection variable cannot have a default (only app variables can), and the US host has no region label, so it cannot be one URL variable. Set `INTERCOM_API_BASE_URL` per region instead; the pages read do not say whether the token endpoint is regional too.',
       'An `Intercom-Version` header is optional; without it the version set on the app is used.',
     ],
   },

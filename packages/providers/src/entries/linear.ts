@@ -14,6 +14,7 @@ export const linear = oauth2({
   clientAuthentication: 'client_secret_post',
   scopeSeparator: ',',
   scopes: ['read'],
+  identity: { endpoint: '/graphql', body: { query: '{ viewer { id email } }' }, id: 'data.viewer.id', label: 'data.viewer.email' },
   api: { baseUrl: 'https://api.linear.app' },
   documentation: {
     urls: [
@@ -25,7 +26,7 @@ export const linear = oauth2({
       'All OAuth2 applications use refresh tokens since 2026-04-01 (apps created from 2025-10-01 had them from the start); older long-lived tokens lasted about ten years.',
       'The pages read do not say whether refresh tokens rotate or how long they live unused.',
       'Optional authorization parameters: `actor=app` (changes made as the app, not the user) and `prompt=consent` (to connect another workspace).',
-      'VOCAB: the account is `query { viewer { id email } }` on the GraphQL endpoint, a POST with a JSON body; IdentitySpec has no request body, so no identity is declared.',
+      'The account is `query { viewer { id email } }` on the GraphQL endpoint (`POST /graphql` with a JSON body).',
       'A revocation endpoint was not confirmed in the pages read; no `revoke`.',
     ],
   },

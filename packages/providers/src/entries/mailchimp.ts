@@ -15,7 +15,7 @@ export const mailchimp = oauth2({
   tokenEndpoint: 'https://login.mailchimp.com/oauth2/token',
   clientAuthentication: 'client_secret_post',
   pkce: 'none',
-  tokenResponse: { nullMeansAbsent: ['scope'] },
+  tokenResponse: { nullMeansAbsent: ['scope'], zeroExpiresInMeansNever: true },
   variables: {
     dc: { from: 'app', description: 'Mailchimp data center (server prefix) API calls go to', pattern: '[a-z]{2}[0-9]{1,3}', example: 'us21' },
   },
@@ -29,9 +29,8 @@ export const mailchimp = oauth2({
     notes: [
       'Mailchimp has no OAuth scopes: a token reaches everything the authorizing user can.',
       'Tokens do not expire and there is no refresh token; a token ends when the user de-authorizes the app. No revocation endpoint is documented.',
-      'The token response sends `scope` as `null` (declared) and `expires_in` as `0`.',
-      'VOCAB: `expires_in: 0` here means "never expires", but core reads it as "already expired"; the vocabulary has no way to say so (`nullMeansAbsent` covers only `null`). Until it does, a stored Mailchimp token is due at once and, with no refresh token, needs re-authorization.',
-      'VOCAB: the API base URL is `api_endpoint` (and `dc`) of `GET https://login.mailchimp.com/oauth2/metadata`, called with the new token, not a token-response field; `api.baseUrlFromTokenResponse` cannot read it, so the data center is one app variable (`MAILCHIMP_DC`), right only for connections in that data center.',
+      'The token response sends `scope` as `null` and `expires_in` as `0`, meaning "never expires" (both declared).',
+      'VOCAB: the API base URL is `api_endpoint` (and `dc`) of `GET https://login.mailchimp.com/oauth2/metadata`, called with the new token, not a token-response field; `api.baseUrlFromTokenResponse` cannot read it, so the data center is one app variable (`MAILCHIMP_DC`), right only for connections in that data center. The docs give no default data center, so none is declared.',
       'VOCAB: the metadata endpoint (which also describes the account) is documented with `Authorization: OAuth <token>`, a different scheme from the API\'s Bearer; identity requests use the API\'s placement, so no identity is declared.',
     ],
   },

@@ -3,8 +3,7 @@ import { oauth2 } from '@authmanager/core';
 /**
  * Microsoft Entra ID (Microsoft identity platform v2.0 endpoints): OAuth 2.0 authorization code with
  * PKCE, rotating refresh tokens, device authorization and client credentials grants; API binding to
- * Microsoft Graph v1.0, account from `GET /me`. The tenant (`common`, `organizations`, `consumers`, a
- * tenant id or domain) is an app credential.
+ * Microsoft Graph v1.0, account from `GET /me`. The tenant is an app credential (default `common`).
  * App credentials: `MICROSOFT_CLIENT_ID`, `MICROSOFT_CLIENT_SECRET`, `MICROSOFT_REDIRECT_URI`, `MICROSOFT_TENANT`.
  * @see https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow
  */
@@ -16,10 +15,8 @@ export const microsoft = oauth2({
   deviceAuthorizationEndpoint: 'https://login.microsoftonline.com/{tenant}/oauth2/v2.0/devicecode',
   variables: {
     tenant: {
-      from: 'app',
+      from: 'app', default: 'common', example: 'contoso.onmicrosoft.com', pattern: '[A-Za-z0-9](?:[A-Za-z0-9.-]{0,253}[A-Za-z0-9])?',
       description: 'Who may sign in: `common` (any work, school or personal account), `organizations`, `consumers`, or a tenant id or domain',
-      pattern: '[A-Za-z0-9](?:[A-Za-z0-9.-]{0,253}[A-Za-z0-9])?',
-      example: 'common',
     },
   },
   clientAuthentication: 'client_secret_post',
@@ -40,12 +37,9 @@ export const microsoft = oauth2({
     ],
     checkedOn: '2026-12-01',
     notes: [
-      'VOCAB: a URL variable has no default value, so `MICROSOFT_TENANT` must be set; the docs use `common` for multi-tenant apps (client credentials need a real tenant id or domain).',
-      'Refresh tokens "replace themselves with a fresh token upon every use" and the old one is not revoked; default lifetime 24 hours for SPA redirect URIs, 90 days otherwise (taken here as the idle lifetime, since each refresh issues a fresh token). The auth-code page says web/native refresh tokens "don\'t have specified lifetimes".',
-      'A refresh token is only issued when `offline_access` is requested.',
-      '`interaction_required` and `consent_required` at the token endpoint are non-standard; the docs say to send the user back to /authorize, so they count as invalid_grant.',
-      'The v2.0 endpoints document no RFC 7009 revocation endpoint; no `revoke`.',
-      'Client authentication: the secret goes in the body (documented form); HTTP Basic is also supported.',
+      '`MICROSOFT_TENANT` defaults to `common` (multi-tenant, as the docs use it); client credentials need a real tenant id or domain.',
+      'Refresh tokens (only with `offline_access`) replace themselves on every use; the old one is not revoked. Lifetime 24 hours for SPA redirect URIs, else 90 days (declared as idle lifetime); the auth-code page says web/native ones "don\'t have specified lifetimes".',
+      '`interaction_required`/`consent_required` at the token endpoint mean "send the user back to /authorize" (counted as invalid_grant). No RFC 7009 revocation on v2.0 (no `revoke`). The secret goes in the body (documented form); HTTP Basic also works.',
     ],
   },
 });

@@ -14,6 +14,7 @@ export const monday = oauth2({
   revocation: { rfc7009: 'https://auth.monday.com/oauth_ms/oauth/revoke' },
   clientAuthentication: 'client_secret_post',
   refreshTokenRotation: 'rotates',
+  identity: { endpoint: 'https://api.monday.com/v2', body: { query: '{ me { id email } }' }, id: 'data.me.id', label: 'data.me.email' },
   api: { baseUrl: 'https://api.monday.com/v2' },
   documentation: {
     urls: [
@@ -29,7 +30,7 @@ export const monday = oauth2({
       'Scopes (`boards:read`, `me:read`, …) are configured per app version; the documented token responses join them with spaces.',
       'The documented token-response examples show no `expires_in`; the access token is a JWT whose `exp` gives its expiry. The docs give no lifetime in seconds here, so none is declared, and a 401 triggers the refresh.',
       'VOCAB: an access token\'s expiry read from its JWT `exp` claim cannot be declared.',
-      'VOCAB: the API is GraphQL, so the account (`query { me { id email } }`) needs a POST with a query body; IdentitySpec has no request body, so no identity is declared.',
+      'The account is `query { me { id email } }`, a POST with a JSON body to the GraphQL endpoint; it needs the `me:read` scope.',
       'The docs mention a RFC 8414 discovery document for the new flow; its URL was not confirmed. Refresh-token lifetime is not stated in the pages read.',
     ],
   },

@@ -22,7 +22,7 @@ export const openai = apiKey({
     checkedOn: '2026-12-01',
     notes: [
       'The API also takes short-lived access tokens from workload identity federation as the same Bearer credential; Administration endpoints need an Admin API key.',
-      'VOCAB: a member of several organizations, or a legacy user key reaching a project, selects them with `OpenAI-Organization` and `OpenAI-Project` headers; these are per-account values and `headers` is fixed text, so they are not set.',
+      'VOCAB: a member of several organizations, or a legacy user key reaching a project, selects them with `OpenAI-Organization` and `OpenAI-Project` headers; header values can name app-credential fields (`{field}`), but `apiKey()` declares no such optional fields and an unset one fails the call, so they are not set.',
       'VOCAB: `x-ratelimit-reset-requests` (and `-tokens`) hold a duration such as `12ms` or `6m0s`; `resetUnit` has no duration form, so only limit and remaining are declared. Token budgets have their own `x-ratelimit-*-tokens` headers.',
       'Revoking a key takes effect within seconds; most other changes to a key\'s authentication propagate within 15 minutes.',
       'No identity: API keys have no documented "who am I" endpoint.',

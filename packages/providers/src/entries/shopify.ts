@@ -17,7 +17,9 @@ export const shopify = oauth2({
   clientAuthentication: 'client_secret_post',
   pkce: 'none',
   scopeSeparator: ',',
+  tokenRequest: { params: { expiring: '1' } },
   refreshTokenRotation: 'rotates',
+  refreshTokenMaxLifetimeSeconds: 90 * 24 * 60 * 60,
   clientCredentials: true,
   api: {
     baseUrl: 'https://{shop}.myshopify.com/admin',
@@ -34,9 +36,8 @@ export const shopify = oauth2({
     ],
     checkedOn: '2026-12-01',
     notes: [
-      'Expiring offline access tokens last 3600 s and come with a refresh token that Shopify replaces on every use; the previous one stays usable until the replacement is first used (at most 30 days). Refresh tokens have a 90-day lifetime that refreshing does not extend.',
-      'VOCAB: an expiring offline token is requested with `expiring=1` in the token request; TokenRequestSpec has no extra body parameters, so unless the app is configured for expiring tokens the answer is a non-expiring token without a refresh token. Public apps must use expiring tokens from 2027-01-01.',
-      'VOCAB: the 90-day absolute refresh-token lifetime has no field (only idle lifetimes do).',
+      'Expiring offline access tokens last 3600 s and come with a refresh token that Shopify replaces on every use; the previous one stays usable until the replacement is first used (at most 30 days). Refresh tokens have a 90-day lifetime that refreshing does not extend (declared as the maximum lifetime).',
+      'An expiring offline token is requested with `expiring=1` in the token request; declared as `tokenRequest.params`, so it goes with the code exchange and every refresh (the pages read do not say whether a refresh needs it too). Public apps must use expiring tokens from 2027-01-01.',
       'Admin API paths carry a version (`/api/<version>/graphql.json`); the base URL stops at `/admin` so callers choose it.',
       'The authorization-code pages read do not mention PKCE, so it is off. Client credentials work only for apps of the organization that owns the store.',
       'No revocation endpoint is declared (an app is removed by uninstalling); no identity lookup is declared (the shop query needs a versioned path).',

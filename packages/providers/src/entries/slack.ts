@@ -35,7 +35,7 @@ export const slack = oauth2({
       'Refresh tokens exist only when the app has token rotation enabled; then access tokens expire after 12 hours and each refresh revokes the refresh token used and returns a new one. Without rotation the access token never expires.',
       'The docs prefer HTTP Basic client authentication at oauth.v2.access ("avoid sending client_id and client_secret as parameters"); `code_verifier` is accepted for PKCE.',
       'Only `invalid_refresh_token` and `invalid_code` are mapped to invalid_grant; the full list of oauth.v2.access error codes was not confirmed.',
-      'VOCAB: Slack Web API methods (auth.revoke included) answer failures with HTTP 200 and `{"ok": false, "error": …}`; the revocation spec and `tokenRejected` can only match statuses, so an `invalid_auth`/`token_revoked`/`token_expired` answer looks like success.',
+      'VOCAB: Slack Web API methods (auth.revoke included) answer failures with HTTP 200 and `{"ok": false, "error": …}`; the revocation spec matches only statuses, so a failed `auth.revoke` looks like success. `tokenRejected` could match a 200 body, but the pages read do not name the error an expired rotating token gets, so none is declared.',
       '`team` is null for an org-wide (Enterprise Grid) install; the docs put the org under `enterprise` then.',
     ],
   },

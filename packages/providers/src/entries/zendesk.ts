@@ -32,7 +32,7 @@ export const zendesk = oauth2({
     checkedOn: '2026-12-01',
     notes: [
       'A refresh returns a new refresh token and deletes the previous access and refresh tokens. Clients created from 2026-04-30 get expiring tokens by default (access tokens 30 minutes); older clients get non-expiring tokens and no refresh token unless the token request sends `expires_in`.',
-      'VOCAB: the token request may carry `expires_in` / `refresh_token_expires_in` (requested lifetimes); TokenRequestSpec has no extra body parameters, so they are not sent.',
+      'The token request may carry `expires_in` / `refresh_token_expires_in` (requested lifetimes); the docs read give no values to send by default, so no `tokenRequest.params` are declared. An older client that wants expiring tokens can set them in a copy of this entry.',
       'The docs\' token requests are JSON bodies with client_id and client_secret; public clients must use PKCE, confidential ones may.',
       'Community threads on support.zendesk.com report `DELETE /api/v2/oauth/tokens/current.json` answering 204 without revoking in some setups; revoking by token id needs the id from the token list.',
       'The docs do not give a refresh-token idle lifetime.',

@@ -7,7 +7,7 @@ const API_DOMAINS = ['com', 'eu', 'in', 'com.au', 'jp', 'sa', 'uk', 'com.cn', 'c
  * Zoho (Zoho Accounts OAuth for every Zoho product): authorization code with offline access, refresh,
  * refresh-token revocation, per-data-center accounts server, API domain from the token response.
  * App credentials: `ZOHO_CLIENT_ID`, `ZOHO_CLIENT_SECRET`, `ZOHO_REDIRECT_URI`, `ZOHO_ACCOUNTS_SERVER`
- * (the data center's accounts host, e.g. `accounts.zoho.eu`).
+ * (the data center's accounts host; default `accounts.zoho.com`, the US one).
  * @see https://www.zoho.com/accounts/protocol/oauth/multi-dc.html
  */
 export const zoho = oauth2({
@@ -18,10 +18,9 @@ export const zoho = oauth2({
   revocation: { endpoint: 'https://{accountsServer}/oauth/v2/token/revoke', token: 'refresh_token' },
   variables: {
     accountsServer: {
-      from: 'app',
+      from: 'app', default: 'accounts.zoho.com', example: 'accounts.zoho.eu',
       description: 'Zoho Accounts host of the data center the app and its users are in',
       pattern: 'accounts\\.zoho\\.(?:com|eu|in|com\\.au|jp|sa|uk|com\\.cn)|accounts\\.zohocloud\\.ca',
-      example: 'accounts.zoho.eu',
     },
   },
   hosts: [...ACCOUNTS_SERVERS, 'https://accounts.zohocloud.ca'],
@@ -46,13 +45,11 @@ export const zoho = oauth2({
     ],
     checkedOn: '2026-12-01',
     notes: [
-      'Scopes are comma-separated `Service.scope.OPERATION` strings (e.g. `ZohoCRM.modules.ALL`); there is no default.',
-      'A refresh token is issued only with `access_type=offline`, and again only with `prompt=consent`. A user may hold 20 refresh tokens per app; the 21st silently deletes the oldest.',
-      'Access tokens last one hour; the refresh response has a new access token and `api_domain` but no refresh token. Up to ten access tokens per refresh token in ten minutes.',
-      'Revocation takes the refresh token (it also ends the access tokens made from it); the docs send `token` as a query parameter, this entry sends it in the form body. An invalid token gets HTTP 400.',
-      'VOCAB: with Multi DC enabled the authorization request starts at accounts.zoho.com and the redirect carries `location` and `accounts-server`, the user\'s data center, where the token request must go; the vocabulary cannot take a URL variable from the redirect, so the accounts server is one per app (`ZOHO_ACCOUNTS_SERVER`).',
-      'VOCAB: a URL variable has no default, so `ZOHO_ACCOUNTS_SERVER` must be set even for the US data center (`accounts.zoho.com`).',
-      'PKCE is not documented for server-based clients, so it is off. No identity is declared: the user-info endpoint is on the per-DC accounts server, which the identity field cannot template.',
+      'Scopes are comma-separated `Service.scope.OPERATION` strings (e.g. `ZohoCRM.modules.ALL`); no default.',
+      'A refresh token comes only with `access_type=offline`, and again only with `prompt=consent`; a user holds at most 20 per app (the 21st deletes the oldest). Access tokens last one hour; a refresh answers a new access token and `api_domain`, no refresh token; at most ten access tokens per refresh token in ten minutes.',
+      'Revocation takes the refresh token (ending its access tokens too); the docs send `token` as a query parameter, this entry sends it in the form body. An invalid token gets HTTP 400.',
+      'VOCAB: with Multi DC the authorization starts at accounts.zoho.com and the redirect carries `location` and `accounts-server` (the user\'s data center, where the token request must go); a URL variable cannot come from the redirect, so the accounts server is one per app.',
+      'VOCAB: the user-info endpoint is on the per-DC accounts server, and an absolute identity endpoint is not a template, so no identity is declared. PKCE is not documented for server-based clients (off).',
       'The UK data center hosts (`accounts.zoho.uk`, `www.zohoapis.uk`) follow the pattern of the others; the Canada DC uses `accounts.zohocloud.ca` with API domain `www.zohoapis.ca`.',
     ],
   },
