@@ -1,9 +1,9 @@
 import {
-  AuthManagerError, ErrorCode, appField, defineProvider, oauthClientFields, requireAppField, z,
-  type AppCredentialFields, type AppCredentialsOf, type Credentials, type OAuth2Hooks, type ProviderDefinition, type RevokeHook,
+  AuthManagerError, ErrorCode, appField, defineProvider, oauthClientFields, z,
+  type AppCredentialFields, type AppCredentialsOf, type Credentials, type ProviderDefinition,
 } from '@authmanager/core/provider';
 import type { Octokit } from '@octokit/rest';
-import { apiError, apiHeaders } from './http.js';
+import { API_HEADERS } from './http.js';
 import { installationFlow } from './installation.js';
 
 /** GitHub's authorization endpoint. @see https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps */
@@ -63,16 +63,28 @@ export type GithubAppCredentials = AppCredentialsOf<typeof appCredentials>;
 /**
  * Extras of GitHub user credentials (wire names).
  *
- * `refresh_token_expires_in` comes from GitHub's token response. `user_id` and `user_login` do not:
- * GitHub's token response does not say who authorized, so after a successful code exchange this
- * package asks `GET /user` with the new token and records them (see {@link github}).
+ * `refresh_token_expires_in` comes from GitHub's token response. The account does not: GitHub's
+ * token response does not say who authorized, so right after a successful code exchange core asks
+ * `GET /user` with the new token (the definition's `identity`) and records `account_id` /
+ * `account_label` (see {@link github}).
  */
 export interface GithubExtras {
   /** GitHub App user tokens: seconds the refresh token lives, counted from `credentials.obtainedAt`. */
   readonly refresh_token_expires_in?: number;
-  /** The GitHub user id who authorized (`GET /user` → `id`); stable across renames. */
-  readonly user_id?: number;
+  /** The GitHub user id who authorized (`GET /user` → `id`, as a string); stable across renames. */
+  readonly account_id?: string;
   /** Their login at connect time (`GET /user` → `login`). */
+  readonly account_label?: string;
+  /**
+   * The user id, as credentials stored by versions before the `identity` lookup recorded it
+   * (`GET /user` → `id`). Still read by `account()`; no longer written.
+   * @deprecated read `account_id`
+   */
+  readonly user_id?: number;
+  /**
+   * The login, as credentials stored by earlier versions recorded it. Still read by `account()`.
+   * @deprecated read `account_label`
+   */
   readonly user_login?: string;
 }
 
@@ -85,112 +97,6 @@ export function refreshTokenExpiresAt(credentials: Credentials<GithubExtras>): D
   return credentials.refreshToken !== undefined && typeof seconds === 'number'
     ? new Date(credentials.obtainedAt.getTime() + seconds * 1000)
     : undefined;
-}
-
-type Hooks = OAuth2Hooks<GithubAppCredentials>;
-
-/**
- * Quirk: the token endpoint answers `application/x-www-form-urlencoded` unless asked for JSON.
- * (openid-client already asks; this keeps the request right whatever sends it.)
- * @see https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps#2-users-are-redirected-back-to-your-site-by-github
- */
-const acceptJson: NonNullable<Hooks['prepareRequest']> = (request) => {
-  request.init.headers.set('accept', 'application/json');
-  return request;
-};
-
-/**
- * Quirk: token-endpoint errors (`bad_verification_code`, `incorrect_client_credentials`,
- * `redirect_uri_mismatch`, `bad_refresh_token`) come with HTTP 200 and an `error` field. Re-sent as
- * HTTP 400 so openid-client raises them as RFC 6749 §5.2 errors. `bad_refresh_token` (the refresh
- * token is wrong, expired or already used) is what RFC 6749 calls `invalid_grant`, so it is renamed,
- * keeping GitHub's code in `error_description`: a refresh then fails with `REAUTHORIZATION_REQUIRED`.
- * @see https://docs.github.com/en/apps/oauth-apps/maintaining-oauth-apps/troubleshooting-oauth-app-access-token-request-errors
- */
-async function errorsSentWithHttp200(response: Response): Promise<Response> {
-  if (response.status !== 200 || !(response.headers.get('content-type') ?? '').includes('json')) return response;
-  const body = await response.clone().json().catch(() => undefined) as Record<string, unknown> | undefined;
-  if (typeof body?.error !== 'string') return response;
-  const rewritten = body.error === 'bad_refresh_token'
-    ? { ...body, error: 'invalid_grant', error_description: `bad_refresh_token: ${String(body.error_description ?? 'the refresh token is incorrect or expired')}` }
-    : body;
-  return jsonResponse(rewritten, 400, response.headers);
-}
-
-/**
- * Quirk: the token response does not say which user authorized. After a successful code exchange,
- * `GET /user` with the new token (core's `afterExchange` hook); its `id` and `login` become the
- * extras `user_id` and `user_login` (so `account()` works and a re-connect to another GitHub account
- * is caught). If `GET /user` fails the credential is kept without them.
- * @see https://docs.github.com/en/rest/users/users#get-the-authenticated-user
- */
-async function identifyUser(credentials: Credentials<object>, ctx: { readonly app: GithubAppCredentials; readonly fetch: typeof fetch }): Promise<Record<string, unknown> | undefined> {
-  try {
-    const res = await ctx.fetch(`${ctx.app.apiUrl}/user`, { headers: { ...apiHeaders(ctx.app), authorization: `Bearer ${credentials.accessToken}` } });
-    const user = res.ok ? await res.json() as { id?: unknown; login?: unknown } : undefined;
-    if (typeof user?.id !== 'number') return undefined;
-    return { user_id: user.id, ...(typeof user.login === 'string' ? { user_login: user.login } : {}) };
-  } catch {
-    return undefined;
-  }
-}
-
-
-/**
- * Revocation: `DELETE {apiUrl}/applications/{client_id}/grant` with Basic `client_id:client_secret`
- * and the JSON body `{"access_token": …}` → 204; this deletes the whole grant (every token of the
- * app for that user). GitHub needs a working access token for it, so an expired GitHub App user
- * token is refreshed first. 404 (the token or grant is already gone, e.g. the user revoked the app
- * in their settings) counts as revoked.
- * @see https://docs.github.com/en/rest/apps/oauth-applications#delete-an-app-authorization
- */
-const revokeGrant: RevokeHook<GithubAppCredentials> = async (ctx) => {
-  const { app, provider } = ctx;
-  const clientId = requireAppField(provider, appCredentials, 'clientId', app.clientId);
-  const clientSecret = requireAppField(provider, appCredentials, 'clientSecret', app.clientSecret);
-  const accessToken = await workingAccessToken(ctx, clientId, clientSecret);
-  if (accessToken === undefined) return; // the refresh token is dead too: nothing left to revoke
-  const response = await ctx.fetch(`${app.apiUrl}/applications/${encodeURIComponent(clientId)}/grant`, {
-    method: 'DELETE',
-    headers: {
-      ...apiHeaders(app),
-      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ access_token: accessToken }),
-  });
-  if (response.status === 204 || response.status === 404) return;
-  throw await apiError(response, provider, 'revoke', ErrorCode.REVOCATION_FAILED);
-};
-
-/** Refresh before revoking when the access token expires within this margin. */
-const REVOCATION_EXPIRY_MARGIN_MS = 60_000;
-
-/** The stored access token, or for an expired GitHub App user token a fresh one (`undefined`: grant already dead). */
-async function workingAccessToken(
-  ctx: Parameters<RevokeHook<GithubAppCredentials>>[0], clientId: string, clientSecret: string,
-): Promise<string | undefined> {
-  const { credentials } = ctx;
-  if (!credentials.expiresWithin(REVOCATION_EXPIRY_MARGIN_MS) || credentials.refreshToken === undefined) return credentials.accessToken;
-  const response = await ctx.fetch(ctx.app.tokenUrl, {
-    method: 'POST',
-    headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: clientId, client_secret: clientSecret, grant_type: 'refresh_token', refresh_token: credentials.refreshToken }),
-  });
-  const body = await response.json().catch(() => undefined) as { access_token?: unknown; error?: unknown } | undefined;
-  if (typeof body?.access_token === 'string') return body.access_token;
-  if (body?.error === 'bad_refresh_token') return undefined;
-  throw new AuthManagerError(response.status >= 500 ? ErrorCode.PROVIDER_UNAVAILABLE : ErrorCode.REVOCATION_FAILED,
-    `${ctx.provider} revoke: could not refresh the expired token first (${typeof body?.error === 'string' ? body.error : `HTTP ${response.status}`})`,
-    { provider: ctx.provider, status: response.status });
-}
-
-function jsonResponse(body: unknown, status: number, original: Headers): Response {
-  const headers = new Headers(original);
-  headers.delete('content-length');
-  headers.delete('content-encoding');
-  headers.set('content-type', 'application/json; charset=utf-8');
-  return new Response(JSON.stringify(body), { status, headers });
 }
 
 const githubDefinition = {
@@ -207,19 +113,64 @@ const githubDefinition = {
     defaultScopes: (app) => app.defaultScope,
     // S256 only. @see https://github.blog/changelog/2025-07-14-pkce-support-for-oauth-and-github-app-authentication
     pkce: true,
-    revocation: revokeGrant,
-    hooks: { prepareRequest: acceptJson, processResponse: errorsSentWithHttp200, afterExchange: identifyUser },
+    // (The token endpoint answers form-encoded unless asked for JSON; openid-client always sends
+    // `Accept: application/json`.) Its errors (`bad_verification_code`, `incorrect_client_credentials`,
+    // `redirect_uri_mismatch`, `bad_refresh_token`) come with HTTP 200; `bad_refresh_token` (wrong,
+    // expired or already used) is what RFC 6749 calls `invalid_grant`: REAUTHORIZATION_REQUIRED.
+    // https://docs.github.com/en/apps/oauth-apps/maintaining-oauth-apps/troubleshooting-oauth-app-access-token-request-errors
+    tokenErrors: { sentWithHttp200: true, aliases: { bad_refresh_token: 'invalid_grant' } },
+    // GitHub App user tokens: a refresh returns a new pair and the old refresh token dies.
+    // https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/refreshing-user-access-tokens
+    refreshTokenRotation: 'rotates',
+    // `DELETE {apiUrl}/applications/{client_id}/grant`, Basic `client_id:client_secret`, JSON
+    // `{"access_token": …}` → 204: deletes the whole grant (every token of the app for that user).
+    // GitHub needs a working access token, so an expired GitHub App user token is refreshed first;
+    // 404 (already gone, e.g. the user revoked the app in their settings) counts as revoked.
+    // https://docs.github.com/en/rest/apps/oauth-applications#delete-an-app-authorization
+    revocation: {
+      endpoint: (app) => `${app.apiUrl}/applications/{client_id}/grant`,
+      method: 'DELETE',
+      token: 'access_token',
+      tokenParameter: 'access_token',
+      bodyFormat: 'json',
+      clientAuthentication: 'client_secret_basic',
+      alreadyRevokedStatuses: [404],
+      needsLiveAccessToken: true,
+      headers: API_HEADERS,
+    },
   },
   staticToken: (app) => (app.token ? { accessToken: app.token, tokenType: 'Bearer' } : undefined),
-  userCredentials: { extras: ['refresh_token_expires_in', 'user_id', 'user_login'] },
+  userCredentials: { extras: ['refresh_token_expires_in'] },
   api: {
     baseUrl: ({ app }) => app.apiUrl,
     allowedOrigins: ({ app }) => (app.apiUrl === GITHUB_API_URL ? [GITHUB_UPLOADS_URL] : []),
-    headers: ({ app }) => apiHeaders(app),
+    headers: API_HEADERS,
   },
+  // https://docs.github.com/en/rest/users/users#get-the-authenticated-user
+  identity: { endpoint: '/user', id: 'id', label: 'login' },
+  documentation: {
+    urls: [
+      'https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps',
+      'https://docs.github.com/en/apps/oauth-apps/maintaining-oauth-apps/troubleshooting-oauth-app-access-token-request-errors',
+      'https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/refreshing-user-access-tokens',
+      'https://docs.github.com/en/rest/apps/oauth-applications#delete-an-app-authorization',
+      'https://docs.github.com/en/rest/users/users#get-the-authenticated-user',
+      'https://docs.github.com/en/rest/about-the-rest-api/api-versions',
+      'https://github.blog/changelog/2025-07-14-pkce-support-for-oauth-and-github-app-authentication',
+    ],
+    checkedOn: '2026-12-01',
+    notes: [
+      'OAuth App tokens (`gho_…`) never expire and have no refresh token; GitHub App user tokens (`ghu_…`) live 8 hours with a six-month refresh token (`refresh_token_expires_in`).',
+      '`scope` is space-delimited on the authorization request and comma-separated in token responses; GitHub App user tokens come back with an empty `scope` (GitHub Apps use permissions).',
+      'Installation access tokens (`auth.github.installation`) are a second flow, not OAuth: an app JWT at `POST /app/installations/{id}/access_tokens`.',
+    ],
+  },
+  // Credentials stored before the `identity` lookup carry `user_id` / `user_login` instead.
   account: (credentials) => {
-    const { user_id: id, user_login: login } = credentials.extras;
-    return typeof id === 'number' ? { id: String(id), ...(login ? { label: login } : {}) } : undefined;
+    const { account_id, account_label, user_id, user_login } = credentials.extras;
+    const id = account_id ?? (typeof user_id === 'number' ? String(user_id) : undefined);
+    const label = account_id !== undefined ? account_label : user_login;
+    return id ? { id, ...(label ? { label } : {}) } : undefined;
   },
   client: async (ctx): Promise<Octokit> => {
     let OctokitClass: typeof import('@octokit/rest').Octokit;
@@ -258,7 +209,8 @@ const githubDefinition = {
  * `appId` (`GITHUB_APP_ID`), `privateKey` (`GITHUB_APP_PRIVATE_KEY`).
  *
  * `account()` is the GitHub user id and login, looked up with `GET /user` right after the code
- * exchange; it is `undefined` for personal access tokens.
+ * exchange (a failed lookup keeps the credential, without an account); it is `undefined` for
+ * personal access tokens.
  *
  * @example
  * ```ts

@@ -4,17 +4,16 @@ import { AuthManagerError, ErrorCode } from '@authmanager/core';
 export const USER_AGENT = '@authmanager/provider-github';
 
 /**
- * The headers GitHub's REST API documents for every request.
- * @param app - `version`: the `X-GitHub-Api-Version` date, e.g. `2022-11-28`
+ * The headers GitHub's REST API documents for every request (API calls, the `GET /user` identity
+ * lookup, revocation, installation tokens). `{version}` is the `version` app credential, the
+ * `X-GitHub-Api-Version` date (e.g. `2022-11-28`); core fills it in.
  * @see https://docs.github.com/en/rest/about-the-rest-api/api-versions
  */
-export function apiHeaders(app: { readonly version: string }): Record<string, string> {
-  return {
-    accept: 'application/vnd.github+json',
-    'x-github-api-version': app.version,
-    'user-agent': USER_AGENT,
-  };
-}
+export const API_HEADERS: Readonly<Record<string, string>> = {
+  accept: 'application/vnd.github+json',
+  'x-github-api-version': '{version}',
+  'user-agent': USER_AGENT,
+};
 
 /**
  * An `AuthManagerError` for a GitHub REST error answer (`{ message, documentation_url }`): HTTP 5xx is

@@ -4,7 +4,7 @@ import {
   type AppCredentialFields, type ProviderContext,
 } from '@authmanager/core/provider';
 import { SignJWT } from 'jose';
-import { apiError, apiHeaders, jsonObjectBody } from './http.js';
+import { API_HEADERS, apiError, jsonObjectBody } from './http.js';
 
 /** The app credentials the installation flow reads. */
 export interface InstallationAppCredentials {
@@ -102,7 +102,7 @@ export function installationFlow(ctx: ProviderContext<InstallationAppCredentials
     const url = `${ctx.app.apiUrl}/app/installations/${encodeURIComponent(id)}/access_tokens`;
     let response: Response;
     try {
-      response = await ctx.fetch(url, { method: 'POST', headers: { ...apiHeaders(ctx.app), authorization: `Bearer ${jwt}` } });
+      response = await ctx.fetch(url, { method: 'POST', headers: { ...API_HEADERS, 'x-github-api-version': ctx.app.version, authorization: `Bearer ${jwt}` } });
     } catch (err) {
       throw mapProviderError(err, ctx.provider, 'exchange');
     }

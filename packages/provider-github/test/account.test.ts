@@ -48,3 +48,30 @@ describe('account and ACCOUNT_MISMATCH', () => {
     expect(replaced?.id).toBe(String(gh.users[1]!.id));
   });
 });
+
+describe('account of a credential stored before the identity lookup (user_id / user_login extras)', () => {
+  let legacy: AccountInfo | undefined;
+  let current: AccountInfo | undefined;
+
+  beforeAll(async () => {
+    const gh = await startGithubEmulator();
+    try {
+      const auth = newAuth(gh);
+      const { credentials } = await connect(auth, gh, 'user-1');
+      const { account_id: _id, account_label: _label, ...rest } = credentials.extras;
+      await auth.storeCredentials('github', 'old', credentials.with({ extras: { ...rest, user_id: 583231, user_login: 'octocat' } }));
+      legacy = await auth.account('github', 'old');
+      current = await auth.account('github', 'user-1');
+    } finally {
+      await gh.close();
+    }
+  });
+
+  it('is still the user id and login', () => {
+    expect(legacy).toEqual({ id: '583231', label: 'octocat' });
+  });
+  it('a new credential reads account_id / account_label', () => {
+    expect(current?.id).toMatch(/^\d+$/);
+    expect(current?.id).not.toBe('583231');
+  });
+});

@@ -105,7 +105,7 @@ describe('GitHub OAuth App: connect, use, revoke', () => {
       expect(credentials.scopes).toEqual(['repo', 'read:user']);
     });
     it('record who authorized (GET /user after the exchange)', () => {
-      expect(credentials.extras).toMatchObject({ user_id: gh.users[0]!.id, user_login: gh.users[0]!.login });
+      expect(credentials.extras).toMatchObject({ account_id: String(gh.users[0]!.id), account_label: gh.users[0]!.login });
     });
   });
 
@@ -132,6 +132,11 @@ describe('GitHub OAuth App: connect, use, revoke', () => {
     it('authenticates with Basic client_id:client_secret', () => {
       const basic = String(revokeRequest.headers.authorization).replace(/^Basic /, '');
       expect(Buffer.from(basic, 'base64').toString()).toBe(`${gh.clientId}:${gh.clientSecret}`);
+    });
+    it("sends the REST API's documented headers", () => {
+      expect(revokeRequest.headers.accept).toBe('application/vnd.github+json');
+      expect(revokeRequest.headers['x-github-api-version']).toBe('2022-11-28');
+      expect(revokeRequest.headers['user-agent']).toBeTruthy();
     });
     it('sends the access token in a JSON body', () => {
       expect(revokeRequest.headers['content-type']).toBe('application/json');

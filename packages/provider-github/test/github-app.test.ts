@@ -49,7 +49,8 @@ describe('GitHub App user tokens: expiry, refresh with rotation', () => {
     expect(gh.controls.tokenStatus(first.refreshToken!)).toBe('revoked');
   });
   it('keeps who authorized across the refresh', () => {
-    expect(refreshed.extras.user_id).toBe(first.extras.user_id);
+    expect(first.extras.account_id).toBe(String(gh.users[0]!.id));
+    expect(refreshed.extras.account_id).toBe(first.extras.account_id);
   });
   it('stores the refreshed credential', () => {
     expect(stored?.accessToken).toBe(refreshed.accessToken);

@@ -76,7 +76,7 @@ describe('other GitHub answers that are not JSON', () => {
     const auth = newAuth(gh);
     gh.controls.failNext('user', 200, `<html>${MARKER}</html>`);
     const { credentials } = await connect(auth, gh, 'user-3');
-    expect(credentials.extras).not.toHaveProperty('user_id');
+    expect(credentials.extras).not.toHaveProperty('account_id');
   });
 
   it('an installation-token error (422) with a body that is not JSON is TOKEN_EXCHANGE_FAILED echoing nothing of it', async () => {

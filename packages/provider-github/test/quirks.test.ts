@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AuthManagerError, type OAuthHttpRequest, type ProviderContext } from '@authmanager/core';
+import { AuthManagerError } from '@authmanager/core';
 import { startGithubEmulator, type GithubEmulator } from '../../testing/src/emulators/github.js';
-import { github, type GithubAppCredentials } from '../src/index.js';
-import { REDIRECT_URI, caught, lastRequest, newAuth } from './helpers.js';
+import { REDIRECT_URI, caught, connect, lastRequest, newAuth } from './helpers.js';
 
 let gh: GithubEmulator;
 beforeAll(async () => { gh = await startGithubEmulator(); });
@@ -10,7 +9,7 @@ afterAll(() => gh.close());
 
 describe('quirk: Accept: application/json on the token endpoint', () => {
   let formAnswer: { type: string | null; body: string };
-  let prepared: Headers;
+  let sentAccept: string;
 
   beforeAll(async () => {
     // What GitHub does without the header: a form-encoded answer openid-client cannot parse.
@@ -20,19 +19,17 @@ describe('quirk: Accept: application/json on the token endpoint', () => {
       body: new URLSearchParams({ client_id: gh.clientId, client_secret: gh.clientSecret, code: 'nope' }),
     });
     formAnswer = { type: res.headers.get('content-type'), body: await res.text() };
-    // The provider's prepareRequest hook on a request that lacks the header.
-    const hook = github().definition.oauth2.hooks.prepareRequest;
-    const request: OAuthHttpRequest = { url: new URL(gh.endpoints.tokenUrl), init: { method: 'POST', headers: new Headers() } };
-    const ctx = { app: {} as GithubAppCredentials, provider: 'github', fetch, now: Date.now, timeoutMs: 10_000 } satisfies ProviderContext<GithubAppCredentials>;
-    prepared = (await hook(request, ctx)).init.headers;
+    // What the provider sends on a code exchange.
+    await connect(newAuth(gh), gh, 'accept');
+    sentAccept = String(lastRequest(gh, 'token').headers.accept);
   });
 
   it('the emulator answers form-encoded without it, like GitHub', () => {
     expect(formAnswer.type).toMatch(/^application\/x-www-form-urlencoded/);
     expect(new URLSearchParams(formAnswer.body).get('error')).toBe('bad_verification_code');
   });
-  it('the provider sets it on every token request', () => {
-    expect(prepared.get('accept')).toBe('application/json');
+  it('the code exchange asks for JSON', () => {
+    expect(sentAccept).toBe('application/json');
   });
 });
 
