@@ -13,14 +13,13 @@ export const anthropic = apiKey({
   placement: 'header',
   name: 'x-api-key',
   headers: { 'anthropic-version': '2023-06-01' },
-  rateLimitHeaders: { limit: 'anthropic-ratelimit-requests-limit', remaining: 'anthropic-ratelimit-requests-remaining' },
   documentation: {
-    urls: ['https://docs.anthropic.com/en/api/overview'],
+    urls: ['https://docs.anthropic.com/en/api/overview', 'https://platform.claude.com/docs/en/api/versioning'],
     checkedOn: '2026-12-01',
     notes: [
       'Every request needs `x-api-key`; requests and responses are JSON (`content-type: application/json`). Responses carry `request-id` and `anthropic-organization-id`.',
-      '`anthropic-version: 2023-06-01` is the API version sent; it was not re-read on the versions page in this pass. Beta features add an `anthropic-beta` header per call.',
-      'VOCAB: `anthropic-ratelimit-requests-reset` (and the token variants) is an RFC 3339 timestamp; `resetUnit` has no date form, so only limit and remaining are declared. The header names are as the rate-limits page gives them and were not re-read in this pass; 429 answers also carry `retry-after`.',
+      '`anthropic-version: 2023-06-01` is sent: a version the versions page lists. The page also lists the newer `2026-10-21`, which changes Messages API inputs (e.g. removes `temperature`, `top_p`, `top_k`); pin it in a copy of this entry after migrating. Beta features add an `anthropic-beta` header per call.',
+      'The Anthropic pages checked in this pass do not give the rate-limit header names, so no `rateLimitHeaders` are declared.',
       'Request size limit: 32 MB on standard endpoints (Messages, Token Counting), larger on Batch and Files.',
       'No identity: API keys have no documented "who am I" endpoint.',
     ],

@@ -36,7 +36,7 @@ export const docusign = oauth2({
       'Access tokens last 28800 s. A refresh returns a new refresh token. Refresh tokens live 30 days, which the response does not say; declared as the inactivity lifetime. The `extended` scope is what the docs pair with refresh tokens; how it changes the 30 days was not confirmed.',
       'PKCE is an optional extra layer of the confidential flow and is kept on.',
       'No token revocation endpoint was found in the authentication reference.',
-      'VOCAB: the API base URL is `accounts[].base_uri` (the entry with `is_default: true`, plus `/restapi`) of `/oauth/userinfo`, an identity response, not the token response; `api.baseUrlFromTokenResponse` cannot read it, nor pick an array element by a flag. So the host is one app variable (`DOCUSIGN_SERVER`), right only for accounts on that host; the eSignature paths also need `accounts[].account_id` (`/v2.1/accounts/{accountId}/…`), which callers put in the path.',
+      'VOCAB: the API base URL is `accounts[].base_uri` (the entry with `is_default: true`, plus `/restapi`) of `/oauth/userinfo`, an identity response, not the token response; `api.baseUrlFromTokenResponse` cannot read it, nor pick an array element by a flag. So the host is one app variable (`DOCUSIGN_SERVER`, no default: the docs name none), right only for accounts on that host; the eSignature paths also need `accounts[].account_id` (`/v2.1/accounts/{accountId}/…`), which callers put in the path.',
       'The `/oauth/userinfo` response should be cached: Docusign limits userinfo calls per user and integration key per hour.',
     ],
   },

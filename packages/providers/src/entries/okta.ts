@@ -39,8 +39,7 @@ export const okta = oidc({
       'Two kinds of authorization server: the org authorization server (issuer `https://{domain}`, tokens for Okta\'s own APIs) and custom ones (issuer `https://{domain}/oauth2/{authorizationServerId}`, `default` pre-configured). Custom authorization servers need the API Access Management add-on in production orgs; set `OKTA_ISSUER` to `https://{domain}` for the org server.',
       '`hosts` bounds `{domain}` to Okta\'s own domains. A custom URL domain (`https://id.example.com`) is given as a literal `OKTA_ISSUER`, which is used as it is.',
       'Refresh tokens: on the org authorization server they live 90 days with no idle expiry; on a custom one the access policy sets the lifetime (10 minutes to 5 years, or unlimited) and an optional idle expiry, and rotation is a per-app setting. A rotated refresh token keeps the expiry of the one it replaced. So rotation and idle lifetime are left undocumented here.',
-      '`prompt=consent` (sent with `offline_access`) shows a consent dialog only when the app\'s consent method and the scopes\' consent settings require one.',
-      'Client credentials need a custom authorization server and a custom scope; pass it as the scope of the request.',
+      '`prompt=consent` (sent with `offline_access`) shows a consent dialog only when the app\'s consent method and the scopes\' consent settings require one. Client credentials need a custom authorization server and a custom scope; pass it as the scope of the request.',
     ],
   },
 });
