@@ -88,19 +88,24 @@ export function requireAppField<T>(provider: string, fields: AppCredentialFields
 
 /**
  * Replaces `{name}` in each header value with the app-credential field of that name
- * (`{ 'Notion-Version': '{version}' }`); values without braces are returned as they are.
+ * (`{ 'Notion-Version': '{version}' }`); values without braces are returned as they are. A header
+ * whose `{name?}` field is not set is left out (Google `x-goog-user-project: '{quotaProjectId?}'`).
  * @throws AuthManagerError `CONFIGURATION` when a named field is not set
  */
 export function fillHeaderValues(provider: string, headers: Readonly<Record<string, string>>, app: Readonly<Record<string, unknown>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    out[name] = value.includes('{') ? value.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, field: string) => {
+    if (!value.includes('{')) { out[name] = value; continue; }
+    let omit = false;
+    const filled = value.replace(/\{([A-Za-z_][A-Za-z0-9_]*)(\?)?\}/g, (_, field: string, optional: string | undefined) => {
       const v = app[field];
       if (v === undefined || v === null || v === '') {
+        if (optional) { omit = true; return ''; }
         throw new AuthManagerError(ErrorCode.CONFIGURATION, `Provider "${provider}": header ${name} needs app credential "${field}", which is not set`, { provider });
       }
       return String(v);
-    }) : value;
+    });
+    if (!omit) out[name] = filled;
   }
   return out;
 }

@@ -2,6 +2,7 @@ import * as oauth from 'openid-client';
 import { requireAppField } from './AppCredentials.js';
 import { AuthManagerError } from './AuthManagerError.js';
 import { ErrorCode } from './ErrorCode.js';
+import { matchesOriginPattern } from './OriginPattern.js';
 import { mapProviderError } from './mapProviderError.js';
 import { applyRequestQuirks, applyTokenResponseQuirks } from './OAuthEndpointQuirks.js';
 import type { ConnectionConfig, OAuthHttpRequest } from './ProviderDefinition.js';
@@ -46,6 +47,7 @@ export async function createClientConfiguration(rt: ProviderRuntime, connection:
     } catch (err) {
       throw mapProviderError(err, rt.id, 'discovery');
     }
+    if (server.endpointOrigins !== undefined) checkDiscoveredOrigins(rt.id, config.serverMetadata(), [issuer.origin, ...server.endpointOrigins]);
   } else {
     const metadata: oauth.ServerMetadata = {
       issuer: server.issuer ?? new URL(server.tokenEndpoint).origin,
@@ -133,3 +135,23 @@ function isLoopbackHttp(url: URL): boolean {
   return url.protocol === 'http:' && LOOPBACK.has(url.hostname);
 }
 
+
+/** Metadata fields that name an endpoint a request (and so a secret or token) may go to. */
+const ENDPOINT_FIELDS = [
+  'authorization_endpoint', 'token_endpoint', 'revocation_endpoint', 'introspection_endpoint', 'userinfo_endpoint',
+  'jwks_uri', 'device_authorization_endpoint', 'pushed_authorization_request_endpoint',
+] as const;
+
+/**
+ * A discovery document may name endpoints only within the server's declared origins: a tampered or
+ * misdirected document must not send the client secret, a code or a token elsewhere.
+ * @throws AuthManagerError `PROVIDER_UNAVAILABLE` naming the field (not its value)
+ */
+function checkDiscoveredOrigins(provider: string, metadata: oauth.ServerMetadata, origins: readonly string[]): void {
+  for (const field of ENDPOINT_FIELDS) {
+    const value = metadata[field];
+    if (typeof value === 'string' && !matchesOriginPattern(value, origins)) {
+      throw new AuthManagerError(ErrorCode.PROVIDER_UNAVAILABLE, `${provider}: the discovery document's ${field} is outside the provider's declared origins`, { provider });
+    }
+  }
+}

@@ -19,6 +19,10 @@ export function applyRequestQuirks(spec: Quirks, request: OAuthHttpRequest, prov
   if (!tokenRequest) return request;
   const headers = request.init.headers;
   for (const [name, value] of Object.entries(fillHeaderValues(provider, tokenRequest.headers ?? {}, app))) headers.set(name, value);
+  if (tokenRequest.basicEncoding === 'rfc7617' && /^basic /i.test(headers.get('authorization') ?? '')) {
+    // openid-client form-encodes (RFC 6749 §2.3.1); this server compares them as they are (RFC 7617).
+    headers.set('authorization', `Basic ${Buffer.from(`${String(app.clientId)}:${String(app.clientSecret)}`).toString('base64')}`);
+  }
   let body = request.init.body;
   const isForm = typeof body === 'string' || body instanceof URLSearchParams;
   if (toTokenEndpoint && tokenRequest.params && isForm) {

@@ -40,6 +40,12 @@ export type AuthorizationServer =
       /** OpenID Connect issuer; metadata is fetched from `/.well-known/openid-configuration`. */
       readonly issuer: string;
       readonly discovery: true;
+      /**
+       * Where the discovered endpoints may point (Google: `https://*.googleapis.com`, besides the
+       * issuer's own origin). When set, a discovery document naming another origin is refused with
+       * `PROVIDER_UNAVAILABLE` before any token is sent there. Absent: not checked.
+       */
+      readonly endpointOrigins?: readonly OriginPattern[];
     }
   | {
       /** Issuer identifier, used for ID-token `iss` checks when the provider has one. */
@@ -145,7 +151,16 @@ export interface TokenRequestSpec {
    * `expiring=1`, Zendesk's requested lifetimes). RFC 6749's own parameters cannot be overridden.
    */
   readonly params?: Readonly<Record<string, string>>;
+  /**
+   * How `client_secret_basic` encodes the id and secret: RFC 6749 §2.3.1 form-encodes them before
+   * Basic (what openid-client sends); many servers compare them as they are, per RFC 7617 (Notion:
+   * a `-` sent as `%2D` is `invalid_client`). @default 'rfc6749'
+   */
+  readonly basicEncoding?: BasicEncoding;
 }
+
+/** How a client id and secret go into HTTP Basic: RFC 6749 §2.3.1 form-encoded, or RFC 7617 as they are. */
+export type BasicEncoding = 'rfc6749' | 'rfc7617';
 
 /** The RFC 6749 §5.1 token-response fields a provider may put somewhere else. */
 export type TokenResponseField = 'access_token' | 'token_type' | 'refresh_token' | 'expires_in' | 'scope' | 'id_token' | 'refresh_token_expires_in';
@@ -210,10 +225,22 @@ export interface RevocationSpec<A> {
   readonly bodyFormat?: RequestBodyFormat;
   /** @default the flow's `clientAuthentication` */
   readonly clientAuthentication?: ClientAuthenticationMethod;
+  /**
+   * Basic encoding of the id and secret. @default `tokenRequest.basicEncoding` when declared, else
+   * 'rfc7617' (custom revocation endpoints are REST endpoints: GitHub's takes `Iv1.…` ids as they are)
+   */
+  readonly basicEncoding?: BasicEncoding;
   /** Send the token as `Authorization: Bearer` instead of in the body (Dropbox-style). @default false */
   readonly bearer?: boolean;
   /** Statuses that mean the token or grant is already gone (GitHub: 404); they count as revoked. */
   readonly alreadyRevokedStatuses?: readonly number[];
+  /**
+   * OAuth `error` codes that mean the token is already gone (Google and Salesforce answer a dead
+   * token with 400 `invalid_token`); they count as revoked, at any 4xx status.
+   */
+  readonly alreadyRevokedErrors?: readonly string[];
+  /** The request identifies no client at all: no client id, no secret (Google, Salesforce revoke by token alone). @default false */
+  readonly anonymous?: boolean;
   /**
    * The provider needs a live access token to revoke (GitHub): an expired one is refreshed first,
    * and a dead refresh token means there is nothing left to revoke. @default false
@@ -467,6 +494,11 @@ export interface ProviderDefinition<
   readonly userCredentials?: { readonly extras: readonly (keyof X & string)[] };
   /** How API calls are made. */
   readonly api?: ApiBinding<AppCredentialsOf<F>, X>;
+  /**
+   * Every `{name}` variable of the definition's URL templates, from app credentials or the
+   * connection (for docs and emulators; core checks connection ones through `oauth2.connectionConfig`).
+   */
+  readonly variables?: Readonly<Record<string, UrlVariable>>;
   /** Where the provider says who a credential belongs to (data); `account` reads what it found. */
   readonly identity?: IdentitySpec;
   /**

@@ -5,7 +5,6 @@ import { ErrorCode } from './ErrorCode.js';
 import { retryAfterSeconds } from './mapProviderError.js';
 import { scrubMessage } from './RedactedCause.js';
 import { connectionConfigOf } from './UrlTemplate.js';
-import { applyRequestQuirks } from './OAuthEndpointQuirks.js';
 import type { AnyAppCredentials, OAuthHttpRequest, RevocationSpec } from './ProviderDefinition.js';
 import type { ProviderRuntime } from './ProviderRuntime.js';
 import { readCapped } from './ClientConfiguration.js';
@@ -16,8 +15,8 @@ import { readCapped } from './ClientConfiguration.js';
  * is success. The request passes through the same declared quirks and `prepareRequest` hook as the
  * token endpoint's requests (an API-version header, say).
  *
- * Client authentication follows RFC 6749 §2.3.1 (id and secret form-encoded, then Basic), as
- * openid-client does at the token endpoint.
+ * Basic client authentication encodes the id and secret as the spec's `basicEncoding` says (RFC 7617
+ * as they are, or RFC 6749 §2.3.1 form-encoded exactly as openid-client does at the token endpoint).
  * @param token - the token to send
  * @throws AuthManagerError `REVOCATION_FAILED` (another 4xx, with the OAuth `error` when the body
  *   has one) | `RATE_LIMITED` (429, with `retryAfterSeconds`) | `PROVIDER_UNAVAILABLE` (5xx, network,
@@ -26,15 +25,18 @@ import { readCapped } from './ClientConfiguration.js';
 export async function sendRevocation(rt: ProviderRuntime, spec: RevocationSpec<AnyAppCredentials>, credentials: Credentials<object>, token: string, tokenTypeHint: 'access_token' | 'refresh_token'): Promise<void> {
   const app = rt.app;
   const method = spec.clientAuthentication ?? rt.oauth2.clientAuthentication;
-  const clientId = requireAppField(rt.id, rt.definition.appCredentials, 'clientId', app.clientId as string | undefined);
-  const secret = method === 'none' ? undefined : requireAppField(rt.id, rt.definition.appCredentials, 'clientSecret', app.clientSecret as string | undefined);
-  const endpoint = (typeof spec.endpoint === 'function' ? spec.endpoint(app, connectionConfigOf(credentials.extras)) : spec.endpoint)
-    .replaceAll('{client_id}', encodeURIComponent(clientId));
+  const clientId = spec.anonymous ? undefined : requireAppField(rt.id, rt.definition.appCredentials, 'clientId', app.clientId as string | undefined);
+  const secret = spec.anonymous || method === 'none' ? undefined : requireAppField(rt.id, rt.definition.appCredentials, 'clientSecret', app.clientSecret as string | undefined);
+  let endpoint = typeof spec.endpoint === 'function' ? spec.endpoint(app, connectionConfigOf(credentials.extras)) : spec.endpoint;
+  if (clientId !== undefined) endpoint = endpoint.replaceAll('{client_id}', encodeURIComponent(clientId));
   const params: Record<string, string> = { [spec.tokenParameter ?? 'token']: token };
   if (spec.tokenTypeHint) params.token_type_hint = tokenTypeHint;
-  const headers = new Headers({ accept: 'application/json', ...fillHeaderValues(rt.id, spec.headers ?? {}, app) });
-  if (method === 'client_secret_basic') {
-    const encode = (v: string) => encodeURIComponent(v).replace(/%20/g, '+');
+  // The token endpoint's declared headers first, the revocation's own after them (they win).
+  const headers = new Headers({ accept: 'application/json', ...fillHeaderValues(rt.id, rt.oauth2.tokenRequest?.headers ?? {}, app), ...fillHeaderValues(rt.id, spec.headers ?? {}, app) });
+  if (clientId === undefined) {
+    // anonymous: the token alone
+  } else if (method === 'client_secret_basic') {
+    const encode = (spec.basicEncoding ?? rt.oauth2.tokenRequest?.basicEncoding ?? 'rfc7617') === 'rfc6749' ? formUrlEncode : (v: string) => v;
     headers.set('authorization', `Basic ${Buffer.from(`${encode(clientId)}:${encode(secret!)}`).toString('base64')}`);
   } else {
     params.client_id = clientId;
@@ -47,8 +49,6 @@ export async function sendRevocation(rt: ProviderRuntime, spec: RevocationSpec<A
     url: new URL(endpoint),
     init: { method: spec.method ?? 'POST', headers, body: json ? JSON.stringify(params) : new URLSearchParams(params).toString(), signal: AbortSignal.timeout(rt.timeoutMs) },
   };
-  // The declared token-request quirks (headers) apply, but not a body conversion: the spec says its own format.
-  request = applyRequestQuirks({ tokenRequest: { headers: rt.oauth2.tokenRequest?.headers ?? {} } }, request, rt.id, app);
   const hook = rt.oauth2.hooks?.prepareRequest;
   if (hook) request = await hook(request, rt.context);
   let response: Response;
@@ -60,6 +60,7 @@ export async function sendRevocation(rt: ProviderRuntime, spec: RevocationSpec<A
   }
   if (response.ok || spec.alreadyRevokedStatuses?.includes(response.status)) return;
   const body = await response.json().catch(() => undefined) as { error?: unknown; error_description?: unknown } | undefined;
+  if (response.status >= 400 && response.status < 500 && typeof body?.error === 'string' && spec.alreadyRevokedErrors?.includes(body.error)) return;
   const error = typeof body?.error === 'string' ? scrubMessage(body.error.slice(0, 200)) : undefined;
   const base = { provider: rt.id, status: response.status, ...(error ? { oauth: { error } } : {}) };
   if (response.status === 429) {
@@ -68,4 +69,13 @@ export async function sendRevocation(rt: ProviderRuntime, spec: RevocationSpec<A
   }
   const code = response.status >= 500 ? ErrorCode.PROVIDER_UNAVAILABLE : ErrorCode.REVOCATION_FAILED;
   throw new AuthManagerError(code, `${rt.id} revoke: provider answered HTTP ${response.status}${error ? ` (${error})` : ''}`, base);
+}
+
+/**
+ * RFC 6749 §2.3.1 / Appendix B `application/x-www-form-urlencoded` of a client id or secret, as openid-client
+ * encodes them for `client_secret_basic` (`-`, `_`, `.`, `!`, `~`, `*`, `'`, `(`, `)` escaped too,
+ * space as `+`).
+ */
+export function formUrlEncode(value: string): string {
+  return encodeURIComponent(value).replace(/(?:[-_.!~*'()]|%20)/g, (c) => (c === '%20' ? '+' : `%${c.charCodeAt(0).toString(16).toUpperCase()}`));
 }

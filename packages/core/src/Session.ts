@@ -163,7 +163,9 @@ export class Session implements AsyncDisposable, Disposable {
     const first = await this.credentials(provider);
     const response = await this.#send(rt, first, path, init);
     const entry = this.#entries?.get(provider);
-    if (response.ok || entry === undefined || entry.source === 'static') return response;
+    // Static credentials (an app-wide key) and providers without an OAuth flow (API keys, Basic)
+    // have nothing to refresh: the refusal is the caller's to see.
+    if (response.ok || entry === undefined || entry.source === 'static' || rt.definition.oauth2 === undefined) return response;
     if (!(await this.#tokenRejected(rt, response))) return response;
     await response.body?.cancel();
     if (entry.credentials === first) await this.#refresh(provider, entry);

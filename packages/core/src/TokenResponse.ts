@@ -2,6 +2,7 @@ import { AuthManagerError } from './AuthManagerError.js';
 import { Credentials, isValidAccessToken, isValidTokenType } from './Credentials.js';
 import { ErrorCode } from './ErrorCode.js';
 import { jsonShapeProblem } from './JsonShape.js';
+import { matchesOriginPattern } from './OriginPattern.js';
 import type { ProviderRuntime } from './ProviderRuntime.js';
 
 /**
@@ -50,6 +51,12 @@ export function credentialsFromTokenResponse(rt: ProviderRuntime, response: Reco
     throw invalidResponse(rt, 'token_type is not an HTTP authentication scheme (RFC 9110 §5.6.2)');
   }
   const expiresIn = lifetimeSeconds(rt, raw.expires_in, 'expires_in');
+  // An API base URL the token response names (Pipedrive `api_domain`) must be a declared host when
+  // it arrives: refused here, nothing is stored (it is checked again before every use).
+  const baseField = rt.definition.api?.baseUrlFromTokenResponse;
+  if (baseField !== undefined && raw[baseField] !== undefined && !isAllowedBaseUrl(rt, raw[baseField])) {
+    throw invalidResponse(rt, `${baseField} is not among the provider's declared API hosts`);
+  }
   const extraKeys = rt.definition.userCredentials?.extras ?? [];
   const declaredField = rt.definition.oauth2?.tokenResponse?.refreshTokenExpiresInField;
   const extras: Record<string, unknown> = { ...(previous?.extras ?? {}) };
@@ -105,4 +112,17 @@ function lifetimeSeconds(rt: ProviderRuntime, value: unknown, field: string): nu
 
 function invalidResponse(rt: ProviderRuntime, what: string): AuthManagerError {
   return new AuthManagerError(ErrorCode.INVALID_TOKEN_RESPONSE, `${rt.id}: ${what}`, { provider: rt.id });
+}
+
+function isAllowedBaseUrl(rt: ProviderRuntime, value: unknown): boolean {
+  if (typeof value !== 'string' || !URL.canParse(value)) return false;
+  const binding = rt.definition.api!;
+  const declared = typeof binding.baseUrlOrigins === 'function' ? binding.baseUrlOrigins({ app: rt.app }) : (binding.baseUrlOrigins ?? []);
+  let configured: string[] = [];
+  try {
+    // The configured base URL's own origin (an emulator, a proxy) is the application's choice.
+    if (typeof binding.baseUrl === 'string') configured = [new URL(binding.baseUrl).origin];
+    else configured = [new URL(binding.baseUrl({ app: rt.app, credentials: new Credentials({ accessToken: 'x' }) })).origin];
+  } catch { configured = []; }
+  return matchesOriginPattern(value, [...declared, ...configured]);
 }

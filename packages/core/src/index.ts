@@ -13,7 +13,7 @@ export { MemoryCredentialStore, type MemoryCredentialStoreOptions } from './Memo
 export { processEnv, envFrom, type EnvSource } from './EnvSource.js';
 export { appField, oauthClientFields } from './AppCredentials.js';
 export type {
-  AccountInfo, AnyProviderDefinition, ApiBinding, AppCredentialField, AppCredentialFields, AppCredentialsInput,
+  AccountInfo, AnyProviderDefinition, ApiBinding, BasicEncoding, AppCredentialField, AppCredentialFields, AppCredentialsInput,
   AppCredentialsOf, AuthorizationParamsRequest, AuthorizationServer, ClientAuthenticationMethod, ClientContext, ClientCredentialsSpec,
   ConnectionConfig, CredentialPlacement, ExtrasOf, IdentitySpec, OAuth2Hooks, OAuth2Spec, OAuthHttpRequest, ProviderContext, ProviderDefinition,
   ProviderDocumentation, RateLimitHeaders, RefreshTokenRotation, RequestBodyFormat, RevocationSpec, RevokeHook, TokenErrorSpec,

@@ -233,6 +233,7 @@ export function oauth2Definition<const C extends OAuth2ProviderConfig>(config: C
     appCredentials: fields,
     oauth2: oauth2Spec,
     ...(extras.length > 0 ? { userCredentials: { extras } } : {}),
+    ...(Object.keys(variables).length > 0 ? { variables } : {}),
     ...(config.identity ? { identity: identityWithOverride(config.identity) } : {}),
     ...(config.documentation ? { documentation: config.documentation } : {}),
     ...(api ? {

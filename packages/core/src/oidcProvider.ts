@@ -46,6 +46,8 @@ export interface OidcProviderConfig<Id extends string = string> {
   readonly accountLabelClaim?: string;
   readonly variables?: Readonly<Record<string, UrlVariable>>;
   readonly hosts?: readonly OriginPattern[];
+  /** Origins the discovered endpoints may have besides the issuer's (see `AuthorizationServer.endpointOrigins`). Absent: not checked. */
+  readonly endpointOrigins?: readonly OriginPattern[];
   readonly api?: ApiConfig;
   readonly documentation?: ProviderDocumentation;
 }
@@ -97,6 +99,7 @@ export function oidcDefinition<const C extends OidcProviderConfig>(config: C) {
     server: (app: App, connection) => ({
       issuer: fillUrlTemplate(config.id, app.issuer as string, { ...app, ...connection }, variables, app.issuer === config.issuer ? config.hosts : undefined),
       discovery: true as const,
+      ...(config.endpointOrigins ? { endpointOrigins: config.endpointOrigins } : {}),
     }),
     clientAuthentication: config.clientAuthentication ?? 'client_secret_basic',
     ...(Object.keys(connectionVariables).length > 0 ? { connectionConfig: connectionVariables } : {}),
@@ -120,6 +123,7 @@ export function oidcDefinition<const C extends OidcProviderConfig>(config: C) {
     appCredentials: fields,
     oauth2: spec,
     identity: { userinfo: { id: 'sub', label: config.accountLabelClaim ?? 'email' } },
+    ...(Object.keys(variables).length > 0 ? { variables } : {}),
     ...(config.documentation ? { documentation: config.documentation } : {}),
     ...(api ? {
       api: {
