@@ -1,6 +1,6 @@
 import {
-  AuthManagerError, ErrorCode, appField, defineProvider, oauthClientFields, requireAppField, z,
-  type AppCredentialFields, type AppCredentialsOf, type OAuth2Hooks, type ProviderDefinition,
+  AuthManagerError, ErrorCode, appField, defineProvider, oauthClientFields, z,
+  type AppCredentialFields, type AppCredentialsOf, type ProviderDefinition,
 } from '@authmanager/core/provider';
 import type { Client } from '@notionhq/client';
 
@@ -75,20 +75,6 @@ const appCredentials = {
 /** The resolved app credentials of the Notion provider. */
 export type NotionAppCredentials = AppCredentialsOf<typeof appCredentials>;
 
-/**
- * Quirk: Notion's OAuth endpoints compare the Basic credentials with `client_id:client_secret` as
- * they are. openid-client (and core's revocation request) form-encode both first, as RFC 6749
- * §2.3.1 says, which turns the `-` of a Notion client id into `%2D`; so the header is set here from
- * the raw values, on every request to the OAuth endpoints (token, introspection, revocation).
- * @see https://developers.notion.com/reference/create-a-token
- */
-const basicWithoutFormEncoding: NonNullable<OAuth2Hooks<NotionAppCredentials>['prepareRequest']> = (request, { app }) => {
-  const id = requireAppField('notion', appCredentials, 'clientId', app.clientId);
-  const secret = requireAppField('notion', appCredentials, 'clientSecret', app.clientSecret);
-  request.init.headers.set('authorization', `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`);
-  return request;
-};
-
 const notionDefinition = {
   id: 'notion',
   displayName: 'Notion',
@@ -100,10 +86,11 @@ const notionDefinition = {
       introspectionEndpoint: app.introspectionUrl,
     }),
     // Every OAuth endpoint takes HTTP Basic client authentication with a JSON body (a form body is
-    // refused with 401) and wants `Notion-Version`.
+    // refused with 401) and wants `Notion-Version`. The Basic credentials are compared as they are
+    // (RFC 7617): form-encoding them first (RFC 6749 §2.3.1) turns a client id's `-` into `%2D`.
     // https://developers.notion.com/reference/create-a-token
     clientAuthentication: 'client_secret_basic',
-    tokenRequest: { bodyFormat: 'json', headers: { 'Notion-Version': '{version}' } },
+    tokenRequest: { bodyFormat: 'json', headers: { 'Notion-Version': '{version}' }, basicEncoding: 'rfc7617' },
     // `refresh_token` is typed `string | null`; a `null` one means the connection has none.
     tokenResponse: { nullMeansAbsent: ['refresh_token'] },
     // A refresh returns a new pair; the old refresh token dies.
@@ -114,8 +101,8 @@ const notionDefinition = {
     authorizationParams: { owner: 'user' },
     // The token endpoint documents no `code_verifier` parameter.
     pkce: false,
-    // One Basic + JSON `POST {"token": <access token>}`, not RFC 7009's form-encoded pair; it ends
-    // the connection, refresh token included.
+    // One Basic (as-is, like the token endpoint) + JSON `POST {"token": <access token>}`, not
+    // RFC 7009's form-encoded pair; it ends the connection, refresh token included.
     // https://developers.notion.com/reference/revoke-token
     revocation: {
       endpoint: (app) => app.revocationUrl,
@@ -124,7 +111,6 @@ const notionDefinition = {
       clientAuthentication: 'client_secret_basic',
     },
     introspection: 'rfc7662',
-    hooks: { prepareRequest: basicWithoutFormEncoding },
   },
   staticToken: (app) => (app.token ? { accessToken: app.token } : undefined),
   userCredentials: { extras: ['bot_id', 'workspace_id', 'workspace_name', 'workspace_icon', 'owner', 'duplicated_template_id'] },

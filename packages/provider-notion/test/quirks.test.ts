@@ -5,11 +5,11 @@ import { startNotionEmulator, type NotionEmulator, type NotionEmulatorOptions, t
 import { approve, basicCredentials, managerFor, REDIRECT_URI } from './helpers.js';
 
 /**
- * The Notion definition with its OAuth quirks removed (the declared `tokenRequest` / `tokenResponse`
- * and the hooks): what a plain RFC 6749 client would do.
+ * The Notion definition with its OAuth quirks removed (the declared `tokenRequest` / `tokenResponse`):
+ * what a plain RFC 6749 client would do.
  */
 const definition = notion().definition;
-const { tokenRequest: _request, tokenResponse: _response, hooks: _hooks, ...plainOAuth2 } = definition.oauth2;
+const { tokenRequest: _request, tokenResponse: _response, ...plainOAuth2 } = definition.oauth2;
 const notionWithoutQuirks = defineProvider({ ...definition, oauth2: plainOAuth2 });
 
 async function caught(promise: Promise<unknown>): Promise<unknown> {
@@ -73,10 +73,11 @@ describe('quirk: the Basic credentials are client_id:client_secret as they are (
 
   beforeAll(async () => {
     emu = await startNotionEmulator({ redirectUris: [REDIRECT_URI] });
-    // Only the hook removed: JSON body and Notion-Version stay; openid-client builds the Basic header.
-    const notionWithoutHook = defineProvider({ ...definition, oauth2: { ...definition.oauth2, hooks: {} } });
+    // Only basicEncoding removed: JSON body and Notion-Version stay; openid-client builds the Basic header.
+    const { basicEncoding: _encoding, ...tokenRequest } = definition.oauth2.tokenRequest;
+    const notionWithoutRawBasic = defineProvider({ ...definition, oauth2: { ...definition.oauth2, tokenRequest } });
     const plain = new AuthManager({
-      providers: [notionWithoutHook({ ...emu.endpoints, clientId: emu.clientId, clientSecret: emu.clientSecret, redirectUri: REDIRECT_URI })],
+      providers: [notionWithoutRawBasic({ ...emu.endpoints, clientId: emu.clientId, clientSecret: emu.clientSecret, redirectUri: REDIRECT_URI })],
       env: envFrom({}),
     });
     const { url } = await plain.notion.oauth2.authorize({ subject: 's' });
@@ -86,7 +87,7 @@ describe('quirk: the Basic credentials are client_id:client_secret as they are (
 
   afterAll(async () => { await emu.close(); });
 
-  it('without the prepareRequest hook openid-client form-encodes the client id (- becomes %2D) and Notion answers invalid_client', () => {
+  it('without tokenRequest.basicEncoding: \'rfc7617\' openid-client form-encodes the client id (- becomes %2D) and Notion answers invalid_client', () => {
     expect(emu.clientId).toContain('-');
     expect(sentWithoutHook).toContain('%2D');
     expect(AuthManagerError.is(withoutHook, 'TOKEN_EXCHANGE_FAILED')).toBe(true);
