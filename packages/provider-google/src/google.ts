@@ -1,7 +1,7 @@
 import {
-  AuthManagerError, ErrorCode, appField, defineProvider, matchesOriginPattern, oauthClientFields, z,
+  appField, defineProvider, oauthClientFields, z,
   type AccountInfo, type AppCredentialFields, type AppCredentialsOf, type AuthorizationServer, type Credentials,
-  type OAuthHttpRequest, type OriginPattern, type ProviderContext, type ProviderDefinition,
+  type OriginPattern, type ProviderDefinition,
 } from '@authmanager/core/provider';
 import { googleClient } from './client.js';
 import {
@@ -114,11 +114,25 @@ export interface GoogleIdTokenClaims {
 }
 
 /**
+ * Where the endpoints of Google's discovery document live besides the issuer's origin
+ * (`accounts.google.com`, authorization): `*.googleapis.com` (token, revocation, device
+ * authorization, UserInfo, JWKS).
+ * @see https://accounts.google.com/.well-known/openid-configuration
+ * @see https://developers.google.com/identity/openid-connect/openid-connect#discovery
+ */
+const GOOGLE_ENDPOINT_ORIGINS: readonly OriginPattern[] = ['https://*.googleapis.com'];
+
+/**
  * Endpoints: discovered from `issuer` (Google publishes them in its discovery document), unless
- * `authorizationUrl` or `tokenUrl` is set, as the Python original's settings allowed.
+ * `authorizationUrl` or `tokenUrl` is set, as the Python original's settings allowed. The discovery
+ * document is a provider response that decides where the client secret, codes and tokens go and
+ * which ID tokens are trusted, so core refuses it (`PROVIDER_UNAVAILABLE`, nothing sent) when an
+ * endpoint it names is off the issuer's origin, or, for Google's own issuer, off `*.googleapis.com`.
  */
 function authorizationServer(app: GoogleAppCredentials): AuthorizationServer {
-  if (app.authorizationUrl === undefined && app.tokenUrl === undefined) return { issuer: app.issuer, discovery: true };
+  if (app.authorizationUrl === undefined && app.tokenUrl === undefined) {
+    return { issuer: app.issuer, discovery: true, endpointOrigins: app.issuer === GOOGLE_ISSUER ? GOOGLE_ENDPOINT_ORIGINS : [] };
+  }
   return {
     issuer: app.issuer,
     authorizationEndpoint: app.authorizationUrl ?? GOOGLE_AUTHORIZATION_URL,
@@ -126,50 +140,6 @@ function authorizationServer(app: GoogleAppCredentials): AuthorizationServer {
     revocationEndpoint: app.revocationUrl,
     jwksUri: app.jwksUrl,
   };
-}
-
-/**
- * A refresh token unused for six months stops working; `auth.refreshDue()` refreshes before then.
- * @see https://developers.google.com/identity/protocols/oauth2#expiration
- */
-const REFRESH_TOKEN_IDLE_LIFETIME_SECONDS = 182 * 24 * 60 * 60;
-
-/**
- * Where the endpoints of Google's discovery document live: `accounts.google.com` (authorization) and
- * `*.googleapis.com` (token, revocation, device authorization, UserInfo, JWKS).
- * @see https://accounts.google.com/.well-known/openid-configuration
- * @see https://developers.google.com/identity/openid-connect/openid-connect#discovery
- */
-const GOOGLE_ENDPOINT_ORIGINS: readonly OriginPattern[] = ['https://accounts.google.com', 'https://*.googleapis.com'];
-
-/** Discovery-document fields that name a URL the client secret, a code, a token or trust goes to. */
-const DISCOVERED_URL_FIELDS = [
-  'authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'revocation_endpoint',
-  'device_authorization_endpoint', 'introspection_endpoint', 'jwks_uri',
-] as const;
-
-/**
- * The endpoints come from the discovery document, a provider response: the token endpoint then
- * gets the client secret, codes and refresh tokens, the JWKS decides which ID tokens are trusted.
- * So each URL it names must be on Google's endpoint origins (for Google's issuer) or on the
- * configured issuer's own origin (another issuer, e.g. an emulator); otherwise discovery fails with
- * `INVALID_TOKEN_RESPONSE` and nothing is sent there.
- */
-async function discoveredEndpointsOnIssuer(response: Response, request: OAuthHttpRequest, ctx: ProviderContext<GoogleAppCredentials>): Promise<Response> {
-  if (!request.url.pathname.endsWith('/.well-known/openid-configuration') || !response.ok) return response;
-  const body = await response.clone().json().catch(() => undefined) as Record<string, unknown> | null | undefined;
-  // Not a JSON object: openid-client refuses it with its own (typed) validation error.
-  if (typeof body !== 'object' || body === null) return response;
-  const allowed = ctx.app.issuer === GOOGLE_ISSUER ? GOOGLE_ENDPOINT_ORIGINS : [new URL(ctx.app.issuer).origin];
-  for (const field of DISCOVERED_URL_FIELDS) {
-    const value = body[field];
-    if (value === undefined) continue;
-    if (typeof value !== 'string' || !matchesOriginPattern(value, allowed)) {
-      throw new AuthManagerError(ErrorCode.INVALID_TOKEN_RESPONSE,
-        `${ctx.provider}: the discovery document's ${field} is not on ${allowed.join(' or ')}`, { provider: ctx.provider });
-    }
-  }
-  return response;
 }
 
 /**
@@ -184,36 +154,6 @@ function offlineAccessParams(app: GoogleAppCredentials): Record<string, string> 
     ...(app.prompt.trim() ? { prompt: app.prompt.trim() } : {}),
     ...(app.includeGrantedScopes ? { include_granted_scopes: 'true' } : {}),
   };
-}
-
-/**
- * Quirk: one `POST /revoke` with only `token=` (form, no client authentication) revokes the whole
- * grant, so this sends the refresh token when there is one (else the access token), once. Google
- * answers 400 `invalid_token` for a token already expired or revoked (RFC 7009 §2.2 would say 200);
- * that means nothing is left to revoke, so it counts as done, while any other 400 is a failure. A
- * `RevocationSpec` cannot say either (it always sends `client_id`, and `alreadyRevokedStatuses`
- * cannot name the `error`), hence this hook.
- * @see https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
- * @throws AuthManagerError `REVOCATION_FAILED` | `PROVIDER_UNAVAILABLE` (HTTP 5xx)
- */
-async function revokeGrant(ctx: ProviderContext<GoogleAppCredentials> & { readonly credentials: Credentials<object> }): Promise<void> {
-  const { app, provider, credentials } = ctx;
-  const response = await ctx.fetch(app.revocationUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    body: new URLSearchParams({ token: credentials.refreshToken ?? credentials.accessToken }).toString(),
-    signal: AbortSignal.timeout(ctx.timeoutMs),
-  });
-  if (response.ok) { await response.body?.cancel(); return; }
-  const body = await response.json().catch(() => undefined) as { error?: unknown; error_description?: unknown } | null | undefined;
-  const error = typeof body?.error === 'string' ? body.error : `http_${response.status}`;
-  if (response.status === 400 && error === 'invalid_token') return;
-  const description = typeof body?.error_description === 'string' ? body.error_description : undefined;
-  throw new AuthManagerError(
-    response.status >= 500 ? ErrorCode.PROVIDER_UNAVAILABLE : ErrorCode.REVOCATION_FAILED,
-    `${provider} revoke failed: ${error}${description ? ` (${description})` : ''}`,
-    { provider, status: response.status, oauth: { error, ...(description ? { error_description: description } : {}) } },
-  );
 }
 
 /** "Connected as": the ID token's `sub` (stable account id) and `email`. */
@@ -236,16 +176,22 @@ const googleDefinition = {
     openid: true,
     // A refresh returns no refresh token: the one from the code exchange stays (core keeps it).
     refreshTokenRotation: 'reuses',
-    refreshTokenIdleLifetimeSeconds: REFRESH_TOKEN_IDLE_LIFETIME_SECONDS,
-    revocation: revokeGrant,
-    hooks: { processResponse: discoveredEndpointsOnIssuer },
+    // A refresh token unused for six months stops working; `auth.refreshDue()` refreshes before then.
+    // https://developers.google.com/identity/protocols/oauth2#expiration
+    refreshTokenIdleLifetimeSeconds: 182 * 24 * 60 * 60,
+    // One `POST /revoke` with only `token=` (form, no client authentication) revokes the whole
+    // grant: the refresh token when there is one, else the access token. A token already expired
+    // or revoked gets 400 `invalid_token` (RFC 7009 §2.2 would say 200): nothing is left, so done.
+    // https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
+    revocation: { endpoint: (app) => app.revocationUrl, anonymous: true, alreadyRevokedErrors: ['invalid_token'] },
   },
   staticToken: (app) => (app.accessToken ? { accessToken: app.accessToken, tokenType: 'Bearer' } : undefined),
   userCredentials: { extras: ['refresh_token_expires_in'] },
   api: {
     baseUrl: ({ app }) => app.apiBaseUrl,
     allowedOrigins: ({ app }) => [app.gmailBaseUrl, app.calendarBaseUrl, app.driveBaseUrl, app.sheetsBaseUrl, app.docsBaseUrl],
-    headers: ({ app }): Record<string, string> => (app.quotaProjectId ? { 'x-goog-user-project': app.quotaProjectId } : {}),
+    // The project billed for quota, when one is configured (else no header).
+    headers: { 'x-goog-user-project': '{quotaProjectId?}' },
   },
   account: accountFromIdToken,
   client: (ctx) => googleClient(ctx),

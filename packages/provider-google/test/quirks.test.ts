@@ -225,6 +225,14 @@ describe('API binding', () => {
     expect(emu.requests('userinfo').at(-1)!.headers['x-goog-user-project']).toBe('billing-project-1');
   });
 
+  it('sends no x-goog-user-project when no quota project is set', async () => {
+    const auth = googleAuth(emu);
+    await connect(auth, 'no-quota');
+    await using session = await auth.session('no-quota');
+    expect((await session.fetch('google', '/oauth2/v3/userinfo')).status).toBe(200);
+    expect(emu.requests('userinfo').at(-1)!.headers).not.toHaveProperty('x-goog-user-project');
+  });
+
   it('refuses to send the token to an origin that is not a Google API base, without a request', async () => {
     const auth = googleAuth(emu);
     await connect(auth, 'leak');
@@ -286,7 +294,7 @@ describe('app credentials: env keys of the Python original, and explicit endpoin
     });
     expect(defaults.authorizationUrl).toBeUndefined();
     expect(defaults.tokenUrl).toBeUndefined();
-    expect(google().definition.oauth2.server(defaults)).toEqual({ issuer: GOOGLE_ISSUER, discovery: true });
+    expect(google().definition.oauth2.server(defaults)).toEqual({ issuer: GOOGLE_ISSUER, discovery: true, endpointOrigins: ['https://*.googleapis.com'] });
   });
 
   it('with authorizationUrl and tokenUrl set, runs the flow without discovery', async () => {
