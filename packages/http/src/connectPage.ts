@@ -34,6 +34,10 @@ export interface PageProvider {
   readonly revocable: boolean;
   /** The subject's connection, when there is one. */
   readonly connection?: ConnectionInfo;
+  /** The redirect URI to register at the provider (RFC 6749 §3.1.2), for providers with an OAuth flow. */
+  readonly redirectUri?: string;
+  /** Per-connection values Connect asks for (Shopify `shop`), from the provider's `connectionConfig`. */
+  readonly connectionVariables?: readonly { readonly name: string; readonly description: string; readonly example?: string }[];
 }
 
 /** Everything the page shows. */
@@ -52,7 +56,20 @@ export interface ConnectPageView {
 export interface RenderedPage {
   readonly html: string;
   readonly styleNonce: string;
+  /** The nonce of the page's one script (the Copy buttons), when it has one. */
+  readonly scriptNonce?: string;
 }
+
+/**
+ * The Copy buttons: copies the named input's value (the redirect URI) to the clipboard and says so.
+ * Without script the input is still there to select by hand.
+ */
+const COPY_SCRIPT = `for (const b of document.querySelectorAll('button[data-copy]')) b.addEventListener('click', async () => {
+  const input = document.getElementById(b.dataset.copy); const label = b.firstChild;
+  try { await navigator.clipboard.writeText(input.value); label.textContent = 'Copied'; }
+  catch { input.select(); label.textContent = 'Press Ctrl+C'; }
+  setTimeout(() => { label.textContent = 'Copy'; }, 2000);
+});`;
 
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -125,6 +142,12 @@ dl.details dd { margin: 0; min-width: 0; }
 .scope { display: inline-block; font-size: .8125rem; background: #eef2ff; color: #1e3a8a; border-radius: 4px; padding: 0 6px; margin: 0 4px 4px 0; }
 .expired { color: var(--bad); }
 .hint { color: var(--muted); margin: 8px 0 0; font-size: .9375rem; }
+.redirect { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-top: 8px; font-size: .875rem; }
+.redirect label { flex: 1 1 100%; color: var(--muted); }
+.redirect input { flex: 1 1 12em; min-width: 0; font-family: ui-monospace, monospace; font-size: .8125rem; }
+form.tenant { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; }
+form.tenant label { flex: 1 1 100%; font-size: .875rem; color: var(--muted); }
+form.tenant input { flex: 1 1 8em; min-width: 0; }
 .hint code { font-size: .875rem; background: #f3f4f6; border-radius: 4px; padding: 0 4px; color: var(--text); }
 .actions { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 12px; }
 .actions form { margin: 0; }
@@ -185,10 +208,24 @@ function renderProvider(p: PageProvider, view: ConnectPageView): string {
     if (c.lastErrorCode) details.push(`<div><dt>Last error</dt><dd><code>${escapeHtml(c.lastErrorCode)}</code></dd></div>`);
   }
   const actions: string[] = [];
-  if (p.connectable) {
+  if (p.connectable && p.connectionVariables && p.connectionVariables.length > 0) {
+    // Per-tenant providers: the values go with the connect request (`connection.<name>`), checked by core.
+    const label = c ? 'Reconnect' : 'Connect';
+    actions.push(`<form method="get" class="tenant" action="${escapeHtml(`${path}/connect`)}"><input type="hidden" name="returnTo" value="${escapeHtml(returnTo)}">`
+      + p.connectionVariables.map((v) => {
+        const field = `connection-${id}-${escapeHtml(v.name)}`;
+        return `<label for="${field}">${escapeHtml(v.description)}</label><input type="text" id="${field}" name="connection.${escapeHtml(v.name)}" required maxlength="253"${v.example ? ` placeholder="${escapeHtml(v.example)}"` : ''}>`;
+      }).join('')
+      + `<button type="submit" class="button primary" id="connect-${id}">${label}<span class="visually-hidden"> ${name}</span></button></form>`);
+  } else if (p.connectable) {
     const label = c ? 'Reconnect' : 'Connect';
     actions.push(`<a class="button primary" id="connect-${id}" href="${escapeHtml(`${path}/connect?returnTo=${encodeURIComponent(returnTo)}`)}">${label}<span class="visually-hidden"> ${name}</span></a>`);
   }
+  // The redirect URI to register, selectable as it is; the Copy button is the page's one script.
+  const redirect = p.redirectUri === undefined ? ''
+    : `<div class="redirect"><label for="redirect-${id}">Redirect URI to register</label>`
+      + `<input type="text" readonly id="redirect-${id}" value="${escapeHtml(p.redirectUri)}">`
+      + `<button type="button" class="button copy" data-copy="redirect-${id}" id="copy-${id}">Copy<span class="visually-hidden"> the ${name} redirect URI</span></button></div>`;
   if (c) {
     actions.push(`<form method="post" action="${escapeHtml(`${path}/disconnect`)}">`
       + `<input type="hidden" name="csrf" value="${escapeHtml(view.csrfToken)}"><input type="hidden" name="returnTo" value="${escapeHtml(returnTo)}">`
@@ -201,7 +238,7 @@ function renderProvider(p: PageProvider, view: ConnectPageView): string {
   return `<li class="provider" data-provider="${id}" id="provider-${id}" aria-labelledby="name-${id}">`
     + `<div class="provider-head"><h2 id="name-${id}">${name}</h2><span class="status status-${statusKey}" id="status-${id}">${statusLabel}</span></div>`
     + (details.length > 0 ? `<dl class="details">${details.join('')}</dl>` : '')
-    + hint + revokeNote
+    + hint + (c ? '' : redirect) + revokeNote
     + (actions.length > 0 ? `<div class="actions">${actions.join('')}</div>` : '')
     + '</li>';
 }
@@ -209,8 +246,8 @@ function renderProvider(p: PageProvider, view: ConnectPageView): string {
 /**
  * The connect page: the subject's connections (provider, account, status, access-token expiry,
  * scopes) with Connect / Reconnect links and Disconnect buttons, and the last action's message.
- * Server-rendered, no script, one `<style>` allowed by nonce, everything not a literal of this
- * file escaped; labelled controls, visible focus, AA contrast; one column on phones.
+ * Server-rendered; one `<style>` and one `<script>` (the redirect URIs' Copy buttons, which the page
+ * works without) allowed by nonce; everything not a literal of this file escaped; labelled controls, visible focus, AA contrast; one column on phones.
  *
  * @param view - what to show
  * @returns the HTML and its style nonce, for the `Content-Security-Policy`
@@ -220,6 +257,7 @@ export function renderConnectPage(view: ConnectPageView): RenderedPage {
   const title = view.options.title ?? 'Connected accounts';
   const header = view.options.header?.({ subject: view.subject, csrfToken: view.csrfToken }) ?? '';
   const items = view.providers.map((p) => renderProvider(p, view)).join('');
+  const scriptNonce = items.includes('data-copy=') ? randomBytes(16).toString('base64url') : undefined;
   const html = `${head(title, styleNonce)}
 <body>
 <header class="app-header"><div class="bar"><h1>${escapeHtml(title)}</h1>${header}</div></header>
@@ -228,9 +266,10 @@ ${renderMessage(view.message)}
 <p class="lead">Signed in as <strong id="current-subject">${escapeHtml(view.subject)}</strong>.${view.options.description ? ` ${escapeHtml(view.options.description)}` : ''}</p>
 ${items ? `<ul class="providers" id="providers" aria-label="Providers">${items}</ul>` : '<p class="empty">No providers are registered.</p>'}
 </main>
-</body>
+${scriptNonce ? `<script nonce="${scriptNonce}">${COPY_SCRIPT}</script>
+` : ''}</body>
 </html>`;
-  return { html, styleNonce };
+  return { html, styleNonce, ...(scriptNonce ? { scriptNonce } : {}) };
 }
 
 /**

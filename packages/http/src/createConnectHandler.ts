@@ -3,6 +3,7 @@ import {
   AuthManagerError, ErrorCode, type AccountInfo, type AuthManagerBase, type ConnectionInfo, type OAuth2Flow, type ProviderHandle,
   type ProviderRegistration,
 } from '@authmanager/core';
+import { templateOriginPattern } from '@authmanager/core/provider';
 import { parseCookies, serializeCookie } from './cookies.js';
 import { CsrfTokens } from './CsrfTokens.js';
 import { ConnectRouteError, describeFailure, failureOf, HttpErrorCode, statusForCode, type ConnectFailure } from './HttpErrorCode.js';
@@ -369,8 +370,13 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectHan
       const missing = handle.missingForOAuth();
       if (missing.length > 0) throw new AuthManagerError(ErrorCode.CONFIGURATION, 'Missing app credentials', { provider: id });
       const scopes = options.scopes?.[id];
+      // Per-tenant values (`connection.shop=acme`) go to core, which checks them against the
+      // provider's declared patterns and hosts.
+      const connectionConfig: Record<string, string> = {};
+      for (const [key, value] of url.searchParams) if (key.startsWith('connection.')) connectionConfig[key.slice('connection.'.length)] = value.trim();
       const { url: authorizationUrl, state, expiresAt } = await flowOf(handle).authorize({
         subject, redirectUri: redirectUriFor(handle, originOf(request)), ...(scopes ? { scopes } : {}),
+        ...(Object.keys(connectionConfig).length > 0 ? { connectionConfig } : {}),
       });
       const maxAgeSeconds = Math.max(1, Math.ceil((expiresAt.getTime() - now()) / 1000));
       const name = returnCookieName(state);
@@ -450,11 +456,12 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectHan
     }
   };
 
-  const providerViews = (connections: readonly ConnectionInfo[]): PageProvider[] => auth.providerIds.map((id) => {
+  const providerViews = (connections: readonly ConnectionInfo[], origin: string): PageProvider[] => auth.providerIds.map((id) => {
     const handle = auth.provider(id);
     const oauth = handle.definition.oauth2;
     const missing = oauth === undefined ? [] : handle.missingForOAuth();
     const connection = connections.find((c) => c.provider === id);
+    const variables = Object.entries(oauth?.connectionConfig ?? {});
     return {
       id,
       displayName: handle.displayName,
@@ -462,18 +469,33 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectHan
       missingEnv: missing.map((m) => m.env[0] ?? m.field),
       revocable: oauth?.revocation !== undefined,
       ...(connection ? { connection } : {}),
+      ...(oauth !== undefined ? { redirectUri: redirectUriFor(handle, origin) } : {}),
+      ...(variables.length > 0 ? { connectionVariables: variables.map(([name, v]) => ({ name, description: v.description, ...(v.example ? { example: v.example } : {}) })) } : {}),
     };
+  });
+
+  /**
+   * Where the page's per-tenant Connect forms may lead: browsers apply `form-action` to the
+   * redirect to the provider too, so each templated authorization endpoint's host pattern is allowed.
+   */
+  const tenantFormTargets = (): string[] => auth.providerIds.flatMap((id) => {
+    const handle = auth.provider(id);
+    if (!handle.definition.oauth2?.connectionConfig) return [];
+    let template: unknown;
+    try { template = (handle.app() as { authorizationUrl?: unknown }).authorizationUrl; } catch { template = undefined; }
+    const pattern = typeof template === 'string' ? templateOriginPattern(template) : undefined;
+    return pattern && /^https?:\/\/[\w.*:[\]-]+$/.test(pattern) ? [pattern] : [];
   });
 
   const connectionsJson = async (request: Request): Promise<Response> => {
     try {
       const subject = await subjectOf(request);
       const connections = await auth.connections(subject);
-      const providers = providerViews(connections);
+      const providers = providerViews(connections, originOf(request));
       return json(200, {
         subject,
         csrfToken: csrf.issue(subject),
-        providers: providers.map((p) => ({ id: p.id, displayName: p.displayName, connectable: p.connectable, missingEnv: p.missingEnv, revocable: p.revocable })),
+        providers: providers.map((p) => ({ id: p.id, displayName: p.displayName, connectable: p.connectable, missingEnv: p.missingEnv, revocable: p.revocable, ...(p.redirectUri ? { redirectUri: p.redirectUri } : {}), ...(p.connectionVariables ? { connectionVariables: p.connectionVariables } : {}) })),
         connections: connections.map((c) => ({
           provider: c.provider,
           displayName: auth.provider(c.provider).displayName,
@@ -545,10 +567,10 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectHan
     const csrfToken = csrf.issue(subject);
     const view = renderConnectPage({
       options: opts, basePath, subject, csrfToken, nowMs: now(),
-      providers: providerViews(connections),
+      providers: providerViews(connections, originOf(request)),
       ...(message ? { message } : loadError ? { message: { level: 'error', text: loadError } } : {}),
     });
-    return htmlResponse(200, view.html, view.styleNonce);
+    return htmlResponse(200, view.html, view.styleNonce, {}, view.scriptNonce, tenantFormTargets());
   };
 
   const handler = async (request: Request): Promise<Response> => {
@@ -613,8 +635,11 @@ class MethodNotAllowed extends ConnectRouteError {
   }
 }
 
-/** An HTML answer with the page headers: a strict CSP (styles by nonce, no script), no caching, no referrer, no framing. */
-function htmlResponse(status: number, html: string, styleNonce: string, headers: Record<string, string> = {}): Response {
+/**
+ * An HTML answer with the page headers: a strict CSP (styles and the one script by nonce), no
+ * caching, no referrer, no framing; forms may go to this origin and to `formTargets`.
+ */
+function htmlResponse(status: number, html: string, styleNonce: string, headers: Record<string, string> = {}, scriptNonce?: string, formTargets: readonly string[] = []): Response {
   return new Response(html, {
     status,
     headers: {
@@ -623,7 +648,7 @@ function htmlResponse(status: number, html: string, styleNonce: string, headers:
       'referrer-policy': 'no-referrer',
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',
-      'content-security-policy': `default-src 'none'; style-src 'nonce-${styleNonce}'; script-src 'none'; img-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+      'content-security-policy': `default-src 'none'; style-src 'nonce-${styleNonce}'; script-src ${scriptNonce ? `'nonce-${scriptNonce}'` : "'none'"}; img-src 'none'; form-action ${['\'self\'', ...formTargets].join(' ')}; base-uri 'none'; frame-ancestors 'none'`,
       ...headers,
     },
   });

@@ -79,7 +79,7 @@ export function adapterSuite(name: string, start: (handler: ConnectHandler) => P
       const answer = await new Client(app.origin).signIn('alice').get('/connect');
 
       expect(answer.status).toBe(200);
-      expect(answer.headers.get('content-security-policy')).toMatch(/^default-src 'none'; style-src 'nonce-[A-Za-z0-9_-]{22}'; script-src 'none'/);
+      expect(answer.headers.get('content-security-policy')).toMatch(/^default-src 'none'; style-src 'nonce-[A-Za-z0-9_-]{22}'; script-src 'nonce-[A-Za-z0-9_-]{22}'; img-src 'none'; form-action 'self'; /);
       expect(answer.text).toContain('id="connect-sandbox"');
     });
 

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { serve, type ServerType } from '@hono/node-server';
-import { defineProvider, oauthClientFields, type ProviderDefinition } from '@authmanager/core';
+import { defineProvider, oauth2, oauthClientFields, type ProviderDefinition } from '@authmanager/core';
 import { Hono } from 'hono';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { connectRoutes } from '../src/hono.js';
@@ -56,6 +56,17 @@ async function lowContrast(page: Page): Promise<string[]> {
   });
 }
 
+/**
+ * A per-tenant provider on the sandbox: the tenant goes into the authorization URL (its query, as
+ * the sandbox has one host), so Connect asks for it.
+ */
+const tenant = oauth2({
+  id: 'tenant', displayName: 'Tenant Co',
+  authorizationEndpoint: 'https://tenant.invalid/auth?tenant={tenant}', tokenEndpoint: 'https://tenant.invalid/token',
+  variables: { tenant: { from: 'connection', description: 'Your Tenant Co workspace', example: 'acme' } },
+  scopes: ['openid'],
+});
+
 describe('connect page in Chromium (interactive sandbox)', () => {
   let world: World;
   let server: ServerType;
@@ -63,7 +74,10 @@ describe('connect page in Chromium (interactive sandbox)', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    world = await startWorld({ interactive: true, extra: [acme()] });
+    world = await startWorld({
+      interactive: true,
+      extra: (sb) => [acme(), tenant({ authorizationUrl: `${sb.issuer}/auth?tenant={tenant}`, tokenUrl: `${sb.issuer}/token`, clientId: sb.clientId, clientSecret: sb.clientSecret })],
+    });
     const handler = world.handler({ page: { title: 'Your integrations', description: 'Connect the services this app may use for you.' } });
     const app = new Hono();
     app.route('/', connectRoutes(handler));
@@ -225,15 +239,74 @@ describe('connect page in Chromium (interactive sandbox)', () => {
     }
   });
 
-  it('sends a strict CSP: no script at all, styles by nonce only, no framing, forms to its own origin', async () => {
+  it('sends a strict CSP: one style and one script by nonce, no framing, forms to its own origin and the tenant provider\'s', async () => {
     const response = await fetch(`${origin}/connect`, { headers: { cookie: 'user=csp-user' } });
     const csp = response.headers.get('content-security-policy') ?? '';
     const html = await response.text();
-    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+    const [styleNonce, scriptNonce] = [...csp.matchAll(/'nonce-([^']+)'/g)].map((m) => m[1]);
 
-    expect(csp).toBe(`default-src 'none'; style-src 'nonce-${nonce}'; script-src 'none'; img-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`);
-    expect(html).toContain(`<style nonce="${nonce}">`);
-    expect(html).not.toMatch(/<script|style="|<link|<img|https?:\/\/(?!127\.0\.0\.1)/);
+    expect(csp).toBe(`default-src 'none'; style-src 'nonce-${styleNonce}'; script-src 'nonce-${scriptNonce}'; img-src 'none'; form-action 'self' ${world.sandbox.issuer}; base-uri 'none'; frame-ancestors 'none'`);
+    expect(scriptNonce).not.toBe(styleNonce);
+    expect(html).toContain(`<style nonce="${styleNonce}">`);
+    expect([...html.matchAll(/<script/g)]).toHaveLength(1);
+    expect(html).toContain(`<script nonce="${scriptNonce}">`);
+    expect(html).not.toMatch(/style="|<link|<img|https?:\/\/(?!127\.0\.0\.1)/);
     expect(response.headers.get('x-frame-options')).toBe('DENY');
+  });
+
+  it('shows the exact redirect URI to register, and Copy puts it on the clipboard', async () => {
+    const { context, page, consoleErrors } = await contextFor('copy-user', { permissions: ['clipboard-read', 'clipboard-write'] });
+    try {
+      await page.goto(`${origin}/connect`);
+      const shown = await page.locator('#redirect-acme').inputValue();
+      await page.locator('#copy-acme').click();
+      await page.locator('#copy-acme', { hasText: 'Copied' }).waitFor();
+      const copied = await page.evaluate(() => navigator.clipboard.readText());
+
+      expect(shown).toBe(`${origin}/connect/acme/callback`);
+      expect(copied).toBe(shown);
+      expect(await page.locator('#redirect-sandbox').inputValue()).toBe(`${origin}/connect/sandbox/callback`);
+      expect(consoleErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('asks a per-tenant provider for its tenant, and the value reaches the authorization request', async () => {
+    const { context, page, consoleErrors } = await contextFor('tenant-user');
+    const authorizeUrls: string[] = [];
+    page.on('request', (r) => { if (new URL(r.url()).pathname === '/auth') authorizeUrls.push(r.url()); });
+    try {
+      await page.goto(`${origin}/connect`);
+      await page.locator('#connection-tenant-tenant').fill('acme-corp');
+      await page.locator('#connect-tenant').click();
+      await signInAndApprove(page, 'tina');
+      const status = await page.locator('#status-tenant').textContent();
+      const stored = await world.auth.loadCredentials('tenant', 'tenant-user');
+
+      expect(new URL(authorizeUrls[0]!).searchParams.get('tenant')).toBe('acme-corp');
+      expect(status).toBe('Connected');
+      expect(stored?.extras).toMatchObject({ connection_config: { tenant: 'acme-corp' } });
+      expect(consoleErrors).toEqual([]);
+    } finally {
+      await context.close();
+      await world.auth.deleteCredentials('tenant', 'tenant-user');
+    }
+  });
+
+  it('refuses a tenant value that could leave the provider\'s host, and says why', async () => {
+    const { context, page } = await contextFor('tenant-bad');
+    try {
+      await page.goto(`${origin}/connect`);
+      await page.locator('#connection-tenant-tenant').fill('evil.example/x');
+      await page.locator('#connect-tenant').click();
+      await page.waitForURL((url) => url.origin === origin && url.pathname === '/connect');
+      const message = await page.locator('#message').textContent();
+
+      expect(message).toMatch(/Tenant Co/);
+      expect(await world.auth.loadCredentials('tenant', 'tenant-bad')).toBeUndefined();
+    } finally {
+      await context.close();
+    }
   });
 });

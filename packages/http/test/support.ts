@@ -89,11 +89,18 @@ export function subjectFromCookie(request: Request): string | undefined {
   return match?.[1] ? decodeURIComponent(match[1]) : undefined;
 }
 
-export async function startWorld(options: { readonly interactive?: boolean; readonly extra?: readonly ProviderRegistration[]; readonly env?: Record<string, string>; readonly now?: () => number } = {}): Promise<World> {
+export async function startWorld(options: {
+  readonly interactive?: boolean;
+  /** Further providers (a function gets the sandbox, to point them at it). */
+  readonly extra?: readonly ProviderRegistration[] | ((sandbox: SandboxProvider) => readonly ProviderRegistration[]);
+  readonly env?: Record<string, string>;
+  readonly now?: () => number;
+} = {}): Promise<World> {
   const server = await startSandboxProvider({ interactive: options.interactive ?? false });
   const credentials = { issuer: server.issuer, clientId: server.clientId, clientSecret: server.clientSecret };
+  const extra = typeof options.extra === 'function' ? options.extra(server) : (options.extra ?? []);
   const auth = new AuthManager({
-    providers: [sandbox(credentials), other(credentials), ...(options.extra ?? [])] as readonly ProviderRegistration[],
+    providers: [sandbox(credentials), other(credentials), ...extra] as readonly ProviderRegistration[],
     env: envFrom(options.env ?? {}),
     ...(options.now ? { now: options.now } : {}),
   });
