@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
   AuthManagerError, ErrorCode, appField, defineProvider, oauthClientFields, z,
   type AppCredentialFields, type AppCredentialsOf, type Credentials, type CredentialsInit,
-  type ProviderContext, type ProviderDefinition, type RevokeHook,
+  type ProviderContext, type ProviderDefinition,
 } from '@authmanager/core';
 import { jsforceClient } from './client.js';
 import type { SalesforceUserCredentialExtras } from './extras.js';
@@ -127,36 +127,6 @@ function verifyTokenResponseSignature(raw: Readonly<Record<string, unknown>>, ct
   }
 }
 
-/**
- * Quirk: revoking a refresh token revokes its access tokens too, and Salesforce answers a token that
- * is already dead with HTTP 400 `invalid_token` (RFC 7009 §2.2 says 200). So one `token=` POST (the
- * refresh token, else the access token) revokes the grant, and `invalid_token` counts as revoked.
- * No client authentication is needed or sent. A `RevocationSpec` cannot say this (it always sends
- * `client_id`, and `alreadyRevokedStatuses` cannot name the `error`: another 400 must fail), hence this hook.
- * @see https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_revoke_token.htm
- * @throws AuthManagerError `REVOCATION_FAILED` | `PROVIDER_UNAVAILABLE` (HTTP 5xx)
- */
-const revokeGrant: RevokeHook<SalesforceAppCredentials> = async ({ app, fetch, provider, credentials, timeoutMs }) => {
-  const token = credentials.refreshToken ?? credentials.accessToken;
-  const response = await fetch(`${app.loginUrl}${REVOKE_PATH}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    body: new URLSearchParams({ token }).toString(),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  if (response.ok) { await response.body?.cancel(); return; }
-  // Any JSON value may come back (`null` too); a body that is not JSON is just an HTTP status.
-  const body = await response.json().catch(() => undefined) as { error?: unknown; error_description?: unknown } | null | undefined;
-  const error = typeof body?.error === 'string' ? body.error : undefined;
-  if (response.status === 400 && error === 'invalid_token') return;
-  const description = typeof body?.error_description === 'string' ? body.error_description : undefined;
-  throw new AuthManagerError(
-    response.status >= 500 ? ErrorCode.PROVIDER_UNAVAILABLE : ErrorCode.REVOCATION_FAILED,
-    `${provider} revoke failed: HTTP ${response.status}${error ? ` (${error})` : ''}`,
-    { provider, status: response.status, ...(error ? { oauth: { error, ...(description ? { error_description: description } : {}) } } : {}) },
-  );
-};
-
 /** Static-token mode: an access token (session id) plus the instance it belongs to. */
 function staticCredentials(app: SalesforceAppCredentials): CredentialsInit<SalesforceUserCredentialExtras> | undefined {
   if (!app.accessToken) return undefined;
@@ -193,7 +163,11 @@ const salesforceDefinition = {
     defaultScopes: (app) => app.defaultScopes,
     defaultAccessTokenLifetimeSeconds: (app) => app.accessTokenLifetimeSeconds,
     pkce: true,
-    revocation: revokeGrant,
+    // Revoking a refresh token revokes its access tokens too: one `token=` POST (the refresh token,
+    // else the access token), no client authentication, ends the grant. A token already dead gets
+    // HTTP 400 `invalid_token` (RFC 7009 §2.2 says 200): nothing is left, so it counts as revoked.
+    // https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_revoke_token.htm
+    revocation: { endpoint: (app) => `${app.loginUrl}${REVOKE_PATH}`, anonymous: true, alreadyRevokedErrors: ['invalid_token'] },
     introspection: 'rfc7662',
     hooks: { validateTokenResponse: verifyTokenResponseSignature },
   },
