@@ -13,7 +13,7 @@ import { sandbox, startSandboxProvider, type SandboxProvider } from '@authmanage
 import type { FastifyInstance } from 'fastify';
 import { callbackPath, createDemoApp, listeningOrigin } from './app.js';
 import { readableLogDestination } from './logLines.js';
-import { loadOptionalProviders } from './providers.js';
+import { loadCatalogue, loadOptionalProviders } from './providers.js';
 import { checkCredentialStore, createCredentialStore } from './store.js';
 
 function port(name: string, fallback: number): number {
@@ -67,9 +67,11 @@ async function main(): Promise<void> {
     await checkCredentialStore(selected);
     sandboxServer = await startSandboxProvider({ port: port('SANDBOX_PORT', 0), interactive: true });
     const optional = await loadOptionalProviders();
+    const catalogue = await loadCatalogue();
     const providers: readonly ProviderRegistration[] = [
       sandbox({ issuer: sandboxServer.issuer, clientId: sandboxServer.clientId, clientSecret: sandboxServer.clientSecret }),
       ...optional.registrations,
+      ...catalogue.registrations,
     ];
     const manager = new AuthManager({ providers, store });
     auth = manager;
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
     console.log(`  store:    ${label}`);
     console.log(`  sandbox:  ${sandboxServer.issuer} (any username, no password)`);
     console.log(`  providers: ${manager.providerIds.join(', ')}`);
-    for (const { packageName, reason } of optional.skipped) console.log(`  skipped ${packageName}: ${reason}`);
+    for (const { packageName, reason } of [...optional.skipped, ...catalogue.skipped]) console.log(`  skipped ${packageName}: ${reason}`);
     console.log('  Ctrl-C to stop');
   } catch (err) {
     console.error(`connect-demo: could not start: ${describeStartupError(err)}`);

@@ -64,3 +64,22 @@ export async function loadOptionalProviders(providers: readonly OptionalProvider
   }
   return { registrations, skipped };
 }
+
+/**
+ * The provider catalogue (`@authmanager/providers`): every entry registered with no arguments, so
+ * each reads its own `<PREFIX>_CLIENT_ID` … and the page shows "set …" until it is configured, with
+ * the redirect URI to register. Missing or unbuilt, it is skipped (and reported) like the packages above.
+ */
+export async function loadCatalogue(): Promise<LoadedProviders> {
+  const packageName = '@authmanager/providers';
+  try {
+    const mod = (await import(packageName)) as { catalogue?: readonly (() => unknown)[] };
+    if (!Array.isArray(mod.catalogue)) return { registrations: [], skipped: [{ packageName, reason: 'it does not export "catalogue" yet' }] };
+    const registrations = mod.catalogue.map((make) => make()).filter(isRegistration);
+    return { registrations, skipped: [] };
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const reason = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' ? 'not installed or not built yet' : `it failed to load (${typeof code === 'string' ? code : (err as Error).name})`;
+    return { registrations: [], skipped: [{ packageName, reason }] };
+  }
+}

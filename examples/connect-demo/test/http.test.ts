@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { defineProvider, oauthClientFields, type ProviderDefinition } from '@authmanager/core';
-import { loadOptionalProviders } from '../src/providers.js';
+import { loadCatalogue, loadOptionalProviders } from '../src/providers.js';
+import { catalogue } from '@authmanager/providers';
 import { authorizeAtSandbox, DemoClient, flashText, startDemo, type DemoHarness } from './harness.js';
 
 /** A provider that needs app credentials, like the first-party ones (`ACME_CLIENT_ID`, `ACME_CLIENT_SECRET`). */
@@ -236,5 +237,37 @@ describe('connect demo: the first-party provider packages', () => {
       { packageName: '@authmanager/provider-does-not-exist', reason: 'not installed or not built yet' },
       { packageName: '@authmanager/core', reason: 'it does not export "notAFactory" yet' },
     ]);
+  });
+});
+
+describe('connect demo: the provider catalogue', () => {
+  let demo: DemoHarness;
+  let page: string;
+
+  beforeAll(async () => {
+    const loaded = await loadCatalogue();
+    expect(loaded.skipped).toEqual([]);
+    demo = await startDemo({ interactive: false, extraProviders: loaded.registrations, env: {} });
+    page = await new DemoClient(demo.origin).home();
+  });
+  afterAll(async () => {
+    await demo.close();
+  });
+
+  it('lists every catalogue entry', () => {
+    expect(catalogue.length).toBeGreaterThanOrEqual(40);
+    for (const factory of catalogue) expect(page).toContain(`id="provider-${factory.definition.id}"`);
+  });
+
+  it('says which variables to set for each OAuth entry until it is configured, and shows the exact redirect URI to register', () => {
+    for (const factory of catalogue) {
+      const d = factory.definition as { id: string; oauth2?: unknown; appCredentials: Record<string, { env?: readonly string[] }> };
+      if (!d.oauth2) continue;
+      const clientIdEnv = d.appCredentials.clientId!.env![0]!;
+      expect(page).toContain(`id="hint-${d.id}">Set <code>${clientIdEnv}</code>`);
+      expect(page).not.toContain(`id="connect-${d.id}"`);
+      expect(page).toContain(`id="redirect-${d.id}" value="${demo.origin}/connect/${d.id}/callback"`);
+      expect(page).toContain(`id="copy-${d.id}"`);
+    }
   });
 });
