@@ -109,6 +109,11 @@ if (!only || only === 'redis') {
 }
 if (!only || only === 'sql') await (await import('./sql.mjs')).benchSql(report);
 if (!only || only === 'stores') await (await import('./stores.mjs')).benchStores();
+if (!only || only === 'catalogue') {
+  const catalogue = await import('./catalogue.mjs');
+  await catalogue.benchCatalogueImport();
+  await catalogue.benchCatalogueManager();
+}
 if (!only || only === 'core-paths') {
   const paths = await import('./core-paths.mjs');
   await paths.benchRefreshDue();

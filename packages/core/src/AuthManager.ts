@@ -229,9 +229,15 @@ export type TypedSession<P extends readonly ProviderRegistration[]> = Session & 
 export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
   /** The credential store in use. */
   readonly store: CredentialStore;
-  /** The inversify container holding the provider registry. */
+  /**
+   * The inversify container holding the provider registry. A provider's module is loaded when the
+   * provider is first used (`auth.<id>`, a session, a flow), so a manager with many providers costs
+   * little to construct; `container.getAll(PROVIDER_RUNTIME)` lists the ones loaded so far.
+   */
   readonly container: Container;
   readonly #runtimes = new Map<string, ProviderRuntime>();
+  /** Registered providers by id; each one's module is loaded into the container on first use. */
+  readonly #registrations = new Map<string, ProviderRegistration>();
   readonly #handles = new Map<string, ProviderHandle>();
   readonly #flows = new Map<string, OAuth2Flow<object>>();
   readonly #clientCredentialsFlows = new Map<string, ClientCredentialsFlow>();
@@ -241,7 +247,6 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
   readonly #onAccountMismatch: 'error' | 'replace';
   readonly #now: () => number;
   readonly #pendingTtlMs: number;
-  readonly #SessionClass: new (host: SessionHost, subject: string, options?: SessionOptions) => Session;
   /** The connection lifecycle events (see {@link AuthEventMap}); `auth.on(…)` is short for `auth.events.on(…)`. */
   readonly events: AuthEvents;
   readonly #expiryWarningMs: number;
@@ -287,14 +292,13 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
         throw new AuthManagerError(ErrorCode.CONFIGURATION, `Provider id "${registration.id}" contains "#", which separates a provider from a connection label`, { provider: registration.id });
       }
       seen.add(registration.id);
-      this.container.load(registration.module);
+      this.#registrations.set(registration.id, registration);
     }
-    for (const runtime of this.container.getAll(PROVIDER_RUNTIME)) this.#runtimes.set(runtime.id, runtime);
 
-    const manager = this;
     const grants = new Map<string, RefreshGrant>();
     this.#sessionHost = {
       runtime: (id) => this.#runtime(id),
+      has: (id) => this.#registrations.has(id),
       flow: (id) => this.#flow(id),
       grant: (id) => {
         let grant = grants.get(id);
@@ -308,22 +312,18 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
       ...(this.#telemetry ? { telemetry: this.#telemetry } : {}),
       now: this.#now,
     };
-    // One Session subclass per manager, with a `session.<id>` getter per provider on its
-    // prototype, so opening a session costs no per-provider work.
-    const SessionClass = class extends Session {};
-    for (const id of this.#runtimes.keys()) {
-      if (id in this || id in Session.prototype) {
+    // `auth.<id>` and `session.<id>` are answered by a lookup at the end of the prototype chains
+    // (see the static block below and Session's), so construction and sessions cost nothing per provider.
+    for (const id of this.#registrations.keys()) {
+      if (Object.hasOwn(this, id) || MEMBER_NAMES.has(id)) {
         throw new AuthManagerError(ErrorCode.CONFIGURATION, `Provider id "${id}" collides with an AuthManager or Session member; choose another id`, { provider: id });
       }
-      Object.defineProperty(this, id, { get: () => manager.provider(id), enumerable: true });
-      Object.defineProperty(SessionClass.prototype, id, { get(this: Session) { return this.for(id); } });
     }
-    this.#SessionClass = SessionClass;
   }
 
   /** Ids of the registered providers. */
   get providerIds(): string[] {
-    return [...this.#runtimes.keys()];
+    return [...this.#registrations.keys()];
   }
 
   /**
@@ -456,12 +456,12 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
    *   status `reauthorization_required` and `lastErrorCode: 'INVALID_STORED_CREDENTIALS'`
    */
   async connections(subject: string): Promise<ConnectionInfo[]> {
-    const keys = [...this.#runtimes.keys()];
+    const keys = [...this.#registrations.keys()];
     if (this.#listLabelled) {
       // Labelled connections (`<provider>#<label>`): one listing of the subject's records.
       for await (const key of this.#store.list({ kind: 'credentials', subject })) {
         const { provider } = parseConnectionStoreProvider(key.provider);
-        if (key.provider !== provider && this.#runtimes.has(provider)) keys.push(key.provider);
+        if (key.provider !== provider && this.#registrations.has(provider)) keys.push(key.provider);
       }
     }
     const loaded = await Promise.all(keys.map((key) => this.#repository.load(key, subject).then(
@@ -525,7 +525,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
       while (next < keys.length) {
         const key = keys[next++]!;
         const { provider } = parseConnectionStoreProvider(key.provider);
-        const rt = this.#runtimes.get(provider);
+        const rt = this.#registrations.has(provider) ? this.#runtime(provider) : undefined;
         if (!rt?.definition.oauth2) { result.skipped++; continue; }
         try {
           const loaded = await this.#repository.load(key.provider, key.subject);
@@ -580,7 +580,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
    */
   #dueAt(storeProvider: string, c: Credentials<object>): number | undefined {
     if (c.refreshToken === undefined) return undefined;
-    const spec = this.#runtimes.get(parseConnectionStoreProvider(storeProvider).provider)?.definition.oauth2;
+    const spec = this.#registrations.get(parseConnectionStoreProvider(storeProvider).provider)?.definition.oauth2;
     if (!spec) return undefined;
     let due = c.expiresAtMs ?? Number.POSITIVE_INFINITY;
     if (c.refreshTokenExpiresAt) due = Math.min(due, c.refreshTokenExpiresAt.getTime());
@@ -603,7 +603,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
 
   #emit<E extends AuthEventName>(event: E, provider: string, subject: string, credentials: Credentials<object> | undefined, extra: Omit<AuthEventMap[E], 'provider' | 'subject' | 'connection' | 'account' | 'at'>, connection: string = DEFAULT_CONNECTION): void {
     if (!this.events.has(event)) return;
-    const rt = this.#runtimes.get(provider);
+    const rt = this.#registrations.has(provider) ? this.#runtime(provider) : undefined;
     const account = credentials && rt ? safeAccount(() => rt.accountOf(credentials)) : undefined;
     this.events.emit(event, { provider, subject, connection, ...(account ? { account } : {}), at: new Date(this.#now()), ...extra } as AuthEventMap[E]);
   }
@@ -660,7 +660,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
    * ```
    */
   session(subject: string, options?: SessionOptions): TypedSession<P> {
-    return new this.#SessionClass(this.#sessionHost, subject, options) as TypedSession<P>;
+    return new Session(this.#sessionHost, subject, options) as TypedSession<P>;
   }
 
   /**
@@ -685,9 +685,33 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     await this.store.close?.();
   }
 
+  /**
+   * `auth.<id>`: a property a manager does not have (none of its members, nothing on
+   * `Object.prototype`) ends at this lookup, which answers the handle of a registered provider of
+   * that id and `undefined` otherwise. Defining a getter per provider on every manager cost more than
+   * the rest of the constructor together (80 accessors for 40 providers).
+   */
+  static {
+    const lookup = new Proxy(Object.prototype, {
+      get(target, property, receiver: unknown) {
+        if (typeof property === 'string' && typeof receiver === 'object' && receiver !== null && #registrations in receiver) {
+          const manager = receiver as unknown as AuthManagerBase<readonly ProviderRegistration[]>;
+          if (manager.#registrations.has(property)) return manager.provider(property);
+        }
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    Object.setPrototypeOf(AuthManagerBase.prototype, lookup);
+  }
+
   #runtime(id: string): ProviderRuntime {
-    const rt = this.#runtimes.get(id);
-    if (!rt) throw new AuthManagerError(ErrorCode.PROVIDER_NOT_REGISTERED, `Provider "${id}" is not registered`, { provider: id });
+    let rt = this.#runtimes.get(id);
+    if (rt) return rt;
+    const registration = this.#registrations.get(id);
+    if (!registration) throw new AuthManagerError(ErrorCode.PROVIDER_NOT_REGISTERED, `Provider "${id}" is not registered`, { provider: id });
+    this.container.load(registration.module);
+    rt = this.container.get(PROVIDER_RUNTIME, { name: id });
+    this.#runtimes.set(id, rt);
     return rt;
   }
 
@@ -721,6 +745,10 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     return flow;
   }
 }
+
+/** Names a provider id may not take: what a manager or a session already has (and `Object.prototype`'s). */
+const MEMBER_NAMES: ReadonlySet<string> = new Set([AuthManagerBase.prototype, Session.prototype, Object.prototype]
+  .flatMap((proto) => Object.getOwnPropertyNames(proto)));
 
 /** A provider's `account` hook, whose failure must not break a listing or an event. */
 function safeAccount(get: () => AccountInfo | undefined): AccountInfo | undefined {

@@ -30,6 +30,8 @@ export interface SessionOptions {
 /** What a session needs from its manager. */
 export interface SessionHost {
   runtime(provider: string): ProviderRuntime;
+  /** Whether a provider of this id is registered (for `session.<id>`). */
+  has(provider: string): boolean;
   flow(provider: string): OAuth2Flow<object>;
   /** The provider's refresh token grant (the flow's `refresh`, resolved when first called). */
   grant(provider: string): RefreshGrant;
@@ -179,6 +181,24 @@ export class Session implements AsyncDisposable, Disposable {
     const rt = this.#host.runtime(provider);
     const credentials = await this.credentials(provider);
     return rt.accountOf(credentials);
+  }
+
+  /**
+   * `session.<id>`: a property a session does not have ends at this lookup, which answers
+   * `session.for(id)` for a registered provider and `undefined` otherwise (so opening a session costs
+   * nothing per provider).
+   */
+  static {
+    const lookup = new Proxy(Object.prototype, {
+      get(target, property, receiver: unknown) {
+        if (typeof property === 'string' && typeof receiver === 'object' && receiver !== null && #host in receiver) {
+          const session = receiver as Session;
+          if (session.#host.has(property)) return session.for(property);
+        }
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    Object.setPrototypeOf(Session.prototype, lookup);
   }
 
   /** The per-provider view (`session.notion` is `session.for('notion')`). */

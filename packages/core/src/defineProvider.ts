@@ -6,7 +6,7 @@ import { ENV_SOURCE, HTTP_FETCH, PROVIDER_RUNTIME, RUNTIME_SETTINGS } from './Se
 
 /**
  * The inversify module of one provider: binds its `ProviderRuntime` under {@link PROVIDER_RUNTIME}
- * as a singleton, resolved from what the manager binds ({@link ENV_SOURCE}, {@link HTTP_FETCH},
+ * as a singleton named by the provider id, resolved from what the manager binds ({@link ENV_SOURCE}, {@link HTTP_FETCH},
  * {@link RUNTIME_SETTINGS}). Decorator-free (`toResolvedValue` with its dependencies listed), so
  * provider packages need neither decorators nor `reflect-metadata` (inversify's own integrations
  * bind factories the same way).
@@ -28,7 +28,10 @@ export class ProviderContainerModule extends ContainerModule {
           (env: EnvSource, httpFetch: typeof fetch, settings: RuntimeSettings) => new ProviderRuntime(definition, appCredentials, env, httpFetch, settings),
           [ENV_SOURCE, HTTP_FETCH, RUNTIME_SETTINGS],
         )
-        .inSingletonScope();
+        .inSingletonScope()
+        // Resolvable by its id (`get(PROVIDER_RUNTIME, { name: id })`) and still listed by `getAll`
+        // (a `whenNamed` binding would be hidden from it).
+        .when((metadata) => metadata.name === undefined || metadata.name === definition.id);
     });
   }
 }
@@ -43,6 +46,28 @@ export interface ProviderRegistration<D extends AnyProviderDefinition = AnyProvi
   readonly definition: D;
   /** Binds the provider's `ProviderRuntime` under `PROVIDER_RUNTIME`. */
   readonly module: ProviderContainerModule;
+}
+
+/**
+ * A registration whose inversify module is made when a manager first loads the provider, so
+ * registering 40 providers builds no module (a class: its getter lives on the prototype, and an
+ * instance costs three fields).
+ */
+class Registration<D extends AnyProviderDefinition> implements ProviderRegistration<D> {
+  readonly id: D['id'];
+  readonly definition: D;
+  readonly #appCredentials: AppCredentialsInput<D['appCredentials']>;
+  #module: ProviderContainerModule | undefined;
+
+  constructor(definition: D, appCredentials: AppCredentialsInput<D['appCredentials']>) {
+    this.id = definition.id;
+    this.definition = definition;
+    this.#appCredentials = appCredentials;
+  }
+
+  get module(): ProviderContainerModule {
+    return (this.#module ??= ProviderContainerModule.fromDefinition(this.definition, this.#appCredentials));
+  }
 }
 
 /** The factory {@link defineProvider} returns: app credentials in, registration out. */
@@ -74,10 +99,6 @@ export type ProviderFactory<D extends AnyProviderDefinition> = ((
  * ```
  */
 export function defineProvider<const D extends AnyProviderDefinition>(definition: D): ProviderFactory<D> {
-  const factory = (appCredentials: AppCredentialsInput<D['appCredentials']> = {}) => ({
-    id: definition.id,
-    definition,
-    module: ProviderContainerModule.fromDefinition(definition, appCredentials),
-  });
+  const factory = (appCredentials: AppCredentialsInput<D['appCredentials']> = {}): ProviderRegistration<D> => new Registration(definition, appCredentials);
   return Object.assign(factory, { definition });
 }
