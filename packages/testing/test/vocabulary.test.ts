@@ -1,0 +1,123 @@
+// Core's quirk vocabulary on the wire, against a small recording authorization server on loopback
+// (each case states the request or answer it checks). The emulator kit and the catalogue test cover
+// the rest; these are the entries no catalogue provider exercises both ways.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AuthManager, AuthManagerError, envFrom, oauth2, readRateLimit } from '@authmanager/core';
+import { fillHeaderValues } from '@authmanager/core/provider';
+
+interface Seen { readonly path: string; readonly body: URLSearchParams }
+const REDIRECT = 'http://127.0.0.1:9/cb';
+let server: Server;
+let origin: string;
+const seen: Seen[] = [];
+/** What the token endpoint answers next (a function of the grant). */
+let answer: (grant: string) => Record<string, unknown> = () => ({ access_token: 'at', token_type: 'Bearer' });
+
+const read = (req: IncomingMessage) => new Promise<string>((resolve) => { let b = ''; req.on('data', (c) => { b += c; }); req.on('end', () => resolve(b)); });
+beforeAll(async () => {
+  server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/authorize') {
+      const to = new URL(url.searchParams.get('redirect_uri')!);
+      to.searchParams.set('code', 'code-1');
+      to.searchParams.set('state', url.searchParams.get('state')!);
+      res.writeHead(302, { location: to.href }).end();
+      return;
+    }
+    const body = new URLSearchParams(await read(req));
+    seen.push({ path: url.pathname, body });
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(url.pathname === '/token' ? answer(body.get('grant_type')!) : { ok: true }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+function provider(extra: Partial<Parameters<typeof oauth2>[0]> = {}) {
+  return oauth2({
+    id: 'acme', displayName: 'Acme', authorizationEndpoint: 'https://acme.invalid/authorize', tokenEndpoint: 'https://acme.invalid/token',
+    clientAuthentication: 'client_secret_post', ...extra,
+  });
+}
+async function connect(factory: ReturnType<typeof provider>, now: () => number = Date.now) {
+  const auth = new AuthManager({
+    providers: [factory({ authorizationUrl: `${origin}/authorize`, tokenUrl: `${origin}/token`, apiBaseUrl: `${origin}/api`, clientId: 'c', clientSecret: 's', redirectUri: REDIRECT })],
+    env: envFrom({}), now,
+  });
+  const { url } = await (auth.provider('acme') as unknown as { oauth2: { authorize(o: object): Promise<{ url: URL }> } }).oauth2.authorize({ subject: 'u' });
+  const callback = (await fetch(url, { redirect: 'manual' })).headers.get('location')!;
+  await auth.completeAuthorization({ callbackUrl: callback });
+  return auth;
+}
+
+describe('tokenRequest.params', () => {
+  it('are sent with the code exchange and the refresh, and cannot override RFC 6749 parameters', async () => {
+    answer = () => ({ access_token: 'at', token_type: 'Bearer', refresh_token: 'rt', expires_in: 3600 });
+    seen.length = 0;
+    const auth = await connect(provider({ tokenRequest: { params: { expiring: '1', grant_type: 'password' } } } as never));
+    await auth.withSession('u', (s) => s.refresh('acme'));
+    expect(seen.map((r) => [r.body.get('grant_type'), r.body.get('expiring')])).toEqual([['authorization_code', '1'], ['refresh_token', '1']]);
+  });
+});
+
+describe('tokenResponse.zeroExpiresInMeansNever', () => {
+  it('reads expires_in: 0 as "does not expire" only when declared', async () => {
+    answer = () => ({ access_token: 'at', token_type: 'Bearer', expires_in: 0 });
+    const declared = await connect(provider({ tokenResponse: { zeroExpiresInMeansNever: true } } as never));
+    const plain = await connect(provider());
+    expect((await declared.loadCredentials('acme', 'u'))!.expiresAt).toBeUndefined();
+    expect((await plain.loadCredentials('acme', 'u'))!.expiresAt).toBeDefined();
+  });
+});
+
+describe('refreshTokenMaxLifetimeSeconds', () => {
+  it('caps the chain from the authorization, and a rotating refresh does not extend it', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    let n = 0;
+    answer = () => ({ access_token: `at-${++n}`, token_type: 'Bearer', refresh_token: `rt-${n}`, expires_in: 3600 });
+    const auth = await connect(provider({ refreshTokenMaxLifetimeSeconds: 90 * 86400 } as never), () => now);
+    const first = (await auth.loadCredentials('acme', 'u'))!;
+    now += 30 * 86400_000;
+    const refreshed = await auth.withSession('u', (s) => s.refresh('acme'));
+    expect(first.refreshTokenExpiresAt?.getTime()).toBe(Date.UTC(2026, 0, 1) + 90 * 86400_000);
+    expect(refreshed.refreshToken).not.toBe(first.refreshToken);
+    expect(refreshed.refreshTokenExpiresAt?.getTime()).toBe(first.refreshTokenExpiresAt?.getTime());
+  });
+});
+
+describe('api.baseUrlFromTokenResponse', () => {
+  it('refuses a token response naming an undeclared API host on arrival, storing nothing', async () => {
+    answer = () => ({ access_token: 'at', token_type: 'Bearer', api_domain: 'http://127.0.0.1:1' }); // another origin
+    const factory = provider({ api: { baseUrl: 'https://api.acme.invalid', baseUrlFromTokenResponse: 'api_domain', baseUrlOrigins: ['https://*.acme.invalid'] } } as never);
+    const err = await connect(factory).catch((e: unknown) => e);
+    expect(AuthManagerError.is(err) && err.code).toBe('INVALID_TOKEN_RESPONSE');
+    expect((err as Error).message).toContain('api_domain is not among the provider\'s declared API hosts');
+  });
+
+  it('uses a declared (here: the configured) API host from the token response for session.fetch', async () => {
+    answer = () => ({ access_token: 'at', token_type: 'Bearer', api_domain: `${origin}/tenant-7` });
+    const factory = provider({ api: { baseUrl: 'https://api.acme.invalid', baseUrlFromTokenResponse: 'api_domain', baseUrlOrigins: ['https://*.acme.invalid'] } } as never);
+    const auth = await connect(factory);
+    seen.length = 0;
+    const res = await auth.withSession('u', (s) => s.fetch('acme', '/v1/deals'));
+    expect(res.status).toBe(200);
+    expect(seen.map((r) => r.path)).toEqual(['/tenant-7/v1/deals']);
+  });
+});
+
+describe('readRateLimit and header placeholders', () => {
+  it('reads the declared rate-limit headers and Retry-After', () => {
+    const d = provider({ api: { baseUrl: 'https://x.invalid', rateLimitHeaders: { limit: 'x-ratelimit-limit', remaining: 'x-ratelimit-remaining', reset: 'x-ratelimit-reset', resetUnit: 'seconds' } } } as never).definition;
+    const res = new Response(null, { status: 429, headers: { 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '30', 'retry-after': '12' } });
+    expect(readRateLimit(d, res, 1_000_000)).toEqual({ limit: 100, remaining: 0, resetAt: new Date(1_030_000), retryAfterSeconds: 12 });
+    expect(readRateLimit(d, new Response(null))).toBeUndefined();
+  });
+
+  it('fills {field} from app credentials, leaves out a header whose {field?} is unset, and refuses a missing {field}', () => {
+    expect(fillHeaderValues('p', { 'Client-Id': '{clientId}', 'x-goog-user-project': '{quota?}', Accept: 'application/json' }, { clientId: 'abc' }))
+      .toEqual({ 'Client-Id': 'abc', Accept: 'application/json' });
+    expect(() => fillHeaderValues('p', { 'Client-Id': '{clientId}' }, {})).toThrow(expect.objectContaining({ code: 'CONFIGURATION' }));
+  });
+});
