@@ -117,8 +117,8 @@ function urlField(prefix: string, suffix: string, value: string | undefined, des
   });
 }
 
-/** App-credential fields of every variable that comes from the app: `<PREFIX>_<NAME>`. */
-function variableFields(prefix: string, variables: Readonly<Record<string, UrlVariable>>): AppCredentialFields {
+/** App-credential fields of every variable that comes from the app: `<PREFIX>_<NAME>` (`accountsServer` → `ZOHO_ACCOUNTS_SERVER`). */
+export function variableFields(prefix: string, variables: Readonly<Record<string, UrlVariable>>): AppCredentialFields {
   const out: Record<string, AppCredentialField> = {};
   for (const [name, v] of Object.entries(variables)) {
     if (v.from !== 'app') continue;

@@ -1,28 +1,20 @@
 import { z } from 'zod';
 import { appField, oauthClientFields } from './AppCredentials.js';
 import { defineProvider, type ProviderFactory } from './defineProvider.js';
-import { envPrefixOf, type ApiConfig } from './oauth2Provider.js';
+import { envPrefixOf, variableFields, type OAuth2ProviderConfig } from './oauth2Provider.js';
 import type { OriginPattern } from './OriginPattern.js';
-import type {
-  AnyAppCredentials, AppCredentialFields, ClientAuthenticationMethod, ClientCredentialsSpec, OAuth2Spec, ProviderDefinition, ProviderDocumentation,
-  RefreshTokenRotation, UrlVariable,
-} from './ProviderDefinition.js';
+import type { AnyAppCredentials, AppCredentialFields, OAuth2Spec, ProviderDefinition } from './ProviderDefinition.js';
 import { fillUrlTemplate } from './UrlTemplate.js';
 
-/** An OpenID Connect provider as plain data: what {@link oidc} takes. */
-export interface OidcProviderConfig<Id extends string = string> {
-  readonly id: Id;
-  readonly displayName: string;
-  /** @default the id in upper snake case */
-  readonly envPrefix?: string;
+/** An OpenID Connect provider as plain data: what {@link oidc} takes (the shared fields mean what they mean for {@link oauth2}). */
+export interface OidcProviderConfig<Id extends string = string> extends Pick<OAuth2ProviderConfig<Id>,
+  'id' | 'displayName' | 'envPrefix' | 'clientId' | 'clientSecret' | 'redirectUri' | 'clientAuthentication' | 'pkce' | 'authorizationParams'
+  | 'clientCredentials' | 'refreshTokenRotation' | 'refreshTokenIdleLifetimeSeconds' | 'variables' | 'hosts' | 'api' | 'documentation'> {
   /**
    * The issuer; its metadata comes from `<issuer>/.well-known/openid-configuration` (OpenID Connect
    * Discovery 1.0 §4). May be a template (`https://{domain}/realms/{realm}`).
    */
   readonly issuer: string;
-  readonly clientId?: string;
-  readonly clientSecret?: string;
-  readonly redirectUri?: string;
   /** @default ['openid', 'profile', 'email'] plus `offline_access` when `offlineAccess` */
   readonly scopes?: readonly string[];
   /**
@@ -30,26 +22,14 @@ export interface OidcProviderConfig<Id extends string = string> {
    * `prompt=consent` whenever it is requested. @default true
    */
   readonly offlineAccess?: boolean;
-  /** @default 'client_secret_basic' */
-  readonly clientAuthentication?: ClientAuthenticationMethod;
-  /** @default 'S256' */
-  readonly pkce?: 'S256' | 'none';
-  readonly authorizationParams?: Readonly<Record<string, string>>;
   /** RFC 7009 at the metadata's `revocation_endpoint`. @default false */
   readonly revocation?: boolean;
   /** RFC 7662 at the metadata's `introspection_endpoint`. @default false */
   readonly introspection?: boolean;
-  readonly clientCredentials?: ClientCredentialsSpec | true;
-  readonly refreshTokenRotation?: RefreshTokenRotation;
-  readonly refreshTokenIdleLifetimeSeconds?: number;
   /** Claim shown as the account label (from UserInfo). @default 'email' */
   readonly accountLabelClaim?: string;
-  readonly variables?: Readonly<Record<string, UrlVariable>>;
-  readonly hosts?: readonly OriginPattern[];
   /** Origins the discovered endpoints may have besides the issuer's (see `AuthorizationServer.endpointOrigins`). Absent: not checked. */
   readonly endpointOrigins?: readonly OriginPattern[];
-  readonly api?: ApiConfig;
-  readonly documentation?: ProviderDocumentation;
 }
 
 /**
@@ -85,11 +65,7 @@ export function oidcDefinition<const C extends OidcProviderConfig>(config: C) {
     redirectUri: config.redirectUri !== undefined ? { ...client.redirectUri, default: config.redirectUri } : client.redirectUri,
     issuer: appField({ schema: z.string().min(1), env: [`${prefix}_ISSUER`], default: config.issuer, description: 'OpenID Connect issuer (its discovery document is read).' }),
     ...(config.api ? { apiBaseUrl: appField({ schema: z.string().min(1), env: [`${prefix}_API_BASE_URL`], default: config.api.baseUrl, description: 'API base URL.' }) } : {}),
-    ...Object.fromEntries(Object.entries(variables).filter(([, v]) => v.from === 'app').map(([name, v]) => [name, appField({
-      schema: z.string().min(1).optional(), env: [`${prefix}_${envPrefixOf(name.replace(/([a-z])([A-Z])/g, '$1_$2'))}`],
-      ...(v.default !== undefined ? { default: v.default } : {}),
-      description: `${v.description}${v.example ? ` (e.g. \`${v.example}\`)` : ''}`,
-    })])),
+    ...variableFields(prefix, variables),
   } satisfies AppCredentialFields;
   type App = AnyAppCredentials;
   const connectionVariables = Object.fromEntries(Object.entries(variables).filter(([, v]) => v.from === 'connection'));
