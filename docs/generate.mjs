@@ -85,15 +85,21 @@ function catalogueMarkdown() {
     '| --- | --- | --- | --- | --- | --- |',
     ...entries.map((d) => `| ${cell(d.displayName)} | ${code(d.id)} | ${cell(authModes(d).join(', '))} | ${cell(quirks(d).join('; '))} | ${envPrefix(d)} | [docs](${d.documentation.urls[0]}) (${d.documentation.checkedOn}) |`),
     '',
-    '## What the providers\' docs leave open',
+    '## Entries',
     '',
-    'Said here (and in each entry\'s `documentation.notes`) instead of guessed.',
+    'Each entry\'s app credentials (from the factory\'s argument, else the env keys, else the default) and',
+    'what the provider\'s docs leave open (said here, and in `definition.documentation.notes`, instead of guessed).',
     '',
   ];
   for (const d of entries) {
     const notes = d.documentation.notes ?? [];
-    if (notes.length === 0) continue;
-    lines.push(`### ${d.displayName} (\`${d.id}\`)`, '', ...notes.map((n) => `- ${n}`), '', `Sources: ${d.documentation.urls.map((u) => `<${u}>`).join(', ')}`, '');
+    lines.push(`### ${d.displayName} (\`${d.id}\`)`, '', appCredentialsTable(d), '');
+    const perConnection = Object.entries(d.oauth2?.connectionConfig ?? {});
+    if (perConnection.length > 0) {
+      lines.push(`Per connection, in \`authorize({ connectionConfig })\`: ${perConnection.map(([name, v]) => `\`${name}\` (${cell(v.description)}${v.example ? `, e.g. \`${v.example}\`` : ''})`).join(', ')}.`, '');
+    }
+    if (notes.length > 0) lines.push(...notes.map((n) => `- ${n}`), '');
+    lines.push(`Sources: ${d.documentation.urls.map((u) => `<${u}>`).join(', ')}`, '');
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }
