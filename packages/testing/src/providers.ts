@@ -9,6 +9,7 @@ import type { ProviderEmulator } from './emulator/startProviderEmulator.js';
 
 export { approve } from './emulator/approve.js';
 export { startProviderEmulator, EMULATOR_REDIRECT_URI, type ProviderEmulator, type ProviderEmulatorOptions } from './emulator/startProviderEmulator.js';
+export type { EmulatorEndpoint, EmulatorRequest, InjectedFailure } from './emulator/RequestLog.js';
 
 /**
  * A manager with one provider pointed at an emulator: `factory(emulator.appCredentials)`, and an

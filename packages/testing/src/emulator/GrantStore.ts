@@ -21,6 +21,8 @@ export interface Grant {
   refreshToken?: string;
   /** When the refresh token dies, epoch ms (absent: never). */
   refreshExpiresAtMs?: number;
+  /** When the whole refresh-token chain dies, epoch ms, however often it is refreshed (absent: never). */
+  readonly chainExpiresAtMs?: number;
   active: boolean;
 }
 
@@ -35,10 +37,15 @@ export interface IssuedTokens {
 
 /** Lifetimes of a {@link GrantStore}. */
 export interface GrantLifetimes {
-  /** Access-token lifetime, seconds. */
+  /** Access-token lifetime, seconds; `Infinity`: access tokens never expire. */
   readonly accessTokenSeconds: number;
   /** Refresh-token lifetime, seconds. Absent: refresh tokens do not expire. */
   readonly refreshTokenSeconds?: number;
+  /**
+   * Longest life of a refresh-token chain, seconds, counted from the authorization and not extended
+   * by refreshing (the definition's `refreshTokenMaxLifetimeSeconds`). Absent: no limit.
+   */
+  readonly refreshChainSeconds?: number;
   /** Authorization-code lifetime, seconds (RFC 6749 §4.1.2 recommends at most 10 minutes). */
   readonly codeSeconds: number;
 }
@@ -74,7 +81,8 @@ export class GrantStore {
 
   /** Opens a grant and issues its first tokens. @param withRefreshToken - issue a refresh token */
   open(consent: Consent, user: boolean, withRefreshToken: boolean): IssuedTokens {
-    const grant: Grant = { consent, user, active: true };
+    const chain = this.lifetimes.refreshChainSeconds;
+    const grant: Grant = { consent, user, active: true, ...(chain !== undefined ? { chainExpiresAtMs: this.now() + chain * 1000 } : {}) };
     const refreshToken = withRefreshToken ? this.#newRefreshToken(grant) : undefined;
     return { grant, accessToken: this.#newAccessToken(grant), ...(refreshToken ? { refreshToken } : {}), expiresInSeconds: this.lifetimes.accessTokenSeconds };
   }
@@ -106,13 +114,14 @@ export class GrantStore {
   /** When a live access token expires, epoch seconds. */
   accessExpiresAtSeconds(token: string): number | undefined {
     const entry = this.accessGrant(token) ? this.#access.get(token) : undefined;
-    return entry ? Math.floor(entry.expiresAtMs / 1000) : undefined;
+    return entry && Number.isFinite(entry.expiresAtMs) ? Math.floor(entry.expiresAtMs / 1000) : undefined;
   }
 
   /** The grant of a live refresh token. */
   refreshGrant(token: string | undefined): Grant | undefined {
     const grant = token === undefined ? undefined : this.#refresh.get(token);
     if (!grant?.active || grant.refreshToken !== token) return undefined;
+    if (grant.chainExpiresAtMs !== undefined && grant.chainExpiresAtMs <= this.now()) return undefined;
     return grant.refreshExpiresAtMs !== undefined && grant.refreshExpiresAtMs <= this.now() ? undefined : grant;
   }
 

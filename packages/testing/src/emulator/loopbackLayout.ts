@@ -1,5 +1,5 @@
-import { envFrom, type AnyProviderDefinition, type ConnectionConfig } from '@authmanager/core';
-import { resolveAppCredentials, templateVariables } from '@authmanager/core/provider';
+import { envFrom, type AnyProviderDefinition, type ConnectionConfig, type UrlVariable } from '@authmanager/core';
+import { DNS_LABEL_PATTERN, resolveAppCredentials, templateVariables } from '@authmanager/core/provider';
 import type { EmulatorEndpoint } from './RequestLog.js';
 
 /**
@@ -11,7 +11,8 @@ import type { EmulatorEndpoint } from './RequestLog.js';
  */
 export function toLoopback(url: string, origin: string): string | undefined {
   const m = /^https?:\/\/([^/?#]+)(.*)$/i.exec(url);
-  return m ? `${origin}/${m[1]!.toLowerCase()}${m[2]}` : undefined;
+  // Hosts are case-insensitive (RFC 3986 §3.2.2), variable names are not: `{accountsServer}` stays.
+  return m ? `${origin}/${m[1]!.split(/(\{[^}]*\})/).map((part) => (part.startsWith('{') ? part : part.toLowerCase())).join('')}${m[2]}` : undefined;
 }
 
 /** Replaces each `{name}` with its URL-encoded value. @throws Error naming a variable without a value */
@@ -29,9 +30,9 @@ export interface LayoutInput {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly redirectUri: string;
-  /** Values of the definition's connection variables. @default each variable's `example`, else `acme` */
+  /** Values of the definition's connection variables. @default each variable's value by {@link variableValue} */
   readonly connectionConfig?: ConnectionConfig;
-  /** Values of template variables that come from app credentials. @default `acme` */
+  /** Values of template variables that come from app credentials. @default each variable's value by {@link variableValue} */
   readonly appVariables?: Readonly<Record<string, string>>;
   /** Static credentials (API keys; `username:password` for Basic). */
   readonly staticTokens: readonly string[];
@@ -54,6 +55,23 @@ export interface LoopbackLayout {
 }
 
 const URL_VALUED = /^https?:\/\//i;
+
+/** Values tried, in order, for a variable with neither `example` nor `default`. */
+const CANDIDATES = ['acme', 'acme.example.com', 'us1', 'acme-1', 'a1', '1'];
+
+/**
+ * The value the emulator gives a template variable: its `example`, else its `default`, else the
+ * first of a few plausible values that matches its `pattern` (one DNS label when none is declared),
+ * the way core will check it ({@link fillUrlTemplate}).
+ * @throws Error naming the variable when no value matches (pass one in `appVariables`/`connectionConfig`)
+ */
+export function variableValue(name: string, variable: UrlVariable | undefined): string {
+  const pattern = new RegExp(`^(?:${variable?.pattern ?? DNS_LABEL_PATTERN})$`);
+  const value = [variable?.example, variable?.default, ...CANDIDATES].find((v): v is string => v !== undefined && pattern.test(v));
+  if (value === undefined) throw new Error(`emulator: no value for {${name}} matches its pattern; pass one in the emulator's options`);
+  if (variable?.example !== undefined && value !== variable.example) throw new Error(`emulator: the example of {${name}} does not match its own pattern`);
+  return value;
+}
 const CLIENT_FIELDS = new Set(['clientId', 'clientSecret', 'redirectUri']);
 const CLIENT_ID_MARK = '__emulator_client_id__';
 
@@ -67,15 +85,23 @@ export function layoutFor(definition: AnyProviderDefinition, input: LayoutInput)
   const fields = definition.appCredentials as Record<string, { default?: unknown }>;
   const spec = definition.oauth2;
   const connectionConfig: Record<string, string> = {};
-  for (const [name, v] of Object.entries(spec?.connectionConfig ?? {})) connectionConfig[name] = input.connectionConfig?.[name] ?? v.example ?? 'acme';
+  const declared = { ...definition.variables, ...spec?.connectionConfig };
+  for (const [name, v] of Object.entries(spec?.connectionConfig ?? {})) connectionConfig[name] = input.connectionConfig?.[name] ?? variableValue(name, v);
   const creds: Record<string, string> = {};
   for (const [name, field] of Object.entries(fields)) {
     if (CLIENT_FIELDS.has(name) || typeof field.default !== 'string' || !URL_VALUED.test(field.default)) continue;
     creds[name] = toLoopback(field.default, input.origin)!;
     for (const variable of templateVariables(field.default)) {
       if (variable in connectionConfig || variable === 'client_id' || !(variable in fields) || fields[variable]!.default !== undefined) continue;
-      creds[variable] = input.appVariables?.[variable] ?? 'acme';
+      creds[variable] = input.appVariables?.[variable] ?? variableValue(variable, declared[variable]);
     }
+  }
+  // Every declared app variable gets its example (a default alone is the real provider's host, kept
+  // only when there is no example), so the emulator runs the template path a tenant would.
+  for (const [name, v] of Object.entries(definition.variables ?? {})) {
+    if (v.from !== 'app' || !(name in fields)) continue;
+    const given = input.appVariables?.[name];
+    if (given !== undefined || v.example !== undefined || fields[name]!.default === undefined) creds[name] = given ?? variableValue(name, v);
   }
   const [token] = input.staticTokens;
   if ('clientId' in fields) Object.assign(creds, { clientId: input.clientId, clientSecret: input.clientSecret, redirectUri: input.redirectUri });

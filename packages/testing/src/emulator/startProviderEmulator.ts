@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AnyProviderDefinition, AppCredentialsInput, ConnectionConfig } from '@authmanager/core';
+import { isDeepStrictEqual } from 'node:util';
+import type { AnyProviderDefinition, AppCredentialsInput, BasicEncoding, ConnectionConfig } from '@authmanager/core';
+import { fillHeaderValues } from '@authmanager/core/provider';
 import { approve } from './approve.js';
 import { checkClientAuthentication } from './clientAuthentication.js';
 import { presentedCredential } from './credentialPlacement.js';
@@ -26,15 +28,19 @@ export interface ProviderEmulatorOptions {
   readonly clientSecret?: string;
   /** The one registered redirect URI (RFC 6749 §3.1.2). @default {@link EMULATOR_REDIRECT_URI} */
   readonly redirectUri?: string;
-  /** Values of the connection variables (per-tenant hosts). @default each variable's `example`, else `acme` */
+  /** Values of the connection variables (per-tenant hosts). @default each variable's `example` (else a value matching its pattern) */
   readonly connectionConfig?: ConnectionConfig;
-  /** Values of template variables that come from app credentials. @default `acme` */
+  /** Values of template variables that come from app credentials. @default each variable's `example`, else its `default`, else a value matching its pattern */
   readonly appVariables?: Readonly<Record<string, string>>;
   /** Who consents: the identity endpoint, UserInfo and ID tokens say so. @default `{ id: 'user-1', label: 'ada@example.test' }` */
   readonly account?: { readonly id: string; readonly label?: string };
   /** The scopes the provider knows; others are `invalid_scope`. @default any scope token (RFC 6749 §3.3 syntax) */
   readonly scopes?: readonly string[];
-  /** @default the definition's `defaultAccessTokenLifetimeSeconds` (when a number), else 3600 */
+  /**
+   * @default the definition's `defaultAccessTokenLifetimeSeconds` (when a number); else, when the
+   * definition says `expires_in: 0` means never (`tokenResponse.zeroExpiresInMeansNever`), tokens that
+   * never expire, sent with `expires_in: 0`; else 3600
+   */
   readonly accessTokenLifetimeSeconds?: number;
   /** Sent as `refresh_token_expires_in` (or the declared field). @default none; 60 days when the definition declares a field */
   readonly refreshTokenLifetimeSeconds?: number;
@@ -146,14 +152,28 @@ export async function startProviderEmulator<D extends AnyProviderDefinition>(def
     }
   }, options.port);
 
-  layout = layoutFor(definition, { origin: server.origin, ...client, redirectUri, staticTokens, ...options.connectionConfig ? { connectionConfig: options.connectionConfig } : {}, ...options.appVariables ? { appVariables: options.appVariables } : {} });
+  try {
+    layout = layoutFor(definition, { origin: server.origin, ...client, redirectUri, staticTokens, ...options.connectionConfig ? { connectionConfig: options.connectionConfig } : {}, ...options.appVariables ? { appVariables: options.appVariables } : {} });
+  } catch (err) {
+    // The server is already listening: a definition the emulator cannot lay out must not leave it open.
+    await server.close();
+    throw err;
+  }
   const { urls, apiBaseUrl } = layout;
   const declaredLifetime = typeof spec?.defaultAccessTokenLifetimeSeconds === 'function' ? spec.defaultAccessTokenLifetimeSeconds(layout.app as never) : spec?.defaultAccessTokenLifetimeSeconds;
   const refreshTokenSeconds = options.refreshTokenLifetimeSeconds ?? (spec?.tokenResponse?.refreshTokenExpiresInField ? 60 * 86400 : undefined);
+  const neverExpires = options.accessTokenLifetimeSeconds === undefined && declaredLifetime === undefined && spec?.tokenResponse?.zeroExpiresInMeansNever === true;
+  const refreshChainSeconds = spec?.refreshTokenMaxLifetimeSeconds;
   grants = new GrantStore({
-    accessTokenSeconds: options.accessTokenLifetimeSeconds ?? declaredLifetime ?? 3600, codeSeconds: 600,
+    accessTokenSeconds: neverExpires ? Infinity : options.accessTokenLifetimeSeconds ?? declaredLifetime ?? 3600, codeSeconds: 600,
     ...(refreshTokenSeconds !== undefined ? { refreshTokenSeconds } : {}),
+    ...(refreshChainSeconds !== undefined ? { refreshChainSeconds } : {}),
   }, now);
+  const app = layout.app;
+  /** Declared headers with their `{field}` / `{field?}` placeholders filled as core fills them. */
+  const filled = (headers: Readonly<Record<string, string>> | undefined) => (headers ? fillHeaderValues(definition.id, headers, app) : undefined);
+  const tokenHeaders = filled(spec?.tokenRequest?.headers);
+  const tokenBasic: BasicEncoding = spec?.tokenRequest?.basicEncoding ?? 'rfc6749';
   const paths = new Map<string, EmulatorEndpoint>(Object.entries(urls).map(([k, v]) => [new URL(v).pathname, k as EmulatorEndpoint]));
   const apiPath = apiBaseUrl ? new URL(apiBaseUrl).pathname.replace(/\/$/, '') : undefined;
 
@@ -197,7 +217,7 @@ export async function startProviderEmulator<D extends AnyProviderDefinition>(def
   }
 
   /** Checks method, body format, required headers and client authentication; false after answering. */
-  function preamble(c: Call, how: { method: string; format: 'form' | 'json'; headers?: Readonly<Record<string, string>>; auth: NonNullable<typeof spec>['clientAuthentication'] | 'skip'; tokenEndpoint?: boolean }): boolean {
+  function preamble(c: Call, how: { method: string; format: 'form' | 'json'; headers?: Readonly<Record<string, string>> | undefined; auth: NonNullable<typeof spec>['clientAuthentication'] | 'skip' | 'anonymous'; basicEncoding?: BasicEncoding; tokenEndpoint?: boolean }): boolean {
     const errors = how.tokenEndpoint ? spec?.tokenErrors : undefined;
     if (c.req.method !== how.method) { sendJson(c.res, 405, { error: 'invalid_request', error_description: `use ${how.method}` }, { allow: how.method }); return false; }
     if (c.body.format !== how.format) {
@@ -206,16 +226,30 @@ export async function startProviderEmulator<D extends AnyProviderDefinition>(def
     }
     const header = Object.entries(how.headers ?? {}).find(([k, v]) => c.req.headers[k.toLowerCase()] !== v);
     if (header) { sendTokenError(c.res, errors, 400, 'invalid_request', `header ${header[0]}: ${header[1]} required`); return false; }
-    const failure = how.auth === 'skip' ? undefined : checkClientAuthentication(how.auth, c.req.headers.authorization, c.params, client);
+    const failure = how.auth === 'skip' ? undefined
+      : how.auth === 'anonymous' ? anonymousRequest(c)
+        : checkClientAuthentication(how.auth, c.req.headers.authorization, c.params, client, how.basicEncoding ?? tokenBasic);
     if (failure) { sendTokenError(c.res, errors, failure.status, failure.error, failure.description); return false; }
     return true;
+  }
+
+  /** A request that identifies no client (`anonymous` revocation): a client id or secret sent anyway is refused. */
+  function anonymousRequest(c: Call) {
+    if (/^Basic\b/i.test(c.req.headers.authorization ?? '') || c.params.client_id !== undefined || c.params.client_secret !== undefined) {
+      return { status: 400 as const, error: 'invalid_request' as const, description: 'this endpoint takes the token alone, no client authentication' };
+    }
+    return undefined;
   }
 
   async function token(c: Call): Promise<void> {
     if (!spec) return sendJson(c.res, 404, { error: 'not_found' });
     const p = c.params;
     const fail = (status: number, error: string, description: string, about?: 'refresh' | 'code') => sendTokenError(c.res, spec.tokenErrors, status, error, description, about);
-    if (!preamble(c, { method: 'POST', format: spec.tokenRequest?.bodyFormat ?? 'form', auth: spec.clientAuthentication, tokenEndpoint: true, ...(spec.tokenRequest?.headers ? { headers: spec.tokenRequest.headers } : {}) })) return;
+    if (!preamble(c, { method: 'POST', format: spec.tokenRequest?.bodyFormat ?? 'form', auth: spec.clientAuthentication, tokenEndpoint: true, headers: tokenHeaders })) return;
+    // tokenRequest.params: the provider needs them on the code exchange and on refresh (Shopify `expiring=1`).
+    const withoutParam = p.grant_type === 'authorization_code' || p.grant_type === 'refresh_token'
+      ? Object.entries(spec.tokenRequest?.params ?? {}).find(([k, v]) => p[k] !== v) : undefined;
+    if (withoutParam) return fail(400, 'invalid_request', `${withoutParam[0]} must be ${JSON.stringify(withoutParam[1])}`);
     if (p.grant_type === 'authorization_code') {
       const consent = grants!.redeemCode(p.code);
       if (!consent) return fail(400, 'invalid_grant', 'the authorization code is unknown, used or expired', 'code');
@@ -251,7 +285,7 @@ export async function startProviderEmulator<D extends AnyProviderDefinition>(def
       : undefined;
     return shapeTokenResponse({
       access_token: issued.accessToken, token_type: 'Bearer',
-      expires_in: declaredLifetime !== undefined ? undefined : issued.expiresInSeconds,
+      expires_in: declaredLifetime !== undefined ? undefined : neverExpires ? 0 : issued.expiresInSeconds,
       refresh_token: issued.refreshToken,
       scope: consent.scopes.length > 0 ? consent.scopes.join(separator) : undefined,
       id_token: idToken,
@@ -263,21 +297,31 @@ export async function startProviderEmulator<D extends AnyProviderDefinition>(def
   function revoke(c: Call): void {
     const rs = typeof spec?.revocation === 'object' ? spec.revocation : undefined;
     const method = rs?.method ?? 'POST';
-    const auth = rs?.bearer && (rs.clientAuthentication ?? spec!.clientAuthentication) === 'client_secret_basic' ? 'skip' : rs?.clientAuthentication ?? spec!.clientAuthentication;
-    if (!preamble(c, { method, format: rs?.bodyFormat ?? 'form', auth, ...(rs?.headers ? { headers: rs.headers } : {}) })) return;
+    const auth = rs?.anonymous ? 'anonymous'
+      : rs?.bearer && (rs.clientAuthentication ?? spec!.clientAuthentication) === 'client_secret_basic' ? 'skip' : rs?.clientAuthentication ?? spec!.clientAuthentication;
+    // RFC 7009 goes through the token endpoint's pipe (its body format, headers and Basic encoding);
+    // a RevocationSpec endpoint is a REST endpoint: its own format, the token endpoint's headers and
+    // its own after them, Basic as-is (RFC 7617) unless declared otherwise.
+    const how = rs
+      ? { format: rs.bodyFormat ?? 'form', headers: { ...tokenHeaders, ...filled(rs.headers) }, basicEncoding: rs.basicEncoding ?? spec?.tokenRequest?.basicEncoding ?? 'rfc7617' }
+      : { format: spec?.tokenRequest?.bodyFormat ?? 'form', headers: tokenHeaders, basicEncoding: tokenBasic };
+    if (!preamble(c, { method, auth, ...how })) return;
     const presented = rs?.bearer ? /^Bearer (\S+)$/i.exec(c.req.headers.authorization ?? '')?.[1] : c.params[rs?.tokenParameter ?? 'token'];
     if (!presented) return sendTokenError(c.res, undefined, 400, 'invalid_request', `${rs?.bearer ? 'Authorization: Bearer' : rs?.tokenParameter ?? 'token'} required`);
     const hint = c.params.token_type_hint;
     if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token') return sendJson(c.res, 400, { error: 'unsupported_token_type' });
     const revoked = grants!.revoke(presented, rs?.token === 'access_token' ? 'access_token' : undefined, rs !== undefined);
-    const status = revoked ? (method === 'DELETE' ? 204 : 200) : rs?.alreadyRevokedStatuses?.[0] ?? 200;
-    if (status === 204 || status === 200) return void c.res.writeHead(status).end();
-    sendJson(c.res, status, { message: 'Not Found' });
+    if (revoked) return void c.res.writeHead(method === 'DELETE' ? 204 : 200).end();
+    // A token that is not live: the provider's declared "already revoked" answer, else RFC 7009 §2.2's 200.
+    if (rs?.alreadyRevokedErrors?.length) return sendJson(c.res, 400, { error: rs.alreadyRevokedErrors[0], error_description: 'the token is invalid, expired or revoked' });
+    const status = rs?.alreadyRevokedStatuses?.[0];
+    if (status === undefined) return void c.res.writeHead(200).end();
+    sendJson(c.res, status, { error: 'invalid_token', message: 'the token is invalid, expired or revoked' });
   }
 
   /** RFC 7662 §2. */
   function introspect(c: Call): void {
-    if (!preamble(c, { method: 'POST', format: 'form', auth: spec!.clientAuthentication })) return;
+    if (!preamble(c, { method: 'POST', format: spec!.tokenRequest?.bodyFormat ?? 'form', auth: spec!.clientAuthentication, headers: tokenHeaders })) return;
     const t = c.params.token;
     const grant = grants!.accessGrant(t) ?? grants!.refreshGrant(t);
     if (!grant) return sendJson(c.res, 200, { active: false });
@@ -295,11 +339,18 @@ export async function startProviderEmulator<D extends AnyProviderDefinition>(def
     const live = grants!.accessGrant(credential)?.user === true || staticTokens.some((t) => safeEqual(t, credential));
     const identity = definition.identity;
     if (endpoint === 'api' && binding?.headers) {
-      const headers = typeof binding.headers === 'function' ? binding.headers({ app: layout!.app as never, credentials: { extras: {} } as never }) : binding.headers;
+      const headers = typeof binding.headers === 'function' ? binding.headers({ app: app as never, credentials: { extras: {} } as never }) : filled(binding.headers)!;
       const missing = Object.entries(headers).find(([k, v]) => c.req.headers[k.toLowerCase()] !== v);
       if (missing) return sendJson(c.res, 400, { error: 'invalid_request', error_description: `header ${missing[0]}: ${missing[1]} required` });
     }
-    if (endpoint === 'identity' && identity && 'endpoint' in identity && c.req.method !== (identity.method ?? 'GET')) return sendJson(c.res, 405, { error: 'method_not_allowed' });
+    if (endpoint === 'identity' && identity && 'endpoint' in identity) {
+      const method = identity.method ?? (identity.body !== undefined ? 'POST' : 'GET');
+      if (c.req.method !== method) return sendJson(c.res, 405, { error: 'method_not_allowed', error_description: `use ${method}` }, { allow: method });
+      // A declared body (a GraphQL query) must arrive as that JSON object: a GraphQL endpoint answers nothing else.
+      if (identity.body !== undefined && (c.body.format !== 'json' || !isDeepStrictEqual(JSON.parse(c.body.raw), identity.body))) {
+        return sendJson(c.res, 400, { errors: [{ message: `the body must be the JSON ${JSON.stringify(identity.body)}` }] });
+      }
+    }
     if (!live) {
       const rejected = endpoint === 'userinfo' ? undefined : binding?.tokenRejected;
       const status = rejected?.statuses[0] ?? 401;
