@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { OAuth2Client } from 'google-auth-library';
-import { startGoogleEmulator, type GoogleEmulator } from '../../testing/src/emulators/google.js';
+import { startGoogleEmulator, type GoogleEmulator } from '@authmanager/testing';
 import { connect, googleAuth, type GoogleAuth } from './helpers.js';
 
 describe('session.google.client(): google-auth-library OAuth2Client on the session', () => {
@@ -36,7 +36,7 @@ describe('session.google.client(): google-auth-library OAuth2Client on the sessi
     const client = await session.google.client();
     const before = await session.accessToken('google');
     emu.expireAccessTokens();
-    const refreshes = () => emu.requests('token').filter((r) => r.form.grant_type === 'refresh_token').length;
+    const refreshes = () => emu.requests('token').filter((r) => r.params.grant_type === 'refresh_token').length;
     const refreshesBefore = refreshes();
     const res = await client.request<{ sub: string }>({ url: emu.endpoints.userinfoV3 });
     expect(res.status).toBe(200);

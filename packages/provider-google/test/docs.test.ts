@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuthManager, AuthManagerError, envFrom } from '@authmanager/core';
-import { startGoogleEmulator, type GoogleEmulator } from '../../testing/src/emulators/google.js';
+import { startGoogleEmulator, type GoogleEmulator } from '@authmanager/testing';
 import { google } from '../src/index.js';
 
 // The code blocks of docs/providers/google.md are regions of this file; the first describe checks
@@ -92,9 +92,9 @@ async function emulatorExample(check: (grantType: string | undefined) => void) {
   const emulator = await startGoogleEmulator({ redirectUris: ['http://127.0.0.1:3000/oauth/google/callback'] });
   const auth = new AuthManager({ providers: [google({ ...emulator.appCredentials })] });
   const { url } = await auth.google.oauth2.authorize({ subject: 'user-1' });
-  const res = await fetch(url, { redirect: 'manual' }); // the emulator approves at once: 302 to the callback
-  await auth.google.oauth2.complete({ callbackUrl: res.headers.get('location')! });
-  check(emulator.requests('token').at(-1)?.form.grant_type); // 'authorization_code'
+  const callbackUrl = await emulator.approve(url); // the emulator approves at once: where its 302 points
+  await auth.google.oauth2.complete({ callbackUrl });
+  check(emulator.requests('token').at(-1)?.params.grant_type); // 'authorization_code'
   await emulator.close();
   // #endregion emulator
   return auth;
@@ -140,7 +140,7 @@ describe('the snippets run against the emulator', () => {
     void clientId; void clientSecret; void redirectUri;
     return rest;
   };
-  const browser = async (url: URL) => (await fetch(url, { redirect: 'manual' })).headers.get('location')!;
+  const browser = (url: URL) => emu.approve(url);
 
   it('flow: connects alice, calls userinfo and Gmail, gets the SDK client, revokes', async () => {
     const r = await flow(emu.clientId, emu.clientSecret, emu.redirectUri, endpoints(), browser);

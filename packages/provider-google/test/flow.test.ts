@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { decodeJwt } from 'jose';
 import type { Credentials } from '@authmanager/core';
-import { startGoogleEmulator, type GoogleEmulator, type GoogleEmulatorRequest } from '../../testing/src/emulators/google.js';
+import { startGoogleEmulator, type GoogleEmulator, type GoogleEmulatorRequest } from '@authmanager/testing';
+import { approve } from '@authmanager/testing/providers';
 import type { GoogleExtras } from '../src/index.js';
-import { browse, GMAIL_READONLY, googleAuth, USERINFO_EMAIL, type GoogleAuth } from './helpers.js';
+import { GMAIL_READONLY, googleAuth, USERINFO_EMAIL, type GoogleAuth } from './helpers.js';
 
 /**
  * One connect → session → API → refresh → revoke round trip against the emulator, arranged and run
@@ -35,7 +36,7 @@ describe('Google: full connect, session, API call, refresh and revoke', () => {
       subject: 'user-1', scopes: ['openid', 'email', 'profile', GMAIL_READONLY], params: { login_hint: bob.email },
     });
     authorizeUrl = url;
-    callbackUrl = new URL(await browse(url));
+    callbackUrl = new URL(await approve(url));
     const result = await auth.google.oauth2.exchange({ callbackUrl });
     exchanged = result.credentials;
     codeRequest = emu.requests('token').at(-1)!;
@@ -47,14 +48,14 @@ describe('Google: full connect, session, API call, refresh and revoke', () => {
     const r1 = await session.fetch('google', '/oauth2/v3/userinfo');
     userinfo = { status: r1.status, body: await r1.json() as Record<string, unknown>, request: emu.requests('userinfo').at(-1)! };
     const r2 = await session.google.fetch(`${emu.appCredentials.gmailBaseUrl}/gmail/v1/users/me/profile`);
-    gmail = { status: r2.status, body: await r2.json() as Record<string, unknown>, request: emu.requests('gmail').at(-1)! };
+    gmail = { status: r2.status, body: await r2.json() as Record<string, unknown>, request: emu.requests('api').at(-1)! };
     refreshed = await session.refresh('google');
     refreshRequest = emu.requests('token').at(-1)!;
     storedAfterRefresh = await auth.loadCredentials('google', 'user-1');
 
-    const before = emu.requests('revoke').length;
+    const before = emu.requests('revocation').length;
     revoked = await auth.google.oauth2.revoke({ subject: 'user-1' });
-    revokeRequests = emu.requests('revoke').slice(before);
+    revokeRequests = emu.requests('revocation').slice(before);
     storedAfterRevoke = await auth.loadCredentials('google', 'user-1');
   });
   afterAll(async () => { await emu.close(); });
@@ -90,11 +91,11 @@ describe('Google: full connect, session, API call, refresh and revoke', () => {
     expect(codeRequest.method).toBe('POST');
     expect(codeRequest.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
     expect(codeRequest.headers.authorization).toBeUndefined();
-    expect(codeRequest.form).toMatchObject({
+    expect(codeRequest.params).toMatchObject({
       grant_type: 'authorization_code', code: callbackUrl.searchParams.get('code'), redirect_uri: emu.redirectUri,
       client_id: emu.clientId, client_secret: emu.clientSecret,
     });
-    expect(codeRequest.form.code_verifier).toMatch(/^[\w-]{43,128}$/);
+    expect(codeRequest.params.code_verifier).toMatch(/^[\w-]{43,128}$/);
   });
 
   it('returns credentials with a refresh token, an ID token, Google’s scopes and the expiry', () => {
@@ -128,7 +129,7 @@ describe('Google: full connect, session, API call, refresh and revoke', () => {
 
   it('refreshes with a refresh_token grant, client_secret_post', () => {
     expect(refreshRequest.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
-    expect(refreshRequest.form).toMatchObject({
+    expect(refreshRequest.params).toMatchObject({
       grant_type: 'refresh_token', refresh_token: exchanged.refreshToken, client_id: emu.clientId, client_secret: emu.clientSecret,
     });
   });
@@ -147,7 +148,7 @@ describe('Google: full connect, session, API call, refresh and revoke', () => {
     expect(revokeRequests).toHaveLength(1);
     expect(revokeRequests[0]!.method).toBe('POST');
     expect(revokeRequests[0]!.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
-    expect(revokeRequests[0]!.form).toEqual({ token: exchanged.refreshToken });
+    expect(revokeRequests[0]!.params).toEqual({ token: exchanged.refreshToken });
     expect(emu.isTokenActive(exchanged.refreshToken!)).toBe(false);
     expect(emu.isTokenActive(refreshed.accessToken)).toBe(false);
     expect(storedAfterRevoke).toBeUndefined();

@@ -1,7 +1,10 @@
-import { expect } from '@jest/globals';
 import { AuthManager, envFrom, type AppCredentialsInput, type EnvSource } from '@authmanager/core';
+import type { GoogleEmulator } from '@authmanager/testing';
+import { approve } from '@authmanager/testing/providers';
 import { google } from '../src/index.js';
-import type { GoogleEmulator } from '../../testing/src/emulators/google.js';
+
+// What is Google's own: the factory takes the emulator's overrides (two listeners, a key file), not a
+// generic emulator's `appCredentials`, so `managerFor`/`connect` of '@authmanager/testing/providers' do not apply.
 
 type GoogleInput = AppCredentialsInput<ReturnType<typeof google>['definition']['appCredentials']>;
 
@@ -12,27 +15,10 @@ export function googleAuth(emulator: GoogleEmulator, overrides: GoogleInput = {}
 
 export type GoogleAuth = ReturnType<typeof googleAuth>;
 
-/** The user's browser at Google: the emulator auto-approves and redirects; returns the callback URL. */
-export async function browse(url: URL | string): Promise<string> {
-  const res = await fetch(url, { redirect: 'manual' });
-  expect(res.status).toBe(302);
-  return res.headers.get('location')!;
-}
-
-/** authorize → browser → complete (exchange + store). */
+/** authorize → the emulator approves (kit `approve`) → complete (exchange + store). */
 export async function connect(auth: GoogleAuth, subject: string, options: { params?: Record<string, string>; scopes?: string[] } = {}) {
   const { url } = await auth.google.oauth2.authorize({ subject, ...options });
-  return auth.google.oauth2.complete({ callbackUrl: await browse(url) });
-}
-
-/** The error a promise rejects with (fails the test when it resolves). */
-export async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string; error?: string; status?: number }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
+  return auth.google.oauth2.complete({ callbackUrl: await approve(url) });
 }
 
 export const GMAIL_READONLY = 'https://www.googleapis.com/auth/gmail.readonly';

@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { inspect } from 'node:util';
 import { AuthManager, AuthManagerError, envFrom } from '@authmanager/core';
-import { startGoogleEmulator, type GoogleEmulator, type GoogleIdTokenTamper } from '../../testing/src/emulators/google.js';
+import { startGoogleEmulator, type GoogleEmulator, type GoogleIdTokenTamper } from '@authmanager/testing';
+import { approve, expectRejection } from '@authmanager/testing/providers';
 import { google, GOOGLE_API_BASE_URL, GOOGLE_GMAIL_API_BASE_URL, GOOGLE_ISSUER, GOOGLE_REVOCATION_URL } from '../src/index.js';
-import { browse, connect, DRIVE_READONLY, GMAIL_READONLY, googleAuth, rejection, USERINFO_EMAIL } from './helpers.js';
+import { connect, DRIVE_READONLY, GMAIL_READONLY, googleAuth, USERINFO_EMAIL } from './helpers.js';
 
 let emu: GoogleEmulator;
 beforeAll(async () => { emu = await startGoogleEmulator(); });
@@ -23,8 +24,7 @@ describe('ID token validation (OpenID Connect Core §3.1.3.7)', () => {
       const auth = googleAuth(emu);
       const { url } = await auth.google.oauth2.authorize({ subject: `tamper-${how}` });
       emu.tamperNextIdToken(how);
-      const err = await rejection(auth.google.oauth2.complete({ callbackUrl: await browse(url) }));
-      expect(AuthManagerError.is(err, 'INVALID_TOKEN_RESPONSE')).toBe(true);
+      const err = await expectRejection(auth.google.oauth2.complete({ callbackUrl: await approve(url) }), 'INVALID_TOKEN_RESPONSE');
       expect(await auth.loadCredentials('google', `tamper-${how}`)).toBeUndefined();
     });
   }
@@ -40,8 +40,7 @@ describe('ID token validation (OpenID Connect Core §3.1.3.7)', () => {
     const { credentials } = await connect(auth, 'tamper-refresh');
     emu.tamperNextIdToken('signature');
     await using session = await auth.session('tamper-refresh');
-    const err = await rejection(session.refresh('google'));
-    expect(AuthManagerError.is(err, 'INVALID_TOKEN_RESPONSE')).toBe(true);
+    const err = await expectRejection(session.refresh('google'), 'INVALID_TOKEN_RESPONSE');
     expect((await auth.loadCredentials('google', 'tamper-refresh'))?.accessToken).toBe(credentials.accessToken);
   });
 
@@ -70,7 +69,7 @@ describe('refresh tokens: access_type=offline and a consent screen', () => {
   it('by default asks access_type=offline&prompt=consent, so a re-connect still gets one', async () => {
     const auth = googleAuth(fresh);
     const { credentials } = await connect(auth, 'default-prompt');
-    expect(fresh.requests('authorize').at(-1)!.query).toMatchObject({ access_type: 'offline', prompt: 'consent' });
+    expect(fresh.requests('authorize').at(-1)!.params).toMatchObject({ access_type: 'offline', prompt: 'consent' });
     expect(credentials.refreshToken).toBeDefined();
   });
 
@@ -91,8 +90,7 @@ describe('refresh tokens: access_type=offline and a consent screen', () => {
     await connect(auth, 'dead-refresh');
     fresh.invalidateRefreshTokens();
     await using session = await auth.session('dead-refresh');
-    const err = await rejection(session.refresh('google'));
-    expect(AuthManagerError.is(err, 'REAUTHORIZATION_REQUIRED')).toBe(true);
+    const err = await expectRejection(session.refresh('google'), 'REAUTHORIZATION_REQUIRED');
     expect(err.error).toBe('invalid_grant');
   });
 });
@@ -124,11 +122,11 @@ describe('refresh keeps what Google does not resend', () => {
     const auth = googleAuth(emu);
     await connect(auth, 'expired-401');
     emu.expireAccessTokens();
-    const refreshesBefore = emu.requests('token').filter((r) => r.form.grant_type === 'refresh_token').length;
+    const refreshesBefore = emu.requests('token').filter((r) => r.params.grant_type === 'refresh_token').length;
     await using session = await auth.session('expired-401');
     const res = await session.fetch('google', '/oauth2/v3/userinfo');
     expect(res.status).toBe(200);
-    expect(emu.requests('token').filter((r) => r.form.grant_type === 'refresh_token').length - refreshesBefore).toBe(1);
+    expect(emu.requests('token').filter((r) => r.params.grant_type === 'refresh_token').length - refreshesBefore).toBe(1);
   });
 });
 
@@ -137,9 +135,9 @@ describe('revocation', () => {
     const auth = googleAuth(emu);
     const { credentials } = await connect(auth, 'revoked-upstream');
     await fetch(emu.endpoints.revocation, { method: 'POST', body: new URLSearchParams({ token: credentials.refreshToken! }) });
-    const before = emu.requestCount('revoke');
+    const before = emu.requestCount('revocation');
     expect(await auth.google.oauth2.revoke({ subject: 'revoked-upstream' })).toBe(true);
-    expect(emu.requestCount('revoke') - before).toBe(1);
+    expect(emu.requestCount('revocation') - before).toBe(1);
     expect(await auth.loadCredentials('google', 'revoked-upstream')).toBeUndefined();
   });
 
@@ -148,25 +146,23 @@ describe('revocation', () => {
     const { credentials } = await connect(auth, 'online-revoke');
     expect(credentials.refreshToken).toBeUndefined();
     expect(await auth.google.oauth2.revoke({ subject: 'online-revoke' })).toBe(true);
-    expect(emu.requests('revoke').at(-1)!.form).toEqual({ token: credentials.accessToken });
+    expect(emu.requests('revocation').at(-1)!.params).toEqual({ token: credentials.accessToken });
     expect(emu.isTokenActive(credentials.accessToken)).toBe(false);
   });
 
   it('Google down (503): PROVIDER_UNAVAILABLE and the credential stays', async () => {
     const auth = googleAuth(emu);
     await connect(auth, 'revoke-503');
-    emu.failNext('revoke', 503);
-    const err = await rejection(auth.google.oauth2.revoke({ subject: 'revoke-503' }));
-    expect(AuthManagerError.is(err, 'PROVIDER_UNAVAILABLE')).toBe(true);
+    emu.failNext('revocation', { status: 503 });
+    const err = await expectRejection(auth.google.oauth2.revoke({ subject: 'revoke-503' }), 'PROVIDER_UNAVAILABLE');
     expect(await auth.loadCredentials('google', 'revoke-503')).toBeDefined();
   });
 
   it('a refusal other than invalid_token is REVOCATION_FAILED with the RFC fields', async () => {
     const auth = googleAuth(emu);
     await connect(auth, 'revoke-400');
-    emu.failNext('revoke', 400, { error: 'invalid_request', error_description: 'Bad Request' });
-    const err = await rejection(auth.google.oauth2.revoke({ subject: 'revoke-400' }));
-    expect(AuthManagerError.is(err, 'REVOCATION_FAILED')).toBe(true);
+    emu.failNext('revocation', { status: 400, body: { error: 'invalid_request', error_description: 'Bad Request' } });
+    const err = await expectRejection(auth.google.oauth2.revoke({ subject: 'revoke-400' }), 'REVOCATION_FAILED');
     expect(err.error).toBe('invalid_request');
     expect(await auth.loadCredentials('google', 'revoke-400')).toBeDefined();
   });
@@ -184,7 +180,7 @@ describe('include_granted_scopes and login_hint', () => {
     const auth = googleAuth(emu, { includeGrantedScopes: false });
     const { url } = await auth.google.oauth2.authorize({ subject: 'not-incremental', scopes: ['openid', DRIVE_READONLY] });
     expect(url.searchParams.has('include_granted_scopes')).toBe(false);
-    const { credentials } = await auth.google.oauth2.complete({ callbackUrl: await browse(url) });
+    const { credentials } = await auth.google.oauth2.complete({ callbackUrl: await approve(url) });
     expect([...credentials.scopes!].sort()).toEqual([DRIVE_READONLY, 'openid'].sort());
   });
 
@@ -201,8 +197,7 @@ describe('account and ACCOUNT_MISMATCH', () => {
     const alice = emu.users[0]!;
     const bob = emu.users[1]!;
     const first = await connect(auth, 'mismatch', { params: { login_hint: alice.email } });
-    const err = await rejection(connect(auth, 'mismatch', { params: { login_hint: bob.email } }));
-    expect(AuthManagerError.is(err, 'ACCOUNT_MISMATCH')).toBe(true);
+    const err = await expectRejection(connect(auth, 'mismatch', { params: { login_hint: bob.email } }), 'ACCOUNT_MISMATCH');
     expect((await auth.loadCredentials('google', 'mismatch'))?.accessToken).toBe(first.credentials.accessToken);
     expect(await auth.account('google', 'mismatch')).toEqual({ id: alice.sub, label: alice.email });
   });
@@ -238,8 +233,7 @@ describe('API binding', () => {
     await connect(auth, 'leak');
     await using session = await auth.session('leak');
     const before = emu.requests().length;
-    const err = await rejection(session.fetch('google', 'https://example.com/steal'));
-    expect(AuthManagerError.is(err, 'CONFIGURATION')).toBe(true);
+    const err = await expectRejection(session.fetch('google', 'https://example.com/steal'), 'CONFIGURATION');
     expect(emu.requests().length).toBe(before);
   });
 
@@ -261,8 +255,7 @@ describe('static-token mode', () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as { email: string }).email).toBe(emu.users[0]!.email);
     expect(emu.requests('userinfo').at(-1)!.headers.authorization).toBe(`Bearer ${token}`);
-    const err = await rejection(session.refresh('google'));
-    expect(AuthManagerError.is(err, 'REAUTHORIZATION_REQUIRED')).toBe(true);
+    const err = await expectRejection(session.refresh('google'), 'REAUTHORIZATION_REQUIRED');
   });
 
   it('takes the token from the factory too', async () => {
@@ -311,8 +304,7 @@ describe('app credentials: env keys of the Python original, and explicit endpoin
 
   it('a missing client id names its env keys', async () => {
     const auth = googleAuth(emu, { clientId: undefined });
-    const err = await rejection(auth.google.oauth2.authorize({ subject: 'x' }));
-    expect(AuthManagerError.is(err, 'CONFIGURATION')).toBe(true);
+    const err = await expectRejection(auth.google.oauth2.authorize({ subject: 'x' }), 'CONFIGURATION');
     expect(err.message).toContain('GOOGLE_CLIENT_ID');
     expect(err.message).toContain('GOOGLE_OAUTH_CLIENT_ID');
   });
@@ -335,10 +327,10 @@ describe('secrets stay out of JSON.stringify and util.inspect', () => {
     const { credentials } = await connect(auth, 'printing-errors');
     emu.invalidateRefreshTokens();
     await using session = await auth.session('printing-errors');
-    const refreshErr = await rejection(session.refresh('google'));
+    const refreshErr = await expectRejection(session.refresh('google'), 'REAUTHORIZATION_REQUIRED');
     const { url } = await auth.google.oauth2.authorize({ subject: 'printing-errors-2' });
     emu.tamperNextIdToken('signature');
-    const exchangeErr = await rejection(auth.google.oauth2.exchange({ callbackUrl: await browse(url) }));
+    const exchangeErr = await expectRejection(auth.google.oauth2.exchange({ callbackUrl: await approve(url) }), 'INVALID_TOKEN_RESPONSE');
     const badKey = JSON.stringify({ type: 'service_account', client_email: 'not-an-email', private_key: '-----BEGIN PRIVATE KEY-----SECRETKEYMATERIAL' });
     let configErr: unknown;
     try { googleAuth(emu, {}, envFrom({ GOOGLE_SERVICE_ACCOUNT_KEY: badKey })).google.app(); } catch (err) { configErr = err; }

@@ -1,38 +1,23 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import {
-  compactVerify, decodeJwt, decodeProtectedHeader, exportJWK, exportPKCS8, generateKeyPair, SignJWT, type JWK, type JWTPayload,
-} from 'jose';
+import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { compactVerify, decodeJwt, decodeProtectedHeader, exportPKCS8, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
+import { approve } from '../emulator/approve.js';
+import { GrantStore, type Consent, type Grant, type IssuedTokens } from '../emulator/GrantStore.js';
+import { IdTokenSigner } from '../emulator/idTokens.js';
+import { sendJson, startLoopbackServer } from '../emulator/loopbackServer.js';
+import { verifyS256 } from '../emulator/pkce.js';
+import { BodyTooLargeError, readBody, type RequestBody } from '../emulator/readBody.js';
+import { RequestLog, type EmulatorEndpoint, type EmulatorRequest, type InjectedFailure } from '../emulator/RequestLog.js';
+import { safeEqual } from '../emulator/safeEqual.js';
 
-/** The endpoints {@link startGoogleEmulator} answers, as named in its request counters and log. */
-export type GoogleEmulatorEndpoint =
-  | 'discovery'
-  | 'jwks'
-  | 'authorize'
-  | 'token'
-  | 'revoke'
-  | 'userinfo'
-  | 'gmail'
-  | 'unknown';
+/** The endpoints {@link startGoogleEmulator} answers, as its request log names them (`api`: Gmail `users.getProfile`). */
+export type GoogleEmulatorEndpoint = Extract<EmulatorEndpoint, 'discovery' | 'jwks' | 'authorize' | 'token' | 'revocation' | 'userinfo' | 'api' | 'unknown'>;
 
-/** One request as the emulator received it (for assertions on the wire). */
-export interface GoogleEmulatorRequest {
-  /** Which endpoint it hit. */
+/** One request as the emulator received it (the kit's {@link EmulatorRequest}, and which listener it reached). */
+export interface GoogleEmulatorRequest extends EmulatorRequest {
   readonly endpoint: GoogleEmulatorEndpoint;
   /** `'oauth'` (accounts/oauth2/www.googleapis.com stand-in) or `'api'` (gmail/sheets/docs stand-in). */
   readonly listener: 'oauth' | 'api';
-  readonly method: string;
-  /** Path without the query. */
-  readonly path: string;
-  /** Query parameters (last value wins). */
-  readonly query: Readonly<Record<string, string>>;
-  /** Request headers, lower-case names, as received. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** The body exactly as received (UTF-8). */
-  readonly body: string;
-  /** The body's fields when it was `application/x-www-form-urlencoded`, else `{}`. */
-  readonly form: Readonly<Record<string, string>>;
 }
 
 /** A Google account the emulator can sign in. */
@@ -100,13 +85,13 @@ export interface GoogleEmulatorAppCredentials {
 }
 
 /**
- * A running Google OAuth 2.0 / OpenID Connect emulator (see {@link startGoogleEmulator}) and its controls.
+ * A running Google OAuth 2.0 / OpenID Connect emulator (see {@link startGoogleEmulator}): the kit's
+ * controls (`requests`, `requestCount`, `clearRequests`, `failNext`, `approve`, `close`) and Google's own.
  *
  * @example
  * ```ts
  * const google = await startGoogleEmulator();
- * const res = await fetch(authorizationUrl, { redirect: 'manual' }); // auto-approves
- * const callbackUrl = res.headers.get('location');                  // redirect_uri?code=…&state=…
+ * const callbackUrl = await google.approve(authorizationUrl); // redirect_uri?code=…&state=…
  * google.requestCount('token');
  * await google.close();
  * ```
@@ -160,20 +145,21 @@ export interface GoogleEmulator {
   setAccessTokenLifetime(seconds: number): void;
   /** Whether the service account may impersonate users (`sub` in the assertion). @default off */
   setDomainWideDelegation(on: boolean): void;
-  /** The next request to `endpoint` answers HTTP `status` (`{"error":"internal_failure"}` or as given). */
-  failNext(endpoint: GoogleEmulatorEndpoint, status: number, body?: Record<string, unknown>): void;
   /** Mints a valid access token outside any flow (as `gcloud auth print-access-token` would). */
   issueAccessToken(options: { readonly account?: string; readonly scopes: readonly string[] }): string;
   /** Whether an access or refresh token is currently accepted. */
   isTokenActive(token: string): boolean;
   /** Scopes the account has granted the client so far (the consent record). */
   grantedScopes(account: string): readonly string[];
-  /** Requests received for `endpoint` (failed ones included). */
-  requestCount(endpoint: GoogleEmulatorEndpoint): number;
-  /** The request log, oldest first, optionally for one endpoint. */
-  requests(endpoint?: GoogleEmulatorEndpoint): readonly GoogleEmulatorRequest[];
-  /** Empties the request log and the counters. */
+  /** The requests received (by one endpoint, when given), oldest first; failed ones included. */
+  requests(endpoint?: GoogleEmulatorEndpoint): GoogleEmulatorRequest[];
+  requestCount(endpoint?: GoogleEmulatorEndpoint): number;
+  /** Empties the request log (tokens, settings and queued failures stay). */
   clearRequests(): void;
+  /** The next request to `endpoint` gets this answer instead (queued in order). */
+  failNext(endpoint: GoogleEmulatorEndpoint, failure: InjectedFailure): void;
+  /** Plays the browser and consent screen: returns the callback URL the authorization endpoint redirects to. */
+  approve(authorizationUrl: URL | string): Promise<string>;
   /** Closes both listeners and their connections. */
   close(): Promise<void>;
 }
@@ -182,39 +168,26 @@ type Principal =
   | { readonly kind: 'user'; readonly sub: string }
   | { readonly kind: 'service_account'; readonly email: string; readonly delegatedSub?: string };
 
-interface AuthorizationCode {
-  readonly clientId: string;
-  readonly redirectUri: string;
-  readonly sub: string;
-  readonly scopes: readonly string[];
-  readonly nonce?: string;
-  readonly codeChallenge?: string;
-  readonly codeChallengeMethod?: string;
-  readonly offline: boolean;
-  readonly consentShown: boolean;
-  readonly expiresAtMs: number;
-  used: boolean;
-}
-
-interface AccessTokenRecord {
+/** The kit's consent, and what Google keeps with it. */
+interface GoogleConsent extends Consent {
   readonly principal: Principal;
-  readonly clientId: string;
-  readonly scopes: readonly string[];
-  readonly expiresAtMs: number;
-  readonly refreshToken?: string;
-  active: boolean;
-}
-
-interface RefreshTokenRecord {
-  readonly clientId: string;
-  readonly sub: string;
-  readonly scopes: readonly string[];
-  active: boolean;
+  readonly redirectUri?: string;
+  readonly codeChallengeMethod?: 'S256' | 'plain';
+  /** `access_type=offline` and the consent screen was shown: the code exchange gets a refresh token. */
+  readonly refreshable?: boolean;
 }
 
 class OAuthFault extends Error {
-  constructor(readonly status: number, readonly error: string, readonly description: string) {
-    super(description);
+  constructor(readonly status: number, readonly error: string, readonly description: string) { super(description); }
+}
+
+class ApiFault extends Error {
+  constructor(readonly status: number, readonly statusText: string, message: string, readonly reason?: string) { super(message); }
+
+  /** Google API error body (`google.rpc.Status` in JSON). */
+  toJSON(): Record<string, unknown> {
+    const details = this.reason ? { details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: this.reason, domain: 'googleapis.com' }] } : {};
+    return { error: { code: this.status, message: this.message, status: this.statusText, ...details } };
   }
 }
 
@@ -223,9 +196,11 @@ const SCOPE_PREFIX = 'https://www.googleapis.com/auth/';
 const USERINFO_EMAIL = `${SCOPE_PREFIX}userinfo.email`;
 const USERINFO_PROFILE = `${SCOPE_PREFIX}userinfo.profile`;
 const GMAIL_SCOPES = new Set(['https://mail.google.com/', `${SCOPE_PREFIX}gmail.readonly`, `${SCOPE_PREFIX}gmail.modify`, `${SCOPE_PREFIX}gmail.metadata`]);
-const CODE_LIFETIME_MS = 10 * 60_000;
 const MAX_ASSERTION_LIFETIME_S = 3600;
 const CLOCK_SKEW_S = 60;
+/** Google's token shapes around the kit's opaque values: `4/0A…` codes, `ya29.…` access and `1//…` refresh tokens. */
+const WIRE = { code: '4/0A', access: 'ya29.a0', refresh: '1//0g' } as const;
+const unwire = (kind: keyof typeof WIRE, value: string | undefined) => (value?.startsWith(WIRE[kind]) ? value.slice(WIRE[kind].length) : undefined);
 
 const DEFAULT_USERS: readonly GoogleEmulatorUser[] = [
   { sub: '109876543210987654321', email: 'alice@example.com', name: 'Alice Example' },
@@ -235,7 +210,8 @@ const DEFAULT_USERS: readonly GoogleEmulatorUser[] = [
 /**
  * Starts a Google OAuth 2.0 / OpenID Connect emulator on 127.0.0.1 (two listeners: the OAuth one for
  * `accounts.google.com` + `oauth2.googleapis.com` + `www.googleapis.com`, the API one for
- * `gmail.googleapis.com` & co.) reproducing what Google does on the wire:
+ * `gmail.googleapis.com` & co.) on the emulator kit (loopback servers, body reader, grant store,
+ * request log, ID-token signer, PKCE), reproducing what Google does on the wire:
  *
  * - discovery at `/.well-known/openid-configuration`, JWKS at `/oauth2/v3/certs`, ID tokens RS256 with
  *   `iss`, `aud`/`azp` (client id), `sub`, `email`, `at_hash`, `nonce`;
@@ -271,21 +247,18 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   const refreshTokenLimit = options.refreshTokenLimit ?? 100;
   let accessTokenLifetimeS = options.accessTokenLifetimeSeconds ?? 3599;
 
-  const signingKey = await generateKeyPair('RS256', { extractable: true });
-  const rogueKey = await generateKeyPair('RS256');
-  const kid = randomBytes(20).toString('hex');
-  const publicJwk: JWK = { ...(await exportJWK(signingKey.publicKey)), kid, alg: 'RS256', use: 'sig' };
-
+  const signer = await IdTokenSigner.create();
+  const kid = signer.jwks().keys[0]!.kid!;
+  const rogueKey = (await generateKeyPair('RS256')).privateKey;
   const saKeys = await generateKeyPair('RS256', { extractable: true });
-  const saPrivateKeyId = randomBytes(20).toString('hex');
 
-  const codes = new Map<string, AuthorizationCode>();
-  const accessTokens = new Map<string, AccessTokenRecord>();
-  const refreshTokens = new Map<string, RefreshTokenRecord>();
-  const grants = new Map<string, Set<string>>();
-  const counts = new Map<GoogleEmulatorEndpoint, number>();
-  const faults = new Map<GoogleEmulatorEndpoint, { status: number; body: Record<string, unknown> }>();
-  let log: GoogleEmulatorRequest[] = [];
+  const grants = new GrantStore({ get accessTokenSeconds() { return accessTokenLifetimeS; }, codeSeconds: 600 }, Date.now);
+  const log = new RequestLog();
+  /** The consent record: scopes each account granted the client (`include_granted_scopes`, `prompt=none`). */
+  const consents = new Map<string, Set<string>>();
+  /** Grants with a refresh token, oldest first: the per-client-per-account cap and `invalidateRefreshTokens`. */
+  const refreshable: Grant[] = [];
+  const accessTokens = new Set<string>();
   let signedIn = users[0]!;
   let denyNext: string | undefined;
   let tamperNext: GoogleIdTokenTamper | undefined;
@@ -293,10 +266,10 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   let idTokenOnRefresh = true;
   let domainWideDelegation = false;
 
-  const oauthServer = createServer((req, res) => { void handle('oauth', req, res); });
-  const apiServer = createServer((req, res) => { void handle('api', req, res); });
-  const origin = await listen(oauthServer);
-  const apiOrigin = await listen(apiServer);
+  const oauthServer = await startLoopbackServer((req, res) => handle('oauth', req, res));
+  const apiServer = await startLoopbackServer((req, res) => handle('api', req, res));
+  const { origin } = oauthServer;
+  const apiOrigin = apiServer.origin;
   const issuer = origin;
   const endpoints = {
     discovery: `${origin}/.well-known/openid-configuration`,
@@ -311,7 +284,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   const serviceAccountKey: GoogleEmulatorServiceAccountKey = {
     type: 'service_account',
     project_id: 'authmanager-emulator',
-    private_key_id: saPrivateKeyId,
+    private_key_id: randomBytes(20).toString('hex'),
     private_key: await exportPKCS8(saKeys.privateKey),
     client_email: 'emulator-sa@authmanager-emulator.iam.gserviceaccount.com',
     client_id: '100000000000000000001',
@@ -330,32 +303,36 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     return user;
   }
 
-  const token = (prefix: string, bytes = 32) => `${prefix}${randomBytes(bytes).toString('base64url')}`;
+  const consentKey = (sub: string) => `${clientId}\u0000${sub}`;
 
-  function issueAccess(principal: Principal, client: string, scopes: readonly string[], refreshToken?: string): string {
-    const value = token('ya29.a0', 48);
-    accessTokens.set(value, {
-      principal, clientId: client, scopes, expiresAtMs: Date.now() + accessTokenLifetimeS * 1000, active: true,
-      ...(refreshToken ? { refreshToken } : {}),
-    });
-    return value;
+  /** The wire values of tokens the grant store just issued; a new refresh token counts against the cap. */
+  function onWire(issued: IssuedTokens): { access: string; refresh?: string } {
+    accessTokens.add(issued.accessToken);
+    const access = WIRE.access + issued.accessToken;
+    if (issued.refreshToken === undefined) return { access };
+    if (!refreshable.includes(issued.grant)) refreshable.push(issued.grant);
+    // Per client per account cap: the oldest live refresh token stops working, without notice.
+    const sub = userOf(issued.grant.consent as GoogleConsent).sub;
+    const live = refreshable.filter((g) => g.active && g.refreshToken !== undefined && userOf(g.consent as GoogleConsent).sub === sub);
+    for (const g of live.slice(0, Math.max(0, live.length - refreshTokenLimit))) delete g.refreshToken;
+    return { access, refresh: WIRE.refresh + issued.refreshToken };
   }
 
-  function issueRefresh(client: string, sub: string, scopes: readonly string[]): string {
-    const value = token('1//0g', 40);
-    refreshTokens.set(value, { clientId: client, sub, scopes, active: true });
-    // Per client per account cap: the oldest live refresh token stops working, without notice.
-    const live = [...refreshTokens.entries()].filter(([, r]) => r.active && r.clientId === client && r.sub === sub);
-    for (const [, r] of live.slice(0, Math.max(0, live.length - refreshTokenLimit))) r.active = false;
-    return value;
+  /** The account a user grant belongs to. */
+  function userOf({ principal }: GoogleConsent): GoogleEmulatorUser {
+    return mustFindUser(principal.kind === 'user' ? principal.sub : principal.delegatedSub ?? '');
+  }
+
+  function accessGrant(token: string | undefined): GoogleConsent | undefined {
+    return grants.accessGrant(unwire('access', token))?.consent as GoogleConsent | undefined;
   }
 
   async function idToken(user: GoogleEmulatorUser, scopes: readonly string[], accessToken: string, nonce?: string): Promise<string> {
     const how = tamperNext;
     tamperNext = undefined;
-    const now = Math.floor(Date.now() / 1000);
     const digest = createHash('sha256').update(accessToken).digest();
     const claims: JWTPayload & Record<string, unknown> = {
+      iss: how === 'issuer' ? 'https://accounts.example.invalid' : issuer,
       azp: clientId,
       aud: how === 'audience' ? 'someone-else.apps.googleusercontent.com' : clientId,
       sub: user.sub,
@@ -365,13 +342,11 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       ...(scopes.includes(USERINFO_PROFILE) ? { name: user.name } : {}),
       ...(nonce !== undefined || how === 'nonce' ? { nonce: how === 'nonce' ? 'not-the-nonce-you-sent' : nonce } : {}),
     };
-    const iat = how === 'expired' ? now - 7200 : now;
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
-      .setIssuer(how === 'issuer' ? 'https://accounts.example.invalid' : issuer)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + 3600)
-      .sign(how === 'signature' ? rogueKey.privateKey : signingKey.privateKey);
+    const nowMs = how === 'expired' ? Date.now() - 7_200_000 : Date.now();
+    if (how !== 'signature') return signer.sign(claims, 3600, nowMs);
+    // The JWKS's `kid`, another key: the signature cannot verify.
+    const iat = Math.floor(nowMs / 1000);
+    return new SignJWT({ ...claims, iat, exp: iat + 3600 }).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' }).sign(rogueKey);
   }
 
   function normalizeScopes(raw: string): string[] {
@@ -426,42 +401,39 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     }
     const hint = q.get('login_hint');
     const user = (hint ? findUser(hint) : undefined) ?? signedIn;
-    const grantKey = `${clientId}\u0000${user.sub}`;
-    const granted = grants.get(grantKey) ?? new Set<string>();
+    const granted = consents.get(consentKey(user.sub)) ?? new Set<string>();
     const needsConsent = requested.some((s) => !granted.has(s));
     if (prompt.includes('none') && needsConsent) return back({ error: 'consent_required', iss: issuer });
     const consentShown = prompt.includes('consent') || needsConsent;
     for (const s of requested) granted.add(s);
-    grants.set(grantKey, granted);
+    consents.set(consentKey(user.sub), granted);
     const scopes = q.get('include_granted_scopes') === 'true' ? [...granted] : requested;
-    const code = token('4/0A', 40);
     const nonce = q.get('nonce');
-    codes.set(code, {
-      clientId, redirectUri, sub: user.sub, scopes, offline: accessType === 'offline', consentShown,
-      expiresAtMs: Date.now() + CODE_LIFETIME_MS, used: false,
+    const consent: GoogleConsent = {
+      clientId, scopes, redirectUri, principal: { kind: 'user', sub: user.sub }, refreshable: accessType === 'offline' && consentShown,
       ...(nonce !== null ? { nonce } : {}),
-      ...(challenge ? { codeChallenge: challenge, codeChallengeMethod: challengeMethod } : {}),
-    });
+      ...(challenge ? { codeChallenge: challenge, codeChallengeMethod: challengeMethod as 'S256' | 'plain' } : {}),
+    };
+    const code = WIRE.code + grants.issueCode(consent);
     back({ code, scope: scopes.join(' '), authuser: '0', prompt: consentShown ? 'consent' : 'none', iss: issuer });
   }
 
   // ---- token endpoint -------------------------------------------------------------------------
 
-  function authenticateClient(req: IncomingMessage, form: Record<string, string>): string {
+  /** Google takes `client_secret_post` or Basic (RFC 6749 §2.3.1: form-encoded before base64), not both with different values. */
+  function authenticateClient(req: IncomingMessage, form: Readonly<Record<string, string>>): string {
     let id = form.client_id;
     let secret = form.client_secret;
-    const authorization = req.headers.authorization;
-    if (authorization?.toLowerCase().startsWith('basic ')) {
-      const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+    const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (basic) {
+      const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon < 0) throw new OAuthFault(401, 'invalid_client', 'Unauthorized');
-      const basicId = formDecode(decoded.slice(0, colon));
-      const basicSecret = formDecode(decoded.slice(colon + 1));
+      const [basicId, basicSecret] = [formDecode(decoded.slice(0, colon)), formDecode(decoded.slice(colon + 1))];
       if ((id !== undefined && id !== basicId) || (secret !== undefined && secret !== basicSecret)) {
         throw new OAuthFault(400, 'invalid_request', 'client authentication given twice with different values');
       }
-      id = basicId;
-      secret = basicSecret;
+      [id, secret] = [basicId, basicSecret];
     }
     if (!id) throw new OAuthFault(400, 'invalid_request', 'Could not determine client ID from request.');
     if (id !== clientId) throw new OAuthFault(401, 'invalid_client', 'The OAuth client was not found.');
@@ -470,9 +442,8 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     return id;
   }
 
-  async function tokenEndpoint(req: IncomingMessage, form: Record<string, string>): Promise<Record<string, unknown>> {
-    const contentType = (req.headers['content-type'] ?? '').toLowerCase();
-    if (!contentType.startsWith('application/x-www-form-urlencoded')) {
+  async function tokenEndpoint(req: IncomingMessage, form: Readonly<Record<string, string>>): Promise<Record<string, unknown>> {
+    if (!/^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '')) {
       throw new OAuthFault(400, 'invalid_request', 'Invalid request: the body must be application/x-www-form-urlencoded');
     }
     const grantType = form.grant_type;
@@ -485,54 +456,50 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     return grantType === 'authorization_code' ? codeGrant(client, form) : refreshGrant(client, form);
   }
 
-  async function codeGrant(client: string, form: Record<string, string>): Promise<Record<string, unknown>> {
+  async function codeGrant(client: string, form: Readonly<Record<string, string>>): Promise<Record<string, unknown>> {
     if (!form.code) throw new OAuthFault(400, 'invalid_request', 'Missing required parameter: code');
-    const code = codes.get(form.code);
-    if (!code) throw new OAuthFault(400, 'invalid_grant', 'Malformed auth code.');
-    if (code.used || code.expiresAtMs <= Date.now() || code.clientId !== client) throw new OAuthFault(400, 'invalid_grant', 'Bad Request');
-    code.used = true;
-    if (form.redirect_uri !== code.redirectUri) throw new OAuthFault(400, 'redirect_uri_mismatch', 'Bad Request');
-    if (code.codeChallenge) {
+    const raw = unwire('code', form.code);
+    if (raw === undefined) throw new OAuthFault(400, 'invalid_grant', 'Malformed auth code.');
+    const consent = grants.redeemCode(raw) as GoogleConsent | undefined; // single use, from here on
+    if (!consent || consent.clientId !== client) throw new OAuthFault(400, 'invalid_grant', 'Bad Request');
+    if (form.redirect_uri !== consent.redirectUri) throw new OAuthFault(400, 'redirect_uri_mismatch', 'Bad Request');
+    if (consent.codeChallenge) {
       const verifier = form.code_verifier;
       if (!verifier) throw new OAuthFault(400, 'invalid_grant', 'Missing code verifier.');
-      const computed = code.codeChallengeMethod === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
-      if (!safeEqual(computed, code.codeChallenge)) throw new OAuthFault(400, 'invalid_grant', 'Invalid code verifier.');
+      const ok = consent.codeChallengeMethod === 'S256' ? verifyS256(verifier, consent.codeChallenge) : safeEqual(verifier, consent.codeChallenge);
+      if (!ok) throw new OAuthFault(400, 'invalid_grant', 'Invalid code verifier.');
     }
-    const user = mustFindUser(code.sub);
-    const refresh = code.offline && code.consentShown ? issueRefresh(client, user.sub, code.scopes) : undefined;
-    const access = issueAccess({ kind: 'user', sub: user.sub }, client, code.scopes, refresh);
+    const user = userOf(consent);
+    const { access, refresh } = onWire(grants.open(consent, true, consent.refreshable === true));
     return {
       access_token: access,
       expires_in: accessTokenLifetimeS,
       ...(refresh ? { refresh_token: refresh } : {}),
-      scope: code.scopes.join(' '),
+      scope: consent.scopes.join(' '),
       token_type: 'Bearer',
-      ...(code.scopes.includes('openid') ? { id_token: await idToken(user, code.scopes, access, code.nonce) } : {}),
+      ...(consent.scopes.includes('openid') ? { id_token: await idToken(user, consent.scopes, access, consent.nonce) } : {}),
     };
   }
 
-  async function refreshGrant(client: string, form: Record<string, string>): Promise<Record<string, unknown>> {
+  async function refreshGrant(client: string, form: Readonly<Record<string, string>>): Promise<Record<string, unknown>> {
     if (!form.refresh_token) throw new OAuthFault(400, 'invalid_request', 'Missing required parameter: refresh_token');
-    const record = refreshTokens.get(form.refresh_token);
-    if (!record || !record.active || record.clientId !== client) throw new OAuthFault(400, 'invalid_grant', 'Token has been expired or revoked.');
-    const user = mustFindUser(record.sub);
-    let refresh = form.refresh_token;
-    if (rotation) {
-      record.active = false;
-      refresh = issueRefresh(client, user.sub, record.scopes);
-    }
-    const access = issueAccess({ kind: 'user', sub: user.sub }, client, record.scopes, refresh);
+    const raw = unwire('refresh', form.refresh_token);
+    const grant = grants.refreshGrant(raw);
+    if (!grant || grant.consent.clientId !== client) throw new OAuthFault(400, 'invalid_grant', 'Token has been expired or revoked.');
+    const { access, refresh } = onWire(grants.refresh(raw, rotation ? 'rotates' : 'undocumented')!);
+    const consent = grant.consent as GoogleConsent;
+    const user = userOf(consent);
     return {
       access_token: access,
       expires_in: accessTokenLifetimeS,
-      scope: record.scopes.join(' '),
+      scope: consent.scopes.join(' '),
       token_type: 'Bearer',
-      ...(rotation ? { refresh_token: refresh } : {}),
-      ...(idTokenOnRefresh && record.scopes.includes('openid') ? { id_token: await idToken(user, record.scopes, access) } : {}),
+      ...(refresh ? { refresh_token: refresh } : {}),
+      ...(idTokenOnRefresh && consent.scopes.includes('openid') ? { id_token: await idToken(user, consent.scopes, access) } : {}),
     };
   }
 
-  async function jwtBearerGrant(form: Record<string, string>): Promise<Record<string, unknown>> {
+  async function jwtBearerGrant(form: Readonly<Record<string, string>>): Promise<Record<string, unknown>> {
     const assertion = form.assertion;
     if (!assertion) throw new OAuthFault(400, 'invalid_request', 'Missing required parameter: assertion');
     let claims: JWTPayload;
@@ -568,48 +535,39 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       delegatedSub = user.sub;
     }
     const principal: Principal = { kind: 'service_account', email: serviceAccountKey.client_email, ...(delegatedSub ? { delegatedSub } : {}) };
-    return { access_token: issueAccess(principal, serviceAccountKey.client_id, scopes), expires_in: accessTokenLifetimeS, token_type: 'Bearer' };
+    const consent: GoogleConsent = { clientId: serviceAccountKey.client_id, scopes, principal };
+    const { access } = onWire(grants.open(consent, false, false));
+    return { access_token: access, expires_in: accessTokenLifetimeS, token_type: 'Bearer' };
   }
 
   // ---- revocation -----------------------------------------------------------------------------
 
-  function revoke(url: URL, form: Record<string, string>): void {
+  /** Either token of a grant ends the whole grant and the consent record; a dead one is 400 `invalid_token`. */
+  function revoke(url: URL, form: Readonly<Record<string, string>>): void {
     const value = form.token ?? url.searchParams.get('token') ?? undefined;
     if (!value) throw new OAuthFault(400, 'invalid_request', 'Missing required parameter: token');
-    const access = accessTokens.get(value);
-    const refresh = refreshTokens.get(value);
-    const live = (access?.active && access.expiresAtMs > Date.now()) || refresh?.active;
-    if (!live) throw new OAuthFault(400, 'invalid_token', 'Token expired or revoked');
-    const refreshValue = refresh ? value : access?.refreshToken;
-    if (access) access.active = false;
-    if (refreshValue) {
-      const record = refreshTokens.get(refreshValue)!;
-      record.active = false;
-      // The whole grant goes: its access tokens and the app's consent record for the account.
-      for (const a of accessTokens.values()) if (a.refreshToken === refreshValue) a.active = false;
-      grants.delete(`${record.clientId}\u0000${record.sub}`);
-    } else if (access?.principal.kind === 'user') {
-      grants.delete(`${access.clientId}\u0000${access.principal.sub}`);
-    }
+    const access = unwire('access', value);
+    const grant = access !== undefined ? grants.accessGrant(access) : grants.refreshGrant(unwire('refresh', value));
+    if (!grant) throw new OAuthFault(400, 'invalid_token', 'Token expired or revoked');
+    grants.revoke(access ?? unwire('refresh', value), access !== undefined ? 'access_token' : 'refresh_token', true);
+    const { principal } = grant.consent as GoogleConsent;
+    if (principal.kind === 'user') consents.delete(consentKey(principal.sub));
   }
 
   // ---- APIs -----------------------------------------------------------------------------------
 
-  function bearer(req: IncomingMessage): AccessTokenRecord {
-    const header = req.headers.authorization;
-    const match = header ? /^Bearer (\S+)$/i.exec(header) : null;
-    const record = match ? accessTokens.get(match[1]!) : undefined;
-    if (!record || !record.active || record.expiresAtMs <= Date.now()) {
+  function bearer(req: IncomingMessage): GoogleConsent {
+    const consent = accessGrant(/^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1]);
+    if (!consent) {
       throw new ApiFault(401, 'UNAUTHENTICATED',
         'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.');
     }
     const project = req.headers['x-goog-user-project'];
     if (typeof project === 'string' && project.trim() === '') throw new ApiFault(400, 'INVALID_ARGUMENT', 'x-goog-user-project must not be empty');
-    return record;
+    return consent;
   }
 
-  function principalUser(record: AccessTokenRecord): { sub: string; email: string; name?: string; emailVerified: boolean } {
-    const p = record.principal;
+  function principalUser({ principal: p }: GoogleConsent): { sub: string; email: string; name?: string; emailVerified: boolean } {
     if (p.kind === 'user' || p.delegatedSub) {
       const user = mustFindUser(p.kind === 'user' ? p.sub : p.delegatedSub!);
       return { sub: user.sub, email: user.email, name: user.name, emailVerified: user.emailVerified ?? true };
@@ -618,12 +576,12 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   }
 
   function userinfo(req: IncomingMessage): Record<string, unknown> {
-    const record = bearer(req);
-    const scopes = record.scopes;
+    const consent = bearer(req);
+    const { scopes } = consent;
     if (!scopes.some((s) => s === 'openid' || s === USERINFO_EMAIL || s === USERINFO_PROFILE)) {
       throw new ApiFault(403, 'PERMISSION_DENIED', 'Request had insufficient authentication scopes.', 'ACCESS_TOKEN_SCOPE_INSUFFICIENT');
     }
-    const who = principalUser(record);
+    const who = principalUser(consent);
     return {
       sub: who.sub,
       ...(scopes.includes(USERINFO_PROFILE) && who.name ? { name: who.name } : {}),
@@ -632,64 +590,62 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   }
 
   function gmailProfile(req: IncomingMessage): Record<string, unknown> {
-    const record = bearer(req);
-    if (!record.scopes.some((s) => GMAIL_SCOPES.has(s))) {
+    const consent = bearer(req);
+    if (!consent.scopes.some((s) => GMAIL_SCOPES.has(s))) {
       throw new ApiFault(403, 'PERMISSION_DENIED', 'Request had insufficient authentication scopes.', 'ACCESS_TOKEN_SCOPE_INSUFFICIENT');
     }
-    return { emailAddress: principalUser(record).email, messagesTotal: 42, threadsTotal: 17, historyId: '1234567' };
+    return { emailAddress: principalUser(consent).email, messagesTotal: 42, threadsTotal: 17, historyId: '1234567' };
   }
 
-  // ---- HTTP plumbing --------------------------------------------------------------------------
+  // ---- HTTP -----------------------------------------------------------------------------------
 
   function route(listener: 'oauth' | 'api', path: string): GoogleEmulatorEndpoint {
-    if (listener === 'api') return path === '/gmail/v1/users/me/profile' ? 'gmail' : 'unknown';
+    if (listener === 'api') return path === '/gmail/v1/users/me/profile' ? 'api' : 'unknown';
     switch (path) {
       case '/.well-known/openid-configuration': return 'discovery';
       case '/oauth2/v3/certs': return 'jwks';
       case '/o/oauth2/v2/auth': return 'authorize';
       case '/token': return 'token';
-      case '/revoke': return 'revoke';
+      case '/revoke': return 'revocation';
       case '/v1/userinfo': case '/oauth2/v3/userinfo': return 'userinfo';
       default: return 'unknown';
     }
   }
 
   async function handle(listener: 'oauth' | 'api', req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const base = listener === 'oauth' ? origin : apiOrigin;
-    const url = new URL(req.url ?? '/', base);
+    const url = new URL(req.url ?? '/', listener === 'oauth' ? origin : apiOrigin);
     const method = req.method ?? 'GET';
-    const body = await readBody(req);
-    const contentType = (req.headers['content-type'] ?? '').toLowerCase();
-    const form = contentType.startsWith('application/x-www-form-urlencoded') ? Object.fromEntries(new URLSearchParams(body)) : {};
     const endpoint = route(listener, url.pathname);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    log.push({ endpoint, listener, method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body, form });
-    counts.set(endpoint, (counts.get(endpoint) ?? 0) + 1);
+    let body: RequestBody;
+    try { body = await readBody(req); } catch (err) {
+      if (err instanceof BodyTooLargeError) return sendJson(res, 413, { error: 'invalid_request', error_description: err.message });
+      throw err;
+    }
+    const { raw, format, params: fields } = body;
+    const params = method === 'GET' ? Object.fromEntries(url.searchParams) : format === 'form' ? fields : {};
+    const request: GoogleEmulatorRequest = { endpoint, listener, method, path: req.url ?? '/', headers: flatHeaders(req), body: raw, params };
+    log.record(request);
+    const failure = log.takeFailure(endpoint);
+    if (failure) return sendFailure(res, failure);
     try {
-      const fault = faults.get(endpoint);
-      if (fault) {
-        faults.delete(endpoint);
-        return json(res, fault.status, fault.body);
-      }
       const only = (m: string) => { if (method !== m) throw new OAuthFault(405, 'invalid_request', `Method ${method} not allowed`); };
       switch (endpoint) {
-        case 'discovery': only('GET'); return json(res, 200, discoveryDocument());
-        case 'jwks': only('GET'); return json(res, 200, { keys: [publicJwk] }, { 'cache-control': 'public, max-age=3600' });
+        case 'discovery': only('GET'); return sendJson(res, 200, discoveryDocument());
+        case 'jwks': only('GET'); return sendJson(res, 200, signer.jwks(), { 'cache-control': 'public, max-age=3600' });
         case 'authorize': only('GET'); return authorize(url, res);
-        case 'token': only('POST'); return json(res, 200, await tokenEndpoint(req, form), { 'cache-control': 'no-cache, no-store, max-age=0, must-revalidate', pragma: 'no-cache' });
-        case 'revoke': only('POST'); revoke(url, form); return json(res, 200, {});
-        case 'userinfo': return json(res, 200, userinfo(req));
-        case 'gmail': only('GET'); return json(res, 200, gmailProfile(req));
-        default: return json(res, 404, { error: { code: 404, message: `Not Found: ${url.pathname}`, status: 'NOT_FOUND' } });
+        case 'token': only('POST'); return sendJson(res, 200, await tokenEndpoint(req, params), { 'cache-control': 'no-cache, no-store, max-age=0, must-revalidate', pragma: 'no-cache' });
+        case 'revocation': only('POST'); revoke(url, params); return sendJson(res, 200, {});
+        case 'userinfo': return sendJson(res, 200, userinfo(req));
+        case 'api': only('GET'); return sendJson(res, 200, gmailProfile(req));
+        default: return sendJson(res, 404, { error: { code: 404, message: `Not Found: ${url.pathname}`, status: 'NOT_FOUND' } });
       }
     } catch (err) {
-      if (err instanceof OAuthFault) return json(res, err.status, { error: err.error, error_description: err.description });
+      if (err instanceof OAuthFault) return sendJson(res, err.status, { error: err.error, error_description: err.description });
       if (err instanceof ApiFault) {
         const extra: Record<string, string> = err.status === 401 ? { 'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"' } : {};
-        return json(res, err.status, err.toJSON(), extra);
+        return sendJson(res, err.status, err.toJSON(), extra);
       }
-      return json(res, 500, { error: 'internal_failure', error_description: String(err) });
+      throw err;
     }
   }
 
@@ -733,57 +689,38 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     signInAs(account) { signedIn = mustFindUser(account); },
     denyNextAuthorization(error = 'access_denied') { denyNext = error; },
     tamperNextIdToken(how) { tamperNext = how; },
-    expireAccessTokens() { for (const a of accessTokens.values()) a.active = false; },
-    invalidateRefreshTokens() { for (const r of refreshTokens.values()) r.active = false; },
+    expireAccessTokens() {
+      for (const t of accessTokens) grants.revoke(t, 'access_token');
+      accessTokens.clear();
+    },
+    invalidateRefreshTokens() { for (const g of refreshable) delete g.refreshToken; },
     setRefreshTokenRotation(on) { rotation = on; },
     setIdTokenOnRefresh(on) { idTokenOnRefresh = on; },
     setAccessTokenLifetime(seconds) { accessTokenLifetimeS = seconds; },
     setDomainWideDelegation(on) { domainWideDelegation = on; },
-    failNext(endpoint, status, body) { faults.set(endpoint, { status, body: body ?? { error: 'internal_failure' } }); },
     issueAccessToken({ account, scopes }) {
       const user = account ? mustFindUser(account) : signedIn;
-      return issueAccess({ kind: 'user', sub: user.sub }, clientId, normalizeScopes(scopes.join(' ')));
+      const consent: GoogleConsent = { clientId, scopes: normalizeScopes(scopes.join(' ')), principal: { kind: 'user', sub: user.sub } };
+      return onWire(grants.open(consent, true, false)).access;
     },
     isTokenActive(value) {
-      const a = accessTokens.get(value);
-      if (a) return a.active && a.expiresAtMs > Date.now();
-      return refreshTokens.get(value)?.active ?? false;
+      const access = unwire('access', value);
+      return access !== undefined ? grants.accessGrant(access) !== undefined : grants.refreshGrant(unwire('refresh', value)) !== undefined;
     },
-    grantedScopes(account) { return [...(grants.get(`${clientId}\u0000${mustFindUser(account).sub}`) ?? [])]; },
-    requestCount(endpoint) { return counts.get(endpoint) ?? 0; },
-    requests(endpoint) { return endpoint ? log.filter((r) => r.endpoint === endpoint) : [...log]; },
-    clearRequests() { log = []; counts.clear(); },
-    async close() { await Promise.all([stop(oauthServer), stop(apiServer)]); },
+    grantedScopes(account) { return [...(consents.get(consentKey(mustFindUser(account).sub)) ?? [])]; },
+    requests: (endpoint) => log.requests(endpoint) as GoogleEmulatorRequest[],
+    requestCount: (endpoint) => log.requestCount(endpoint),
+    clearRequests: () => log.clearRequests(),
+    failNext: (endpoint, failure) => log.failNext(endpoint, failure),
+    approve,
+    async close() { await Promise.all([oauthServer.close(), apiServer.close()]); },
   };
 }
 
-class ApiFault extends Error {
-  constructor(readonly status: number, readonly statusText: string, message: string, readonly reason?: string) {
-    super(message);
-  }
-
-  /** Google API error body (`google.rpc.Status` in JSON). */
-  toJSON(): Record<string, unknown> {
-    return {
-      error: {
-        code: this.status, message: this.message, status: this.statusText,
-        ...(this.reason ? { details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: this.reason, domain: 'googleapis.com' }] } : {}),
-      },
-    };
-  }
-}
-
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
-}
-
 function errorPage(res: ServerResponse, status: number, error: string, message: string): void {
+  const escaped = message.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' })
-    .end(`<!doctype html><title>Error ${status}: ${error}</title><h1>Error ${status}: ${error}</h1><p>${escapeHtml(message)}</p>`);
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    .end(`<!doctype html><title>Error ${status}: ${error}</title><h1>Error ${status}: ${error}</h1><p>${escaped}</p>`);
 }
 
 /** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
@@ -791,27 +728,15 @@ function formDecode(s: string): string {
   try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { return s; }
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+// Local adapters for two kit steps that startProviderEmulator keeps private (see the migration report).
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => { server.off('error', reject); resolve(); });
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-async function stop(server: Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+function sendFailure(res: ServerResponse, failure: InjectedFailure): void {
+  const json = failure.body !== undefined && typeof failure.body !== 'string';
+  res.writeHead(failure.status, { ...(json ? { 'content-type': 'application/json' } : {}), ...failure.headers });
+  res.end(failure.body === undefined ? undefined : json ? JSON.stringify(failure.body) : String(failure.body));
 }
