@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AuthManagerError, type AccountInfo, type Credentials } from '@authmanager/core';
-import { startNotionEmulator, type NotionEmulator } from '../../testing/src/emulators/notion.js';
-import { approve, managerFor, REDIRECT_URI } from './helpers.js';
+import { startNotionEmulator, type NotionEmulator } from '@authmanager/testing';
+import { approve } from '@authmanager/testing/providers';
+import { notionAuth, REDIRECT_URI } from './helpers.js';
 
 describe('notion: account (bot_id + workspace name) and ACCOUNT_MISMATCH on re-connect', () => {
   let emu: NotionEmulator;
@@ -14,9 +15,9 @@ describe('notion: account (bot_id + workspace name) and ACCOUNT_MISMATCH on re-c
   let replaced: AccountInfo | undefined;
 
   beforeAll(async () => {
-    emu = await startNotionEmulator({ redirectUris: [REDIRECT_URI] });
+    emu = await startNotionEmulator({ redirectUri: REDIRECT_URI });
     const [a, b] = emu.workspaces;
-    const auth = managerFor(emu);
+    const auth = notionAuth(emu);
     const connect = async (manager = auth) => {
       const { url } = await manager.notion.oauth2.authorize({ subject: 'user-1' });
       return manager.notion.oauth2.complete({ callbackUrl: await approve(url) });
@@ -35,7 +36,7 @@ describe('notion: account (bot_id + workspace name) and ACCOUNT_MISMATCH on re-c
     mismatch = await connect().then(() => undefined, (e: unknown) => e);
     afterMismatch = await auth.loadCredentials('notion', 'user-1');
 
-    const replacing = managerFor(emu, {}, { store: auth.store, onAccountMismatch: 'replace' });
+    const replacing = notionAuth(emu, {}, { store: auth.store, onAccountMismatch: 'replace' });
     await connect(replacing);
     replaced = await replacing.account('notion', 'user-1');
   });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Credentials, IntrospectionResult } from '@authmanager/core';
 import { NOTION_DEFAULT_VERSION, type NotionUserCredentialExtras } from '../src/index.js';
-import { startNotionEmulator, type NotionEmulator } from '../../testing/src/emulators/notion.js';
-import { approve, basicCredentials, managerFor, REDIRECT_URI } from './helpers.js';
+import { startNotionEmulator, type NotionEmulator } from '@authmanager/testing';
+import { approve } from '@authmanager/testing/providers';
+import { basicCredentials, notionAuth, REDIRECT_URI } from './helpers.js';
 
 describe('notion: connect → session → API → refresh → introspect → revoke, against the emulator', () => {
   let emu: NotionEmulator;
@@ -22,8 +23,8 @@ describe('notion: connect → session → API → refresh → introspect → rev
   let storedAfterRevoke: Credentials<object> | undefined;
 
   beforeAll(async () => {
-    emu = await startNotionEmulator({ redirectUris: [REDIRECT_URI] });
-    const auth = managerFor(emu);
+    emu = await startNotionEmulator({ redirectUri: REDIRECT_URI });
+    const auth = notionAuth(emu);
 
     const authorization = await auth.notion.oauth2.authorize({ subject: 'user-1' });
     authorizeUrl = authorization.url;
@@ -54,7 +55,7 @@ describe('notion: connect → session → API → refresh → introspect → rev
 
   describe('authorize', () => {
     it('sends the user to the authorization endpoint with owner=user, response_type=code, client_id, redirect_uri, state', () => {
-      expect(`${authorizeUrl.origin}${authorizeUrl.pathname}`).toBe(emu.endpoints.authorizationUrl);
+      expect(`${authorizeUrl.origin}${authorizeUrl.pathname}`).toBe(emu.appCredentials.authorizationUrl);
       const q = authorizeUrl.searchParams;
       expect(q.get('owner')).toBe('user');
       expect(q.get('response_type')).toBe('code');
@@ -77,21 +78,21 @@ describe('notion: connect → session → API → refresh → introspect → rev
 
   describe('code exchange on the wire', () => {
     it('POSTs once to the token endpoint with HTTP Basic client_id:client_secret', () => {
-      const [req, ...more] = emu.requestsTo('token');
+      const [req, ...more] = emu.requests('token');
       expect(more.length).toBeGreaterThanOrEqual(1); // the later refresh
       expect(req?.method).toBe('POST');
       expect(basicCredentials(req?.headers.authorization)).toBe(`${emu.clientId}:${emu.clientSecret}`);
     });
 
     it('sends a JSON body with grant_type, code and redirect_uri only (no secret, no code_verifier)', () => {
-      const req = emu.requestsTo('token')[0]!;
+      const req = emu.requests('token')[0]!;
       expect(req.headers['content-type']).toMatch(/^application\/json/);
       expect(JSON.parse(req.body)).toEqual({ grant_type: 'authorization_code', code: callbackUrl.searchParams.get('code'), redirect_uri: REDIRECT_URI });
       expect(req.body).not.toContain(emu.clientSecret);
     });
 
     it('sends the default Notion-Version header', () => {
-      expect(emu.requestsTo('token')[0]!.headers['notion-version']).toBe(NOTION_DEFAULT_VERSION);
+      expect(emu.requests('token')[0]!.headers['notion-version']).toBe(NOTION_DEFAULT_VERSION);
     });
   });
 
@@ -126,11 +127,11 @@ describe('notion: connect → session → API → refresh → introspect → rev
     it('reaches GET /v1/users/me and gets the bot user of the connected workspace', () => {
       expect(me.status).toBe(200);
       expect(me.body.id).toBe(emu.workspaces[0]!.botId);
-      expect(emu.requestsTo('users.me')[0]!.path).toBe('/v1/users/me');
+      expect(emu.requests('api')[0]!.path).toBe(new URL(emu.endpoints.api).pathname);
     });
 
     it('sends Authorization: Bearer <access token> and Notion-Version', () => {
-      const req = emu.requestsTo('users.me')[0]!;
+      const req = emu.requests('api')[0]!;
       expect(req.headers.authorization).toBe(`Bearer ${connected.accessToken}`);
       expect(req.headers['notion-version']).toBe(NOTION_DEFAULT_VERSION);
     });
@@ -138,7 +139,7 @@ describe('notion: connect → session → API → refresh → introspect → rev
 
   describe('refresh', () => {
     it('POSTs grant_type=refresh_token as JSON with HTTP Basic and Notion-Version', () => {
-      const req = emu.requestsTo('token')[1]!;
+      const req = emu.requests('token')[1]!;
       expect(JSON.parse(req.body)).toEqual({ grant_type: 'refresh_token', refresh_token: connected.refreshToken });
       expect(req.headers['content-type']).toMatch(/^application\/json/);
       expect(basicCredentials(req.headers.authorization)).toBe(`${emu.clientId}:${emu.clientSecret}`);
@@ -160,13 +161,13 @@ describe('notion: connect → session → API → refresh → introspect → rev
 
     it('makes the session use the new access token', () => {
       expect(meAfterRefresh.status).toBe(200);
-      expect(emu.requestsTo('users.me')[1]!.headers.authorization).toBe(`Bearer ${refreshed.accessToken}`);
+      expect(emu.requests('api')[1]!.headers.authorization).toBe(`Bearer ${refreshed.accessToken}`);
     });
   });
 
   describe('introspection', () => {
     it('POSTs {"token": …} as JSON with HTTP Basic and Notion-Version, and reads active', () => {
-      const [req] = emu.requestsTo('introspect');
+      const [req] = emu.requests('introspection');
       expect(JSON.parse(req!.body)).toEqual({ token: refreshed.accessToken });
       expect(req!.headers['content-type']).toMatch(/^application\/json/);
       expect(basicCredentials(req!.headers.authorization)).toBe(`${emu.clientId}:${emu.clientSecret}`);
@@ -177,7 +178,7 @@ describe('notion: connect → session → API → refresh → introspect → rev
 
   describe('revocation', () => {
     it('sends one POST with {"token": <access token>} as JSON, HTTP Basic and Notion-Version', () => {
-      const reqs = emu.requestsTo('revoke');
+      const reqs = emu.requests('revocation');
       expect(reqs).toHaveLength(1);
       expect(JSON.parse(reqs[0]!.body)).toEqual({ token: refreshed.accessToken });
       expect(reqs[0]!.headers['content-type']).toMatch(/^application\/json/);

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import { AuthManager } from '@authmanager/core';
 import { notion } from '../src/index.js';
-import { startNotionEmulator, type NotionEmulator } from '../../testing/src/emulators/notion.js';
-import { approve } from './helpers.js';
+import { startNotionEmulator, type NotionEmulator } from '@authmanager/testing';
+import { approve } from '@authmanager/testing/providers';
 
 // The snippets of docs/providers/notion.md are the `#region` blocks below; the last test checks
 // that the page shows them verbatim.
@@ -35,9 +35,9 @@ describe('docs/providers/notion.md snippets', () => {
       NOTION_CLIENT_ID: emu.clientId,
       NOTION_CLIENT_SECRET: emu.clientSecret,
       NOTION_REDIRECT_URI: 'http://127.0.0.1:9/callback',
-      NOTION_AUTHORIZE_URL: emu.endpoints.authorizationUrl,
-      NOTION_ACCESS_TOKEN_URL: emu.endpoints.tokenUrl,
-      NOTION_API_BASE_URL: emu.endpoints.apiBaseUrl,
+      NOTION_AUTHORIZE_URL: emu.appCredentials.authorizationUrl,
+      NOTION_ACCESS_TOKEN_URL: emu.appCredentials.tokenUrl,
+      NOTION_API_BASE_URL: emu.appCredentials.apiBaseUrl,
     });
     const userApproves = approve; // in an app: the browser comes back to your redirect URI
 
@@ -62,7 +62,7 @@ describe('docs/providers/notion.md snippets', () => {
     flow = { workspace, botFetch: (me as { id: unknown }).id, botSdk: bot.id };
 
     restoreEnv();
-    restoreEnv = withEnv({ NOTION_TOKEN: emu.integrationToken, NOTION_API_BASE_URL: emu.endpoints.apiBaseUrl });
+    restoreEnv = withEnv({ NOTION_TOKEN: emu.staticTokens[0]!, NOTION_API_BASE_URL: emu.appCredentials.apiBaseUrl });
     // #region static
     // NOTION_TOKEN (or NOTION_INTEGRATION_TOKEN) holds the internal integration token.
     const internal = new AuthManager({ providers: [notion()] });
@@ -87,23 +87,20 @@ describe('docs/providers/notion.md snippets', () => {
 
   it('the emulator snippet connects, survives an expired token and shows the wire', async () => {
     // #region emulator
-    const emulator = await startNotionEmulator({ redirectUris: ['http://127.0.0.1:9/callback'] });
-    const app = new AuthManager({
-      providers: [notion({ ...emulator.endpoints, clientId: emulator.clientId, clientSecret: emulator.clientSecret, redirectUri: 'http://127.0.0.1:9/callback' })],
-    });
+    const emulator = await startNotionEmulator();
+    const app = new AuthManager({ providers: [notion(emulator.appCredentials)] }); // client, redirect URI, endpoints
     const { url } = await app.notion.oauth2.authorize({ subject: 'user-1' });
-    const approved = await fetch(url, { redirect: 'manual' }); // auto-approved: 302 to the redirect URI
-    await app.notion.oauth2.complete({ callbackUrl: approved.headers.get('location')! });
+    await app.notion.oauth2.complete({ callbackUrl: await emulator.approve(url) }); // auto-approved: the 302's Location
 
     emulator.expireAccessTokens(); // the next API call gets 401: the session refreshes once and retries
     await using user = await app.session('user-1');
     const response = await user.fetch('notion', '/users/me');
 
     expect(response.status).toBe(200);
-    expect(emulator.counts.token).toBe(2); // the code exchange and one refresh
-    const [exchange] = emulator.requestsTo('token'); // what went over the wire
+    expect(emulator.requestCount('token')).toBe(2); // the code exchange and one refresh
+    const [exchange] = emulator.requests('token'); // what went over the wire
     expect(exchange!.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(exchange!.body)).toMatchObject({ grant_type: 'authorization_code' });
+    expect(exchange!.params).toMatchObject({ grant_type: 'authorization_code' });
     await emulator.close();
     // #endregion emulator
   });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AuthManager, AuthManagerError, defineProvider, envFrom, type Credentials } from '@authmanager/core';
 import { notion, type NotionUserCredentialExtras } from '../src/index.js';
-import { startNotionEmulator, type NotionEmulator, type NotionEmulatorOptions, type NotionEmulatorRequest } from '../../testing/src/emulators/notion.js';
-import { approve, basicCredentials, managerFor, REDIRECT_URI } from './helpers.js';
+import { startNotionEmulator, type NotionEmulator, type NotionEmulatorOptions, type NotionEmulatorRequest } from '@authmanager/testing';
+import { approve } from '@authmanager/testing/providers';
+import { basicCredentials, notionAuth, REDIRECT_URI } from './helpers.js';
 
 /**
  * The Notion definition with its OAuth quirks removed (the declared `tokenRequest` / `tokenResponse`):
@@ -18,7 +19,7 @@ async function caught(promise: Promise<unknown>): Promise<unknown> {
 }
 
 async function withEmulator<T>(options: NotionEmulatorOptions, fn: (emu: NotionEmulator) => Promise<T>): Promise<T> {
-  const emu = await startNotionEmulator({ redirectUris: [REDIRECT_URI], ...options });
+  const emu = await startNotionEmulator({ redirectUri: REDIRECT_URI, ...options });
   try { return await fn(emu); } finally { await emu.close(); }
 }
 
@@ -29,21 +30,21 @@ describe('quirk: HTTP Basic client authentication with a JSON body', () => {
   let withoutQuirks: unknown;
 
   beforeAll(async () => {
-    emu = await startNotionEmulator({ redirectUris: [REDIRECT_URI] });
+    emu = await startNotionEmulator({ redirectUri: REDIRECT_URI });
     const basic = `Basic ${Buffer.from(`${emu.clientId}:${emu.clientSecret}`).toString('base64')}`;
     // What RFC 6749 clients send: a form body (with Basic), or the secret in a JSON body without Basic.
-    formStatus = (await fetch(emu.endpoints.tokenUrl, {
+    formStatus = (await fetch(emu.appCredentials.tokenUrl, {
       method: 'POST',
       headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded', 'notion-version': '2025-09-03' },
       body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT_URI }),
     })).status;
-    noBasicStatus = (await fetch(emu.endpoints.tokenUrl, {
+    noBasicStatus = (await fetch(emu.appCredentials.tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'notion-version': '2025-09-03' },
       body: JSON.stringify({ grant_type: 'authorization_code', code: 'x', client_id: emu.clientId, client_secret: emu.clientSecret }),
     })).status;
     const plain = new AuthManager({
-      providers: [notionWithoutQuirks({ ...emu.endpoints, clientId: emu.clientId, clientSecret: emu.clientSecret, redirectUri: REDIRECT_URI })],
+      providers: [notionWithoutQuirks({ ...emu.appCredentials })],
       env: envFrom({}),
     });
     const { url } = await plain.notion.oauth2.authorize({ subject: 's' });
@@ -62,7 +63,7 @@ describe('quirk: HTTP Basic client authentication with a JSON body', () => {
 
   it('without tokenRequest.bodyFormat: \'json\' the code exchange fails (openid-client sends a form body)', () => {
     expect(AuthManagerError.is(withoutQuirks, 'TOKEN_EXCHANGE_FAILED')).toBe(true);
-    expect(emu.requestsTo('token').at(-1)!.headers['content-type']).toMatch(/x-www-form-urlencoded/);
+    expect(emu.requests('token').at(-1)!.headers['content-type']).toMatch(/x-www-form-urlencoded/);
   });
 });
 
@@ -72,17 +73,17 @@ describe('quirk: the Basic credentials are client_id:client_secret as they are (
   let sentWithoutHook: string | undefined;
 
   beforeAll(async () => {
-    emu = await startNotionEmulator({ redirectUris: [REDIRECT_URI] });
+    emu = await startNotionEmulator({ redirectUri: REDIRECT_URI });
     // Only basicEncoding removed: JSON body and Notion-Version stay; openid-client builds the Basic header.
     const { basicEncoding: _encoding, ...tokenRequest } = definition.oauth2.tokenRequest;
     const notionWithoutRawBasic = defineProvider({ ...definition, oauth2: { ...definition.oauth2, tokenRequest } });
     const plain = new AuthManager({
-      providers: [notionWithoutRawBasic({ ...emu.endpoints, clientId: emu.clientId, clientSecret: emu.clientSecret, redirectUri: REDIRECT_URI })],
+      providers: [notionWithoutRawBasic({ ...emu.appCredentials })],
       env: envFrom({}),
     });
     const { url } = await plain.notion.oauth2.authorize({ subject: 's' });
     withoutHook = await caught(plain.notion.oauth2.exchange({ callbackUrl: await approve(url) }));
-    sentWithoutHook = basicCredentials(emu.requestsTo('token').at(-1)!.headers.authorization);
+    sentWithoutHook = basicCredentials(emu.requests('token').at(-1)!.headers.authorization);
   });
 
   afterAll(async () => { await emu.close(); });
@@ -101,8 +102,8 @@ describe('quirk: owner=user on the authorization request', () => {
   let withoutOwner: number;
 
   beforeAll(async () => {
-    emu = await startNotionEmulator({ redirectUris: [REDIRECT_URI] });
-    const { url } = await managerFor(emu).notion.oauth2.authorize({ subject: 's' });
+    emu = await startNotionEmulator({ redirectUri: REDIRECT_URI });
+    const { url } = await notionAuth(emu).notion.oauth2.authorize({ subject: 's' });
     withOwner = (await fetch(url, { redirect: 'manual' })).status;
     url.searchParams.delete('owner');
     withoutOwner = (await fetch(url, { redirect: 'manual' })).status;
@@ -126,8 +127,8 @@ describe('quirk: Notion-Version from the version app credential (NOTION_API_VERS
   let sentByProvider: NotionEmulatorRequest[];
 
   beforeAll(async () => {
-    emu = await startNotionEmulator({ redirectUris: [REDIRECT_URI] });
-    const auth = managerFor(emu, {}, { env: envFrom({ NOTION_API_VERSION: '2022-06-28' }) });
+    emu = await startNotionEmulator({ redirectUri: REDIRECT_URI });
+    const auth = notionAuth(emu, {}, { env: envFrom({ NOTION_API_VERSION: '2022-06-28' }) });
     const { url } = await auth.notion.oauth2.authorize({ subject: 's' });
     const { credentials } = await auth.notion.oauth2.complete({ callbackUrl: await approve(url) });
     await using session = await auth.session('s');
@@ -135,10 +136,10 @@ describe('quirk: Notion-Version from the version app credential (NOTION_API_VERS
     await session.refresh('notion');
     await auth.notion.oauth2.introspect(credentials.accessToken);
     await auth.notion.oauth2.revoke({ subject: 's' });
-    sentByProvider = [...emu.requests];
-    apiWithout = (await fetch(`${emu.endpoints.apiBaseUrl}/users/me`, { headers: { authorization: `Bearer ${emu.integrationToken}` } })).status;
+    sentByProvider = emu.requests();
+    apiWithout = (await fetch(`${emu.appCredentials.apiBaseUrl}/users/me`, { headers: { authorization: `Bearer ${emu.staticTokens[0]!}` } })).status;
     const plain = new AuthManager({
-      providers: [notionWithoutQuirks({ ...emu.endpoints, clientId: emu.clientId, clientSecret: emu.clientSecret, redirectUri: REDIRECT_URI })],
+      providers: [notionWithoutQuirks({ ...emu.appCredentials })],
       env: envFrom({}),
     });
     tokenWithoutHeaderError = await caught(plain.notion.oauth2.introspect(credentials.accessToken));
@@ -146,7 +147,7 @@ describe('quirk: Notion-Version from the version app credential (NOTION_API_VERS
 
   afterAll(async () => { await emu.close(); });
 
-  it.each(['token', 'introspect', 'revoke', 'users.me'] as const)('every %s request carries Notion-Version: 2022-06-28', (endpoint) => {
+  it.each(['token', 'introspection', 'revocation', 'api'] as const)('every %s request carries Notion-Version: 2022-06-28', (endpoint) => {
     const reqs = sentByProvider.filter((r) => r.endpoint === endpoint);
     expect(reqs.length).toBeGreaterThan(0);
     expect(reqs.map((r) => r.headers['notion-version'])).toEqual(reqs.map(() => '2022-06-28'));
@@ -158,13 +159,13 @@ describe('quirk: Notion-Version from the version app credential (NOTION_API_VERS
 
   it('without the declared tokenRequest headers the OAuth request has no Notion-Version and fails', () => {
     expect(AuthManagerError.is(tokenWithoutHeaderError)).toBe(true);
-    expect(emu.requestsTo('introspect').at(-1)!.headers['notion-version']).toBeUndefined();
+    expect(emu.requests('introspection').at(-1)!.headers['notion-version']).toBeUndefined();
   });
 
   it('NOTION_VERSION wins over NOTION_API_VERSION, and a malformed version is a CONFIGURATION error naming both keys', () => {
-    const both = managerFor(emu, {}, { env: envFrom({ NOTION_VERSION: '2026-03-11', NOTION_API_VERSION: '2022-06-28' }) });
+    const both = notionAuth(emu, {}, { env: envFrom({ NOTION_VERSION: '2026-03-11', NOTION_API_VERSION: '2022-06-28' }) });
     expect(both.notion.app().version).toBe('2026-03-11');
-    const bad = managerFor(emu, {}, { env: envFrom({ NOTION_VERSION: 'latest' }) });
+    const bad = notionAuth(emu, {}, { env: envFrom({ NOTION_VERSION: 'latest' }) });
     let err: unknown;
     try { bad.notion.app(); } catch (e) { err = e; }
     expect(AuthManagerError.is(err, 'CONFIGURATION')).toBe(true);
@@ -179,12 +180,12 @@ describe('quirk: no expires_in — a 401 from the API triggers one refresh and o
   let stored: Credentials<object> | undefined;
 
   beforeAll(async () => {
-    emu = await startNotionEmulator({ redirectUris: [REDIRECT_URI] });
-    const auth = managerFor(emu);
+    emu = await startNotionEmulator({ redirectUri: REDIRECT_URI });
+    const auth = notionAuth(emu);
     const { url } = await auth.notion.oauth2.authorize({ subject: 's' });
     before = (await auth.notion.oauth2.complete({ callbackUrl: await approve(url) })).credentials;
     emu.expireAccessTokens();
-    emu.clearLog();
+    emu.clearRequests();
     await using session = await auth.session('s');
     const res = await session.fetch('notion', '/users/me');
     status = res.status;
@@ -199,10 +200,10 @@ describe('quirk: no expires_in — a 401 from the API triggers one refresh and o
   });
 
   it('the first attempt got 401, then exactly one refresh, then one retry with the new token', () => {
-    expect(emu.counts['users.me']).toBe(2);
-    expect(emu.counts.token).toBe(1);
-    expect(JSON.parse(emu.requestsTo('token')[0]!.body).grant_type).toBe('refresh_token');
-    const [first, retry] = emu.requestsTo('users.me');
+    expect(emu.requestCount('api')).toBe(2);
+    expect(emu.requestCount('token')).toBe(1);
+    expect(JSON.parse(emu.requests('token')[0]!.body).grant_type).toBe('refresh_token');
+    const [first, retry] = emu.requests('api');
     expect(first!.headers.authorization).toBe(`Bearer ${before.accessToken}`);
     expect(retry!.headers.authorization).toBe(`Bearer ${stored!.accessToken}`);
     expect(stored!.accessToken).not.toBe(before.accessToken);
@@ -216,8 +217,8 @@ describe('quirk: refresh rotates both tokens (the old refresh token dies)', () =
   let staleRefresh: unknown;
 
   beforeAll(async () => {
-    emu = await startNotionEmulator({ redirectUris: [REDIRECT_URI] });
-    const auth = managerFor(emu);
+    emu = await startNotionEmulator({ redirectUri: REDIRECT_URI });
+    const auth = notionAuth(emu);
     const { url } = await auth.notion.oauth2.authorize({ subject: 's' });
     const original = (await auth.notion.oauth2.complete({ callbackUrl: await approve(url) })).credentials;
     await using session = await auth.session('s');
@@ -229,7 +230,7 @@ describe('quirk: refresh rotates both tokens (the old refresh token dies)', () =
   afterAll(async () => { await emu.close(); });
 
   it('a second refresh uses the refresh token the first one returned', () => {
-    const [a, b] = emu.requestsTo('token').slice(1).map((r) => JSON.parse(r.body).refresh_token);
+    const [a, b] = emu.requests('token').slice(1).map((r) => JSON.parse(r.body).refresh_token);
     expect(b).toBe(first.refreshToken);
     expect(a).not.toBe(b);
     expect(second.refreshToken).not.toBe(first.refreshToken);
@@ -247,11 +248,11 @@ describe('quirk: refresh_token null in the token response', () => {
 
   beforeAll(async () => {
     await withEmulator({ issueRefreshTokens: false }, async (emu) => {
-      const auth = managerFor(emu);
+      const auth = notionAuth(emu);
       const a = await auth.notion.oauth2.authorize({ subject: 's' });
       withQuirks = (await auth.notion.oauth2.exchange({ callbackUrl: await approve(a.url) })).credentials;
       const plain = new AuthManager({
-        providers: [notionWithoutQuirks({ ...emu.endpoints, clientId: emu.clientId, clientSecret: emu.clientSecret, redirectUri: REDIRECT_URI })],
+        providers: [notionWithoutQuirks({ ...emu.appCredentials })],
         env: envFrom({}),
         // openid-client sends neither JSON nor Notion-Version here: this fetch adds both, so only the null is left.
         fetch: async (input, init) => {
@@ -286,14 +287,14 @@ describe('quirk: revocation is one Basic + JSON request', () => {
   let keptAfterFailure: boolean;
 
   beforeAll(async () => {
-    emu = await startNotionEmulator({ redirectUris: [REDIRECT_URI] });
-    const auth = managerFor(emu, { clientSecret: 'secret_wrong' });
-    const good = managerFor(emu);
+    emu = await startNotionEmulator({ redirectUri: REDIRECT_URI });
+    const auth = notionAuth(emu, { clientSecret: 'secret_wrong' });
+    const good = notionAuth(emu);
     const { url } = await good.notion.oauth2.authorize({ subject: 's' });
     const { credentials } = await good.notion.oauth2.exchange({ callbackUrl: await approve(url) });
     await auth.storeCredentials('notion', 's', credentials);
     // RFC 7009 as openid-client would send it: form body, token_type_hint.
-    rfc7009Status = (await fetch(emu.endpoints.revocationUrl, {
+    rfc7009Status = (await fetch(emu.appCredentials.revocationUrl, {
       method: 'POST',
       headers: {
         authorization: `Basic ${Buffer.from(`${emu.clientId}:${emu.clientSecret}`).toString('base64')}`,
@@ -315,6 +316,6 @@ describe('quirk: revocation is one Basic + JSON request', () => {
     expect(AuthManagerError.is(wrongSecret, 'REVOCATION_FAILED')).toBe(true);
     expect((wrongSecret as AuthManagerError).status).toBe(401);
     expect(keptAfterFailure).toBe(true);
-    expect(basicCredentials(emu.requestsTo('revoke').at(-1)!.headers.authorization)).toBe(`${emu.clientId}:secret_wrong`);
+    expect(basicCredentials(emu.requests('revocation').at(-1)!.headers.authorization)).toBe(`${emu.clientId}:secret_wrong`);
   });
 });

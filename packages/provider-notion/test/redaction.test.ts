@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { inspect } from 'node:util';
 import { AuthManagerError, type Credentials } from '@authmanager/core';
-import { startNotionEmulator, type NotionEmulator } from '../../testing/src/emulators/notion.js';
-import { approve, managerFor, REDIRECT_URI } from './helpers.js';
+import { startNotionEmulator, type NotionEmulator } from '@authmanager/testing';
+import { approve } from '@authmanager/testing/providers';
+import { notionAuth, REDIRECT_URI } from './helpers.js';
 
 /** Every rendering a log line could use. */
 function renderings(value: unknown): string[] {
@@ -16,20 +17,20 @@ describe('notion: no token or secret in JSON.stringify / util.inspect of credent
   let errors: unknown[];
 
   beforeAll(async () => {
-    emu = await startNotionEmulator({ redirectUris: [REDIRECT_URI] });
-    const auth = managerFor(emu);
+    emu = await startNotionEmulator({ redirectUri: REDIRECT_URI });
+    const auth = notionAuth(emu);
     const { url } = await auth.notion.oauth2.authorize({ subject: 's' });
     const callbackUrl = await approve(url);
     credentials = (await auth.notion.oauth2.complete({ callbackUrl })).credentials;
     const code = new URL(callbackUrl).searchParams.get('code')!;
 
-    const wrongSecret = managerFor(emu, { clientSecret: 'secret_WRONG_client_secret_value' });
+    const wrongSecret = notionAuth(emu, { clientSecret: 'secret_WRONG_client_secret_value' });
     const again = await wrongSecret.notion.oauth2.authorize({ subject: 's' });
     const exchangeError = await wrongSecret.notion.oauth2.exchange({ callbackUrl: await approve(again.url) }).catch((e: unknown) => e);
     await wrongSecret.storeCredentials('notion', 's', credentials);
     const revokeError = await wrongSecret.notion.oauth2.revoke({ subject: 's' }).catch((e: unknown) => e);
     const refreshError = await wrongSecret.notion.oauth2.refresh(credentials as never).catch((e: unknown) => e);
-    const staticConfig = managerFor(emu, { token: 'ntn_STATIC_integration_token', version: 'bad' });
+    const staticConfig = notionAuth(emu, { token: 'ntn_STATIC_integration_token', version: 'bad' });
     let configError: unknown;
     try { staticConfig.notion.app(); } catch (e) { configError = e; }
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Credentials } from '@authmanager/core';
-import { startNotionEmulator, type NotionEmulator } from '../../testing/src/emulators/notion.js';
-import { approve, managerFor, REDIRECT_URI } from './helpers.js';
+import { startNotionEmulator, type NotionEmulator } from '@authmanager/testing';
+import { approve } from '@authmanager/testing/providers';
+import { notionAuth, REDIRECT_URI } from './helpers.js';
 
 describe('notion: session.notion.client() is @notionhq/client, authenticated, pointed at the emulator', () => {
   let emu: NotionEmulator;
@@ -11,8 +12,8 @@ describe('notion: session.notion.client() is @notionhq/client, authenticated, po
   let refreshed: Credentials<object> | undefined;
 
   beforeAll(async () => {
-    emu = await startNotionEmulator({ redirectUris: [REDIRECT_URI] });
-    const auth = managerFor(emu, { version: '2026-03-11' });
+    emu = await startNotionEmulator({ redirectUri: REDIRECT_URI });
+    const auth = notionAuth(emu, { version: '2026-03-11' });
     const { url } = await auth.notion.oauth2.authorize({ subject: 'user-1' });
     connected = (await auth.notion.oauth2.complete({ callbackUrl: await approve(url) })).credentials;
     await using session = await auth.session('user-1');
@@ -30,7 +31,7 @@ describe('notion: session.notion.client() is @notionhq/client, authenticated, po
   });
 
   it('sends the SDK user agent, Bearer <access token> and the configured Notion-Version', () => {
-    const req = emu.requestsTo('users.me')[0]!;
+    const req = emu.requests('api')[0]!;
     expect(req.headers['user-agent']).toMatch(/^notionhq-client\//);
     expect(req.headers.authorization).toBe(`Bearer ${connected.accessToken}`);
     expect(req.headers['notion-version']).toBe('2026-03-11');
@@ -38,8 +39,8 @@ describe('notion: session.notion.client() is @notionhq/client, authenticated, po
 
   it('recovers from a 401 by one refresh and one retry, with the new token', () => {
     expect(afterExpiryId).toBe(firstId);
-    expect(emu.counts.token).toBe(2); // exchange + one refresh
-    const [, unauthorized, retry] = emu.requestsTo('users.me');
+    expect(emu.requestCount('token')).toBe(2); // exchange + one refresh
+    const [, unauthorized, retry] = emu.requests('api');
     expect(unauthorized!.headers.authorization).toBe(`Bearer ${connected.accessToken}`);
     expect(retry!.headers.authorization).toBe(`Bearer ${refreshed!.accessToken}`);
     expect(refreshed!.accessToken).not.toBe(connected.accessToken);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AuthManager, AuthManagerError, envFrom, type AccountInfo } from '@authmanager/core';
 import { notion } from '../src/index.js';
-import { startNotionEmulator, type NotionEmulator } from '../../testing/src/emulators/notion.js';
+import { startNotionEmulator, type NotionEmulator } from '@authmanager/testing';
 
 describe('notion: static-token mode (internal integration token from NOTION_INTEGRATION_TOKEN)', () => {
   let emu: NotionEmulator;
@@ -16,8 +16,8 @@ describe('notion: static-token mode (internal integration token from NOTION_INTE
     emu = await startNotionEmulator();
     // No client id or secret: only the internal integration token, read from the env alias.
     const auth = new AuthManager({
-      providers: [notion({ apiBaseUrl: emu.endpoints.apiBaseUrl })],
-      env: envFrom({ NOTION_INTEGRATION_TOKEN: emu.integrationToken }),
+      providers: [notion({ apiBaseUrl: emu.appCredentials.apiBaseUrl })],
+      env: envFrom({ NOTION_INTEGRATION_TOKEN: emu.staticTokens[0]! }),
     });
     await using session = await auth.session('any-subject');
     const res = await session.fetch('notion', '/users/me');
@@ -28,7 +28,7 @@ describe('notion: static-token mode (internal integration token from NOTION_INTE
     oauthError = await auth.notion.oauth2.authorize({ subject: 's' }).then(() => undefined, (e: unknown) => e);
 
     const wrong = new AuthManager({
-      providers: [notion({ apiBaseUrl: emu.endpoints.apiBaseUrl, token: 'ntn_not-a-real-token' })],
+      providers: [notion({ apiBaseUrl: emu.appCredentials.apiBaseUrl, token: 'ntn_not-a-real-token' })],
       env: envFrom({}),
     });
     await using other = await wrong.session('s');
@@ -42,10 +42,10 @@ describe('notion: static-token mode (internal integration token from NOTION_INTE
   it('sessions use the token like an OAuth credential: Bearer + Notion-Version on the API call', () => {
     expect(me.status).toBe(200);
     expect(me.id).toBe('internal-integration-bot');
-    const req = emu.requestsTo('users.me')[0]!;
-    expect(req.headers.authorization).toBe(`Bearer ${emu.integrationToken}`);
+    const req = emu.requests('api')[0]!;
+    expect(req.headers.authorization).toBe(`Bearer ${emu.staticTokens[0]!}`);
     expect(req.headers['notion-version']).toBe('2025-09-03');
-    expect(accessToken).toBe(emu.integrationToken);
+    expect(accessToken).toBe(emu.staticTokens[0]!);
   });
 
   it('has no upstream account (no bot_id without OAuth)', () => {
@@ -55,8 +55,8 @@ describe('notion: static-token mode (internal integration token from NOTION_INTE
   it('cannot be refreshed, and a 401 is returned as is without any token request', () => {
     expect(AuthManagerError.is(refreshError, 'REAUTHORIZATION_REQUIRED')).toBe(true);
     expect(badTokenStatus).toBe(401);
-    expect(emu.counts['users.me']).toBe(2); // the good call and the 401, no retry
-    expect(emu.counts.token).toBe(0);
+    expect(emu.requestCount('api')).toBe(2); // the good call and the 401, no retry
+    expect(emu.requestCount('token')).toBe(0);
   });
 
   it('OAuth without a client id is a CONFIGURATION error naming NOTION_CLIENT_ID', () => {

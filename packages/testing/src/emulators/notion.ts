@@ -1,21 +1,33 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { approve } from '../emulator/approve.js';
+import { GrantStore, type Consent, type Grant, type IssuedTokens } from '../emulator/GrantStore.js';
+import { toLoopback } from '../emulator/loopbackLayout.js';
+import { sendJson, startLoopbackServer } from '../emulator/loopbackServer.js';
+import { BodyTooLargeError, readBody } from '../emulator/readBody.js';
+import { RequestLog, type EmulatorEndpoint, type EmulatorRequest, type InjectedFailure } from '../emulator/RequestLog.js';
+import { safeEqual } from '../emulator/safeEqual.js';
+import { EMULATOR_REDIRECT_URI } from '../emulator/startProviderEmulator.js';
 
 /**
- * An emulator of Notion's public-connection OAuth endpoints and one API endpoint, on 127.0.0.1.
+ * An emulator of Notion's public-connection OAuth endpoints and one API endpoint, on 127.0.0.1,
+ * built on the emulator kit (loopback server, body reader, grant store, request log). Each real
+ * URL sits below a path named after its host (`https://api.notion.com/v1/oauth/token` →
+ * `http://127.0.0.1:PORT/api.notion.com/v1/oauth/token`), as for every emulator of the kit.
  *
  * Wire behaviour reproduced (developers.notion.com "Authorization" guide and the reference pages
  * "Create a token", "Refresh a token", "Revoke a token", "Introspect a token", "Versioning"):
- * - `GET /v1/oauth/authorize` needs `client_id`, `response_type=code` and `owner=user`, and a
- *   registered `redirect_uri`; it auto-approves (no consent page) and answers `302` to
- *   `redirect_uri?code=…&state=…`, so a test follows it with `fetch(url, { redirect: 'manual' })`.
- * - `POST /v1/oauth/token`, `/v1/oauth/revoke`, `/v1/oauth/introspect` need a `Notion-Version`
- *   header (`400 missing_version` otherwise), HTTP Basic client authentication and a JSON body:
- *   no Basic, wrong credentials or a non-JSON (form) body is answered `401`.
+ * - `GET /v1/oauth/authorize` needs `client_id`, `response_type=code`, `owner=user` and the
+ *   registered `redirect_uri` (else `400`); it auto-approves and answers `302` to
+ *   `redirect_uri?code=…&state=…`.
+ * - `POST /v1/oauth/token`, `/v1/oauth/revoke`, `/v1/oauth/introspect` need a known `Notion-Version`
+ *   (`400 missing_version` / `validation_error`), HTTP Basic `client_id:client_secret` compared as
+ *   sent (RFC 7617: a form-encoded `%2D` is a wrong client id) and a JSON body: no Basic, wrong
+ *   credentials or a non-JSON (form) body is `401`.
  * - Token responses have no `expires_in`; they carry `bot_id`, `workspace_id`, `workspace_name`,
- *   `workspace_icon`, `owner`, `duplicated_template_id`, `request_id`. A refresh rotates both
- *   tokens (the old refresh and access tokens die); a used or dead refresh token is `invalid_grant`.
+ *   `workspace_icon`, `owner`, `duplicated_template_id`, `request_id`, and `refresh_token: null`
+ *   when none was issued. A refresh rotates both tokens (the old refresh and access tokens die);
+ *   a used or dead refresh token is `invalid_grant`. Introspection answers `{ active, iat? }`.
  * - `GET /v1/users/me` needs `Notion-Version` and `Authorization: Bearer` with a live access token
  *   or an internal integration token; otherwise Notion's error object with `401 unauthorized`.
  *
@@ -23,20 +35,11 @@ import type { AddressInfo } from 'node:net';
  * revoking either token of a grant ends the whole grant.
  */
 
-/** The endpoints the emulator counts. */
-export type NotionEmulatorEndpoint = 'authorize' | 'token' | 'revoke' | 'introspect' | 'users.me' | 'unknown';
+/** The endpoints the request log names (the kit's names). `api` is every path below `/v1` but OAuth's. */
+export type NotionEmulatorEndpoint = Extract<EmulatorEndpoint, 'authorize' | 'token' | 'revocation' | 'introspection' | 'api' | 'unknown'>;
 
 /** One request as the emulator received it. */
-export interface NotionEmulatorRequest {
-  readonly endpoint: NotionEmulatorEndpoint;
-  readonly method: string;
-  /** Path and query, e.g. `/v1/oauth/authorize?client_id=…`. */
-  readonly path: string;
-  /** Header names lowercased; repeated headers joined with `, `. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** The body exactly as received (`''` when none). */
-  readonly body: string;
-}
+export type NotionEmulatorRequest = EmulatorRequest;
 
 /** A workspace a user can connect: Notion answers with its bot and workspace fields. */
 export interface NotionEmulatorWorkspace {
@@ -54,53 +57,64 @@ export interface NotionEmulatorWorkspace {
 
 /** Options of {@link startNotionEmulator}. */
 export interface NotionEmulatorOptions {
-  /** OAuth client id accepted. @default a random UUID */
+  /** OAuth client id accepted. @default a random UUID (it has `-`, which form-encoding would turn into `%2D`) */
   readonly clientId?: string;
   /** OAuth client secret accepted. @default a random `secret_…` */
   readonly clientSecret?: string;
-  /** Registered redirect URIs. @default any `http(s)` URI is accepted */
-  readonly redirectUris?: readonly string[];
+  /** The registered redirect URI. @default {@link EMULATOR_REDIRECT_URI} */
+  readonly redirectUri?: string;
   /** Workspaces a user can pick at consent. @default two generated workspaces */
   readonly workspaces?: readonly NotionEmulatorWorkspace[];
   /** Internal integration tokens the API accepts (static-token mode). @default one random `ntn_…` */
-  readonly integrationTokens?: readonly string[];
+  readonly staticTokens?: readonly string[];
   /** Refresh rotates the refresh token (Notion does). @default true */
   readonly rotateRefreshTokens?: boolean;
   /** Issue refresh tokens; when false, token responses carry `refresh_token: null`. @default true */
   readonly issueRefreshTokens?: boolean;
-  /** Authorization-code lifetime, milliseconds. @default 600000 */
-  readonly codeTtlMs?: number;
+  /** The emulator's clock, epoch ms. @default Date.now */
+  readonly now?: () => number;
 }
 
-/** Endpoint URLs to hand to the `notion()` provider factory as app-credential overrides. */
-export interface NotionEmulatorEndpoints {
+/** App credentials for `notion(...)`: the client, and every endpoint on the emulator. */
+export interface NotionEmulatorAppCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly redirectUri: string;
   readonly authorizationUrl: string;
   readonly tokenUrl: string;
   readonly revocationUrl: string;
   readonly introspectionUrl: string;
-  /** `http://127.0.0.1:PORT/v1`. */
+  /** `http://127.0.0.1:PORT/api.notion.com/v1`. */
   readonly apiBaseUrl: string;
 }
 
-/** A running emulator: URLs, accepted credentials, request log and counters, switches. */
+/** A running emulator: what to hand the factory, the kit's controls, and Notion's own switches. */
 export interface NotionEmulator {
-  /** `http://127.0.0.1:PORT`: the `baseUrl` of `@notionhq/client`'s `Client`. */
+  /** `http://127.0.0.1:PORT`. */
   readonly origin: string;
-  /** Spread into `notion({...})`. */
-  readonly endpoints: NotionEmulatorEndpoints;
+  /** Pass straight to the factory: `notion(emu.appCredentials)`. */
+  readonly appCredentials: NotionEmulatorAppCredentials;
+  /** Notion has no per-tenant hosts: empty. */
+  readonly connectionConfig: Readonly<Record<string, string>>;
   readonly clientId: string;
   readonly clientSecret: string;
-  /** The first accepted internal integration token. */
-  readonly integrationToken: string;
+  readonly redirectUri: string;
+  /** Endpoint URLs; `api` is `GET /v1/users/me`. */
+  readonly endpoints: Readonly<Record<Exclude<NotionEmulatorEndpoint, 'unknown'>, string>>;
+  /** The bot and workspace the next authorization connects (see {@link NotionEmulator.consentAs}). */
+  readonly account: { readonly id: string; readonly label: string };
+  /** The internal integration tokens the API accepts. */
+  readonly staticTokens: readonly string[];
   readonly workspaces: readonly NotionEmulatorWorkspace[];
-  /** Every request received, oldest first. */
-  readonly requests: readonly NotionEmulatorRequest[];
-  /** Requests received per endpoint. */
-  readonly counts: Readonly<Record<NotionEmulatorEndpoint, number>>;
-  /** The requests received by one endpoint, oldest first. */
-  requestsTo(endpoint: NotionEmulatorEndpoint): NotionEmulatorRequest[];
-  /** Empties the request log and counters (tokens and grants stay). */
-  clearLog(): void;
+  /** The requests received (by one endpoint, when given), oldest first. */
+  requests(endpoint?: NotionEmulatorEndpoint): NotionEmulatorRequest[];
+  requestCount(endpoint?: NotionEmulatorEndpoint): number;
+  /** Empties the request log (tokens and grants stay). */
+  clearRequests(): void;
+  /** The next request to `endpoint` gets this answer instead (queued in order). */
+  failNext(endpoint: NotionEmulatorEndpoint, failure: InjectedFailure): void;
+  /** Plays the browser and consent: returns the callback URL the authorize endpoint redirects to. */
+  approve(authorizationUrl: URL | string): Promise<string>;
   /** The workspace the next authorizations connect. @param workspaceId - one of `workspaces[].id` */
   consentAs(workspaceId: string): void;
   /** Kills every access token issued so far (refresh tokens stay valid): the next API call gets 401. */
@@ -111,38 +125,20 @@ export interface NotionEmulator {
   isTokenActive(token: string): boolean;
   /** The workspace of the grant a live token belongs to. */
   workspaceOf(token: string): NotionEmulatorWorkspace | undefined;
-  /** Stops the server. */
   close(): Promise<void>;
 }
 
-interface Grant {
-  readonly workspace: NotionEmulatorWorkspace;
-  accessToken: string;
-  refreshToken: string | undefined;
-  issuedAtSeconds: number;
-  active: boolean;
-}
-
-interface PendingCode {
-  readonly grantWorkspace: NotionEmulatorWorkspace;
-  readonly redirectUri: string | undefined;
-  readonly expiresAtMs: number;
-}
+const AUTHORIZATION_URL = 'https://api.notion.com/v1/oauth/authorize';
+const TOKEN_URL = 'https://api.notion.com/v1/oauth/token';
+const REVOCATION_URL = 'https://api.notion.com/v1/oauth/revoke';
+const INTROSPECTION_URL = 'https://api.notion.com/v1/oauth/introspect';
+const API_BASE_URL = 'https://api.notion.com/v1';
 
 /** API versions the emulator accepts (developers.notion.com/reference/changes-by-version). */
 const KNOWN_VERSIONS = new Set(['2021-05-11', '2021-05-13', '2021-08-16', '2022-02-22', '2022-06-28', '2025-09-03', '2026-03-11']);
 
-const ENDPOINTS: Readonly<Record<string, NotionEmulatorEndpoint>> = {
-  'GET /v1/oauth/authorize': 'authorize',
-  'POST /v1/oauth/token': 'token',
-  'POST /v1/oauth/revoke': 'revoke',
-  'POST /v1/oauth/introspect': 'introspect',
-  'GET /v1/users/me': 'users.me',
-};
-
-function token(prefix: string): string {
-  return `${prefix}${randomBytes(24).toString('base64url')}`;
-}
+/** Notion's tokens do not expire: a lifetime no test outlives. */
+const NEVER_SECONDS = 100 * 365 * 86400;
 
 function defaultWorkspaces(): NotionEmulatorWorkspace[] {
   return [
@@ -154,262 +150,221 @@ function defaultWorkspaces(): NotionEmulatorWorkspace[] {
 /**
  * Starts a Notion emulator on `127.0.0.1` (a free port).
  *
- * @param options - accepted client credentials, redirect URIs, workspaces, switches
+ * @param options - accepted client, redirect URI, workspaces, switches
  * @returns the running emulator; `close()` it when done
  * @example
  * ```ts
  * const emu = await startNotionEmulator();
- * const auth = new AuthManager({
- *   providers: [notion({ ...emu.endpoints, clientId: emu.clientId, clientSecret: emu.clientSecret, redirectUri: 'http://127.0.0.1:3000/callback' })],
- * });
+ * const auth = new AuthManager({ providers: [notion(emu.appCredentials)] });
  * const { url } = await auth.notion.oauth2.authorize({ subject: 'user-1' });
- * const callbackUrl = (await fetch(url, { redirect: 'manual' })).headers.get('location')!;
- * await auth.notion.oauth2.complete({ callbackUrl });
+ * await auth.notion.oauth2.complete({ callbackUrl: await emu.approve(url) });
+ * emu.requestCount('token'); // 1
  * await emu.close();
  * ```
  */
 export async function startNotionEmulator(options: NotionEmulatorOptions = {}): Promise<NotionEmulator> {
+  const now = options.now ?? Date.now;
   const clientId = options.clientId ?? randomUUID();
-  const clientSecret = options.clientSecret ?? token('secret_');
+  const clientSecret = options.clientSecret ?? `secret_${randomUUID().replaceAll('-', '')}`;
+  const redirectUri = options.redirectUri ?? EMULATOR_REDIRECT_URI;
   const workspaces = [...(options.workspaces ?? defaultWorkspaces())];
-  const integrationTokens = new Set(options.integrationTokens ?? [token('ntn_')]);
-  const codeTtlMs = options.codeTtlMs ?? 600_000;
+  const staticTokens = [...(options.staticTokens ?? [`ntn_${randomUUID().replaceAll('-', '')}`])];
   const issueRefreshTokens = options.issueRefreshTokens ?? true;
   let rotate = options.rotateRefreshTokens ?? true;
   let consentWorkspace = workspaces[0];
   if (!consentWorkspace) throw new Error('startNotionEmulator: at least one workspace is needed');
 
-  const codes = new Map<string, PendingCode>();
-  const grants = new Set<Grant>();
-  const requests: NotionEmulatorRequest[] = [];
-  const counts = emptyCounts();
+  const log = new RequestLog();
+  const grants = new GrantStore({ accessTokenSeconds: NEVER_SECONDS, codeSeconds: 600 }, now);
+  // What Notion keeps with a grant beyond the kit's: the workspace, when its tokens were issued, its access token.
+  const workspaceOfConsent = new WeakMap<Consent, NotionEmulatorWorkspace>();
+  const issuedAtSeconds = new WeakMap<Grant, number>();
+  const accessTokenOf = new WeakMap<Grant, string>();
+  const liveAccessTokens = new Set<string>();
 
-  const findGrant = (t: string, kind: 'access' | 'refresh' | 'any'): Grant | undefined => {
-    for (const g of grants) {
-      if (!g.active) continue;
-      if ((kind !== 'refresh' && g.accessToken === t) || (kind !== 'access' && g.refreshToken === t)) return g;
-    }
-    return undefined;
+  const issued = (tokens: IssuedTokens): Record<string, unknown> => {
+    const previous = accessTokenOf.get(tokens.grant);
+    if (previous !== undefined) { grants.revoke(previous, 'access_token'); liveAccessTokens.delete(previous); }
+    accessTokenOf.set(tokens.grant, tokens.accessToken);
+    liveAccessTokens.add(tokens.accessToken);
+    issuedAtSeconds.set(tokens.grant, Math.floor(now() / 1000));
+    const ws = workspaceOfConsent.get(tokens.grant.consent)!;
+    return {
+      access_token: tokens.accessToken, token_type: 'bearer', refresh_token: tokens.grant.refreshToken ?? null,
+      bot_id: ws.botId, workspace_name: ws.name, workspace_icon: ws.icon, workspace_id: ws.id, owner: ownerOf(ws),
+      duplicated_template_id: null, request_id: randomUUID(),
+    };
   };
 
-  const tokenResponse = (g: Grant) => ({
-    access_token: g.accessToken,
-    token_type: 'bearer',
-    refresh_token: g.refreshToken ?? null,
-    bot_id: g.workspace.botId,
-    workspace_name: g.workspace.name,
-    workspace_icon: g.workspace.icon,
-    workspace_id: g.workspace.id,
-    owner: {
-      type: 'user',
-      user: {
-        object: 'user', id: g.workspace.user.id, name: g.workspace.user.name, avatar_url: null,
-        type: 'person', person: { email: g.workspace.user.email },
-      },
-    },
-    duplicated_template_id: null,
-    request_id: randomUUID(),
+  const server = await startLoopbackServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const endpoint = routeOf(url.pathname);
+    let body;
+    try { body = await readBody(req); } catch (err) {
+      if (err instanceof BodyTooLargeError) return notionError(res, 413, 'invalid_request', err.message);
+      throw err;
+    }
+    const params = req.method === 'GET' ? Object.fromEntries(url.searchParams) : body.params;
+    log.record({ endpoint, method: req.method ?? 'GET', path: req.url ?? '/', headers: flatHeaders(req), body: body.raw, params });
+    const failure = log.takeFailure(endpoint);
+    if (failure) return sendFailure(res, failure);
+    const expected = endpoint === 'authorize' || endpoint === 'api' ? 'GET' : 'POST';
+    if (endpoint === 'unknown' || req.method !== expected || (endpoint === 'api' && url.pathname !== paths.usersMe)) {
+      return notionError(res, 404, 'invalid_request_url', 'Invalid request URL.');
+    }
+    if (endpoint === 'authorize') return authorize(params, res);
+    if (!checkVersion(req, res)) return;
+    if (endpoint === 'api') return usersMe(req, res);
+    // OAuth POSTs: Basic client_id:client_secret as sent (RFC 7617), then a JSON object body.
+    const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (!safeEqual(basic && Buffer.from(basic, 'base64').toString('utf8'), `${clientId}:${clientSecret}`)) {
+      return oauthError(res, 401, 'invalid_client', 'Client authentication failed: use HTTP Basic with client_id:client_secret.');
+    }
+    if (body.format !== 'json') return oauthError(res, 401, 'invalid_request', 'The request body must be a JSON object.');
+    if (endpoint === 'token') return token(body.params, res);
+    const presented = body.params.token;
+    if (!presented) return oauthError(res, 400, 'invalid_request', 'body.token should be defined.');
+    if (endpoint === 'revocation') {
+      grants.revoke(presented, undefined, true);
+      return sendJson(res, 200, { request_id: randomUUID() });
+    }
+    const grant = grants.accessGrant(presented) ?? grants.refreshGrant(presented);
+    sendJson(res, 200, grant ? { active: true, iat: issuedAtSeconds.get(grant), request_id: randomUUID() } : { active: false, request_id: randomUUID() });
   });
 
-  const handleAuthorize = (url: URL, res: ServerResponse): void => {
-    const q = url.searchParams;
-    if (q.get('client_id') !== clientId) return notionError(res, 400, 'validation_error', 'Invalid client_id.');
-    if (q.get('response_type') !== 'code') return notionError(res, 400, 'validation_error', 'response_type should be "code".');
-    if (q.get('owner') !== 'user') return notionError(res, 400, 'validation_error', 'owner should be "user".');
-    const redirectUri = q.get('redirect_uri') ?? (options.redirectUris?.length === 1 ? options.redirectUris[0] : undefined);
-    if (!redirectUri || !isAllowedRedirect(redirectUri, options.redirectUris)) {
-      return notionError(res, 400, 'validation_error', 'Invalid redirect_uri.');
-    }
-    const code = randomUUID();
-    codes.set(code, { grantWorkspace: consentWorkspace!, redirectUri: q.get('redirect_uri') ?? undefined, expiresAtMs: Date.now() + codeTtlMs });
+  const loopback = (real: string) => toLoopback(real, server.origin)!;
+  const appCredentials: NotionEmulatorAppCredentials = {
+    clientId, clientSecret, redirectUri,
+    authorizationUrl: loopback(AUTHORIZATION_URL), tokenUrl: loopback(TOKEN_URL), revocationUrl: loopback(REVOCATION_URL),
+    introspectionUrl: loopback(INTROSPECTION_URL), apiBaseUrl: loopback(API_BASE_URL),
+  };
+  const pathOf = (u: string) => new URL(u).pathname;
+  const paths = {
+    authorize: pathOf(appCredentials.authorizationUrl), token: pathOf(appCredentials.tokenUrl), revocation: pathOf(appCredentials.revocationUrl),
+    introspection: pathOf(appCredentials.introspectionUrl), api: pathOf(appCredentials.apiBaseUrl), usersMe: `${pathOf(appCredentials.apiBaseUrl)}/users/me`,
+  };
+
+  function routeOf(pathname: string): NotionEmulatorEndpoint {
+    const exact = (['authorize', 'token', 'revocation', 'introspection'] as const).find((e) => paths[e] === pathname);
+    return exact ?? (pathname.startsWith(`${paths.api}/`) ? 'api' : 'unknown');
+  }
+
+  function authorize(q: Readonly<Record<string, string>>, res: ServerResponse): void {
+    if (q.client_id !== clientId) return notionError(res, 400, 'validation_error', 'Invalid client_id.');
+    if (q.response_type !== 'code') return notionError(res, 400, 'validation_error', 'response_type should be "code".');
+    if (q.owner !== 'user') return notionError(res, 400, 'validation_error', 'owner should be "user".');
+    if ((q.redirect_uri ?? redirectUri) !== redirectUri) return notionError(res, 400, 'validation_error', 'Invalid redirect_uri.');
+    const consent: Consent = { clientId, scopes: [], ...(q.redirect_uri !== undefined ? { redirectUri: q.redirect_uri } : {}) };
+    workspaceOfConsent.set(consent, consentWorkspace!);
     const target = new URL(redirectUri);
-    target.searchParams.set('code', code);
-    const state = q.get('state');
-    if (state !== null) target.searchParams.set('state', state);
+    target.searchParams.set('code', grants.issueCode(consent));
+    if (q.state !== undefined) target.searchParams.set('state', q.state);
     res.writeHead(302, { location: target.href }).end();
-  };
+  }
 
-  /** Checks shared by the OAuth POST endpoints; returns the JSON body, or undefined after answering. */
-  const oauthPreamble = (req: IncomingMessage, body: string, res: ServerResponse): Record<string, unknown> | undefined => {
-    if (!checkVersion(req, res)) return undefined;
-    const basic = /^Basic\s+(\S+)$/i.exec(header(req, 'authorization') ?? '');
-    const decoded = basic?.[1] ? Buffer.from(basic[1], 'base64').toString('utf8') : undefined;
-    if (decoded !== `${clientId}:${clientSecret}`) {
-      oauthError(res, 401, 'invalid_client', 'Client authentication failed: use HTTP Basic with client_id:client_secret.');
-      return undefined;
-    }
-    const contentType = header(req, 'content-type') ?? '';
-    let json: unknown;
-    try { json = /^application\/json\b/i.test(contentType) ? JSON.parse(body) : undefined; } catch { json = undefined; }
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-      oauthError(res, 401, 'invalid_request', 'The request body must be a JSON object.');
-      return undefined;
-    }
-    return json as Record<string, unknown>;
-  };
-
-  const handleToken = (json: Record<string, unknown>, res: ServerResponse): void => {
-    if (json.grant_type === 'authorization_code') {
-      const code = typeof json.code === 'string' ? json.code : '';
-      const pending = codes.get(code);
-      codes.delete(code);
-      if (!pending || pending.expiresAtMs <= Date.now()) return oauthError(res, 400, 'invalid_grant', 'Invalid code.');
-      if (pending.redirectUri !== undefined && json.redirect_uri !== pending.redirectUri) {
+  function token(p: Readonly<Record<string, string>>, res: ServerResponse): void {
+    if (p.grant_type === 'authorization_code') {
+      const consent = grants.redeemCode(p.code);
+      if (!consent) return oauthError(res, 400, 'invalid_grant', 'Invalid code.');
+      if (consent.redirectUri !== undefined && p.redirect_uri !== consent.redirectUri) {
         return oauthError(res, 400, 'invalid_grant', 'redirect_uri does not match the authorization request.');
       }
-      const grant: Grant = {
-        workspace: pending.grantWorkspace, accessToken: token('ntn_'),
-        refreshToken: issueRefreshTokens ? token('nrt_') : undefined,
-        issuedAtSeconds: Math.floor(Date.now() / 1000), active: true,
-      };
-      grants.add(grant);
-      return sendJson(res, 200, tokenResponse(grant));
+      return sendJson(res, 200, issued(grants.open(consent, true, issueRefreshTokens)));
     }
-    if (json.grant_type === 'refresh_token') {
-      const grant = typeof json.refresh_token === 'string' ? findGrant(json.refresh_token, 'refresh') : undefined;
-      if (!grant) return oauthError(res, 400, 'invalid_grant', 'Invalid refresh token.');
-      grant.accessToken = token('ntn_');
-      if (rotate) grant.refreshToken = token('nrt_');
-      grant.issuedAtSeconds = Math.floor(Date.now() / 1000);
-      return sendJson(res, 200, tokenResponse(grant));
+    if (p.grant_type === 'refresh_token') {
+      const refreshed = grants.refresh(p.refresh_token, rotate ? 'rotates' : 'reuses');
+      if (!refreshed) return oauthError(res, 400, 'invalid_grant', 'Invalid refresh token.');
+      return sendJson(res, 200, issued(refreshed));
     }
-    return oauthError(res, 400, 'unsupported_grant_type', 'grant_type must be "authorization_code" or "refresh_token".');
-  };
+    oauthError(res, 400, 'unsupported_grant_type', 'grant_type must be "authorization_code" or "refresh_token".');
+  }
 
-  const handleRevoke = (json: Record<string, unknown>, res: ServerResponse): void => {
-    if (typeof json.token !== 'string' || json.token === '') return oauthError(res, 400, 'invalid_request', 'body.token should be defined.');
-    const grant = findGrant(json.token, 'any');
-    if (grant) grant.active = false;
-    sendJson(res, 200, { request_id: randomUUID() });
-  };
-
-  const handleIntrospect = (json: Record<string, unknown>, res: ServerResponse): void => {
-    if (typeof json.token !== 'string' || json.token === '') return oauthError(res, 400, 'invalid_request', 'body.token should be defined.');
-    const grant = findGrant(json.token, 'any');
-    sendJson(res, 200, grant ? { active: true, iat: grant.issuedAtSeconds, request_id: randomUUID() } : { active: false, request_id: randomUUID() });
-  };
-
-  const handleUsersMe = (req: IncomingMessage, res: ServerResponse): void => {
-    if (!checkVersion(req, res)) return;
-    const bearer = /^Bearer\s+(\S+)$/i.exec(header(req, 'authorization') ?? '')?.[1];
-    if (bearer && integrationTokens.has(bearer)) {
+  function usersMe(req: IncomingMessage, res: ServerResponse): void {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (staticTokens.some((t) => safeEqual(t, bearer))) {
       return sendJson(res, 200, {
         object: 'user', id: 'internal-integration-bot', name: 'Internal integration', avatar_url: null, type: 'bot',
         bot: { owner: { type: 'workspace', workspace: true }, workspace_name: workspaces[0]!.name }, request_id: randomUUID(),
       });
     }
-    const grant = bearer ? findGrant(bearer, 'access') : undefined;
+    const grant = grants.accessGrant(bearer);
     if (!grant) return notionError(res, 401, 'unauthorized', 'API token is invalid.');
-    const body = tokenResponse(grant);
+    const ws = workspaceOfConsent.get(grant.consent)!;
     sendJson(res, 200, {
-      object: 'user', id: grant.workspace.botId, name: 'Connection bot', avatar_url: null, type: 'bot',
-      bot: { owner: body.owner, workspace_name: grant.workspace.name }, request_id: body.request_id,
+      object: 'user', id: ws.botId, name: 'Connection bot', avatar_url: null, type: 'bot',
+      bot: { owner: ownerOf(ws), workspace_name: ws.name }, request_id: randomUUID(),
     });
-  };
+  }
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const endpoint = ENDPOINTS[`${req.method} ${url.pathname}`] ?? 'unknown';
-      counts[endpoint] += 1;
-      requests.push({ endpoint, method: req.method ?? 'GET', path: `${url.pathname}${url.search}`, headers: flatHeaders(req), body });
-      try {
-        if (endpoint === 'authorize') return handleAuthorize(url, res);
-        if (endpoint === 'users.me') return handleUsersMe(req, res);
-        if (endpoint === 'unknown') return notionError(res, 404, 'invalid_request_url', 'Invalid request URL.');
-        const json = oauthPreamble(req, body, res);
-        if (!json) return;
-        if (endpoint === 'token') return handleToken(json, res);
-        if (endpoint === 'revoke') return handleRevoke(json, res);
-        return handleIntrospect(json, res);
-      } catch (err) {
-        notionError(res, 500, 'internal_server_error', err instanceof Error ? err.message : 'error');
-      }
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
+  const liveGrant = (t: string) => grants.accessGrant(t) ?? grants.refreshGrant(t);
   return {
-    origin,
-    endpoints: {
-      authorizationUrl: `${origin}/v1/oauth/authorize`,
-      tokenUrl: `${origin}/v1/oauth/token`,
-      revocationUrl: `${origin}/v1/oauth/revoke`,
-      introspectionUrl: `${origin}/v1/oauth/introspect`,
-      apiBaseUrl: `${origin}/v1`,
-    },
+    origin: server.origin,
+    appCredentials,
+    connectionConfig: {},
     clientId,
     clientSecret,
-    integrationToken: [...integrationTokens][0] ?? '',
-    workspaces,
-    requests,
-    counts,
-    requestsTo: (endpoint) => requests.filter((r) => r.endpoint === endpoint),
-    clearLog: () => {
-      requests.length = 0;
-      Object.assign(counts, emptyCounts());
+    redirectUri,
+    endpoints: {
+      authorize: appCredentials.authorizationUrl, token: appCredentials.tokenUrl, revocation: appCredentials.revocationUrl,
+      introspection: appCredentials.introspectionUrl, api: `${appCredentials.apiBaseUrl}/users/me`,
     },
+    get account() { return { id: consentWorkspace!.botId, label: consentWorkspace!.name }; },
+    staticTokens,
+    workspaces,
+    requests: (endpoint) => log.requests(endpoint),
+    requestCount: (endpoint) => log.requestCount(endpoint),
+    clearRequests: () => log.clearRequests(),
+    failNext: (endpoint, failure) => log.failNext(endpoint, failure),
+    approve,
     consentAs: (workspaceId) => {
       const ws = workspaces.find((w) => w.id === workspaceId);
       if (!ws) throw new Error(`startNotionEmulator: no workspace ${workspaceId}`);
       consentWorkspace = ws;
     },
     expireAccessTokens: () => {
-      for (const g of grants) g.accessToken = `expired:${g.accessToken}`;
+      for (const t of liveAccessTokens) grants.revoke(t, 'access_token');
+      liveAccessTokens.clear();
     },
     setRefreshTokenRotation: (on) => { rotate = on; },
-    isTokenActive: (t) => findGrant(t, 'any') !== undefined,
-    workspaceOf: (t) => findGrant(t, 'any')?.workspace,
-    close: () => new Promise<void>((resolve, reject) => {
-      server.closeAllConnections();
-      server.close((err) => (err ? reject(err) : resolve()));
-    }),
+    isTokenActive: (t) => liveGrant(t) !== undefined,
+    workspaceOf: (t) => { const g = liveGrant(t); return g && workspaceOfConsent.get(g.consent); },
+    close: () => server.close(),
   };
 }
 
-function emptyCounts(): Record<NotionEmulatorEndpoint, number> {
-  return { authorize: 0, token: 0, revoke: 0, introspect: 0, 'users.me': 0, unknown: 0 };
+/** `owner` of a token response: the person who approved. */
+function ownerOf(ws: NotionEmulatorWorkspace) {
+  return {
+    type: 'user',
+    user: { object: 'user', id: ws.user.id, name: ws.user.name, avatar_url: null, type: 'person', person: { email: ws.user.email } },
+  };
 }
 
-function isAllowedRedirect(uri: string, registered: readonly string[] | undefined): boolean {
-  if (registered) return registered.includes(uri);
-  try { return /^https?:$/.test(new URL(uri).protocol); } catch { return false; }
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v.join(', ') : v;
-}
-
+// The kit's request recording and injected answers keep these private to startProviderEmulator.
 function flatHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }
 
+function sendFailure(res: ServerResponse, failure: InjectedFailure): void {
+  const json = failure.body !== undefined && typeof failure.body !== 'string';
+  res.writeHead(failure.status, { ...(json ? { 'content-type': 'application/json' } : {}), ...failure.headers });
+  res.end(failure.body === undefined ? undefined : json ? JSON.stringify(failure.body) : String(failure.body));
+}
+
 /** `Notion-Version` is required on every request but the browser's authorize hop. */
 function checkVersion(req: IncomingMessage, res: ServerResponse): boolean {
-  const version = header(req, 'notion-version');
+  const version = req.headers['notion-version'];
   if (version === undefined) {
     notionError(res, 400, 'missing_version', 'Notion-Version header failed validation: Notion-Version header should be defined, instead was `undefined`.');
     return false;
   }
-  if (!KNOWN_VERSIONS.has(version)) {
+  if (typeof version !== 'string' || !KNOWN_VERSIONS.has(version)) {
     notionError(res, 400, 'validation_error', `Notion-Version header failed validation: unknown version ${JSON.stringify(version)}.`);
     return false;
   }
   return true;
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }
 
 /** Notion's API error object (developers.notion.com/reference/status-codes). */
