@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AuthManagerError } from '@authmanager/core';
-import { startSalesforceEmulator, type SalesforceEmulator, type SalesforceEmulatorAccount } from '../../testing/src/emulators/salesforce.js';
+import { startSalesforceEmulator, type SalesforceEmulator, type SalesforceEmulatorAccount } from '@authmanager/testing';
 import { connect, managerFor, type SalesforceManager } from './helpers.js';
 
 const OTHER = { orgId: '00D8d000009OtHeRAA', userId: '0058d00000OtHeRUSR', username: 'grace@other.example' };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startSalesforceEmulator, type SalesforceEmulator } from '../../testing/src/emulators/salesforce.js';
+import { startSalesforceEmulator, type SalesforceEmulator } from '@authmanager/testing';
 import { connect, managerFor, type SalesforceManager } from './helpers.js';
 
 describe('session.salesforce.client(): a jsforce Connection on the emulator', () => {
@@ -15,7 +15,7 @@ describe('session.salesforce.client(): a jsforce Connection on the emulator', ()
   afterAll(async () => { await emu.close(); });
 
   it('is authenticated on the instance and makes a real call (identity)', async () => {
-    emu.resetRequests();
+    emu.clearRequests();
     await using session = await auth.session('user-1');
     const conn = await session.salesforce.client();
     const identity = await conn.identity();
@@ -23,7 +23,7 @@ describe('session.salesforce.client(): a jsforce Connection on the emulator', ()
     expect(conn.version).toBe('64.0');
     expect(identity.user_id).toBe(emu.account.userId);
     expect(identity.organization_id).toBe(emu.account.orgId);
-    const [root] = emu.requests('data');
+    const [root] = emu.requests('api');
     expect(root?.path).toBe('/services/data/v64.0');
     expect(root?.headers.authorization).toBe(`Bearer ${accessToken}`);
     expect(emu.requestCount('identity')).toBe(1);
@@ -34,14 +34,14 @@ describe('session.salesforce.client(): a jsforce Connection on the emulator', ()
     const conn = await session.salesforce.client();
     const before = conn.accessToken;
     emu.expireAccessTokens();
-    emu.resetRequests();
+    emu.clearRequests();
     const limits = await conn.limits();
     const stored = await auth.loadCredentials('salesforce', 'user-1');
     expect(limits.DailyApiRequests?.Max).toBe(15000);
     expect(emu.requestCount('token')).toBe(1);
     expect(conn.accessToken).not.toBe(before);
     expect(conn.accessToken).toBe(stored?.accessToken);
-    expect(emu.requests('data').map((r) => r.headers.authorization)).toEqual([`Bearer ${before}`, `Bearer ${stored?.accessToken}`]);
+    expect(emu.requests('api').map((r) => r.headers.authorization)).toEqual([`Bearer ${before}`, `Bearer ${stored?.accessToken}`]);
   });
 
   it('re-points the connection when a refresh moved the org: that call fails once, the next one works there', async () => {
@@ -49,14 +49,14 @@ describe('session.salesforce.client(): a jsforce Connection on the emulator', ()
     const conn = await session.salesforce.client();
     emu.moveOrgToOtherInstance();
     emu.expireAccessTokens();
-    emu.resetRequests();
+    emu.clearRequests();
     const failed = await conn.limits().catch((e: unknown) => e);
     const limits = await conn.limits();
     expect(String(failed)).toContain('moved');
     expect(limits.DailyApiRequests?.Max).toBe(15000);
     expect(conn.instanceUrl).toBe(emu.instanceUrls[1]);
     expect(emu.requestCount('token')).toBe(1);
-    expect(emu.requests('data').map((r) => r.host)).toEqual(['instance-0', 'instance-1']);
+    expect(emu.requests('api').map((r) => r.host)).toEqual(['instance-0', 'instance-1']);
   });
 
   it('never hands jsforce the refresh token', async () => {

@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AuthManager, envFrom } from '@authmanager/core';
 import { salesforce } from '../src/index.js';
-import { startSalesforceEmulator, type SalesforceEmulator } from '../../testing/src/emulators/salesforce.js';
-import { followAuthorization } from './helpers.js';
+import { startSalesforceEmulator, type SalesforceEmulator } from '@authmanager/testing';
+import { approve } from '@authmanager/testing/providers';
 
 let sf: SalesforceEmulator;
 // The flow snippet is production code, where instance_url is on https://*.salesforce.com; the
@@ -31,7 +31,7 @@ describe('docs examples', () => {
     const { url } = await auth.salesforce.oauth2.authorize({ subject: 'user-123' });
 
     // Step 2: Salesforce redirects to redirectUri?code=…&state=…; exchange the code and store the credentials
-    const callbackUrl = await followAuthorization(url); // your callback route receives this URL
+    const callbackUrl = await approve(url); // your callback route receives this URL
     const { credentials } = await auth.salesforce.oauth2.complete({ callbackUrl });
 
     // Step 3: use the org's REST API (the token is refreshed when it expires or gets a 401)
@@ -71,8 +71,8 @@ describe('docs examples', () => {
       })],
     });
     const { url } = await auth.salesforce.oauth2.authorize({ subject: 'user-1' });
-    const redirect = await fetch(url, { redirect: 'manual' }); // the emulator approves at once
-    await auth.salesforce.oauth2.complete({ callbackUrl: redirect.headers.get('location')! });
+    const callbackUrl = await emulator.approve(url); // the emulator approves at once: where its 302 points
+    await auth.salesforce.oauth2.complete({ callbackUrl });
 
     emulator.expireAccessTokens(); // the org ends the session early
     await using session = await auth.session('user-1');
@@ -80,11 +80,11 @@ describe('docs examples', () => {
 
     const [exchange] = emulator.requests('token');
     new URLSearchParams(exchange!.body).get('client_secret'); // the secret went in the form body
-    emulator.requestCount('data'); // 2
+    emulator.requestCount('api'); // 2
     await emulator.close();
     // #endregion
     expect(res.status).toBe(200);
     expect(new URLSearchParams(exchange!.body).get('client_secret')).toBe(emulator.clientSecret);
-    expect(emulator.requestCount('data')).toBe(2);
+    expect(emulator.requestCount('api')).toBe(2);
   });
 });

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import type { Credentials, ExchangeResult, IntrospectionResult } from '@authmanager/core';
 import type { SalesforceUserCredentialExtras } from '../src/index.js';
-import { startSalesforceEmulator, type SalesforceEmulator, type SalesforceRecordedRequest } from '../../testing/src/emulators/salesforce.js';
-import { followAuthorization, managerFor, type SalesforceManager } from './helpers.js';
+import { startSalesforceEmulator, type SalesforceEmulator, type SalesforceRecordedRequest } from '@authmanager/testing';
+import { approve } from '@authmanager/testing/providers';
+import { managerFor, type SalesforceManager } from './helpers.js';
 
 type SfCredentials = Credentials<SalesforceUserCredentialExtras>;
 
@@ -26,7 +27,7 @@ describe('connect → session → API → refresh → introspect → revoke, on 
     emu = await startSalesforceEmulator();
     auth = managerFor(emu);
     authorizeUrl = (await auth.salesforce.oauth2.authorize({ subject: 'user-1' })).url;
-    callbackUrl = new URL(await followAuthorization(authorizeUrl));
+    callbackUrl = new URL(await approve(authorizeUrl));
     // Core's ExtrasOf does not infer this definition's extras yet (it matches F = AppCredentialFields,
     // which the definition's (app) => … members are not assignable to); the casts can go once it does.
     exchanged = await auth.salesforce.oauth2.exchange({ callbackUrl }) as ExchangeResult<SalesforceUserCredentialExtras>;
@@ -98,7 +99,7 @@ describe('connect → session → API → refresh → introspect → revoke, on 
   it('calls {instance_url}/services/data/v64.0/<path> with the bearer token', () => {
     expect(firstApi.status).toBe(200);
     expect(firstApi.body).toEqual({ DailyApiRequests: expect.objectContaining({ Max: 15000 }) });
-    const [call] = log.filter((r) => r.endpoint === 'data');
+    const [call] = log.filter((r) => r.endpoint === 'api');
     expect(call?.origin).toBe(emu.instanceUrls[0]);
     expect(call?.path).toBe('/services/data/v64.0/limits');
     expect(call?.headers.authorization).toBe(`Bearer ${exchanged.credentials.accessToken}`);
@@ -119,20 +120,20 @@ describe('connect → session → API → refresh → introspect → revoke, on 
 
   it('uses the refreshed token for the next API call', () => {
     expect(secondApi.status).toBe(200);
-    const calls = log.filter((r) => r.endpoint === 'data');
+    const calls = log.filter((r) => r.endpoint === 'api');
     expect(calls[1]?.headers.authorization).toBe(`Bearer ${refreshed.accessToken}`);
   });
 
   it('introspects at /services/oauth2/introspect with client authentication in the body', () => {
     expect(introspection).toEqual(expect.objectContaining({ active: true, token_type: 'access_token', client_id: emu.clientId }));
-    const [req] = log.filter((r) => r.endpoint === 'introspect');
+    const [req] = log.filter((r) => r.endpoint === 'introspection');
     const form = new URLSearchParams(req!.body);
     expect(form.get('token')).toBe(refreshed.accessToken);
     expect(form.get('client_secret')).toBe(emu.clientSecret);
   });
 
   it('revokes with a single token= form POST of the refresh token, which kills the access token too', () => {
-    const revokes = log.filter((r) => r.endpoint === 'revoke');
+    const revokes = log.filter((r) => r.endpoint === 'revocation');
     expect(revokes).toHaveLength(1);
     expect(revokes[0]?.method).toBe('POST');
     expect(revokes[0]?.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);

@@ -1,6 +1,7 @@
 import { AuthManager, MemoryCredentialStore, type AuthManagerOptions, type EnvSource } from '@authmanager/core';
 import { salesforce } from '../src/index.js';
-import type { SalesforceEmulator } from '../../testing/src/emulators/salesforce.js';
+import type { SalesforceEmulator } from '@authmanager/testing';
+import { approve } from '@authmanager/testing/providers';
 
 /** Options for {@link managerFor}. */
 export interface ManagerOptions {
@@ -13,6 +14,9 @@ export interface ManagerOptions {
   readonly onAccountMismatch?: AuthManagerOptions<[]>['onAccountMismatch'];
   readonly fetch?: typeof fetch;
 }
+
+// What is Salesforce's own: the factory takes the login host and must opt in to the loopback instance
+// hosts, so the generic `managerFor`/`connect` of '@authmanager/testing/providers' do not apply.
 
 /**
  * An AuthManager with the Salesforce provider pointed at the emulator's login host, opting in to
@@ -33,21 +37,9 @@ export function managerFor(emu: SalesforceEmulator, options: ManagerOptions = {}
 
 export type SalesforceManager = ReturnType<typeof managerFor>;
 
-/**
- * Follows an authorization URL as the user's browser would (the emulator approves at once) and
- * returns the callback URL it redirects to.
- */
-export async function followAuthorization(url: URL): Promise<string> {
-  const response = await fetch(url, { redirect: 'manual' });
-  const location = response.headers.get('location');
-  await response.body?.cancel();
-  if (response.status !== 302 || !location) throw new Error(`authorize answered HTTP ${response.status} without a redirect`);
-  return location;
-}
-
-/** authorize → follow → exchange → store, for `subject`. */
+/** authorize → the emulator approves (kit `approve`) → exchange → store, for `subject`. */
 export async function connect(auth: SalesforceManager, subject: string, scopes?: readonly string[]) {
   const { url } = await auth.salesforce.oauth2.authorize({ subject, ...(scopes ? { scopes } : {}) });
-  const callbackUrl = await followAuthorization(url);
+  const callbackUrl = await approve(url);
   return auth.salesforce.oauth2.complete({ callbackUrl });
 }

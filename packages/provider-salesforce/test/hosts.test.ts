@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { AuthManager, AuthManagerError, envFrom, type EnvSource } from '@authmanager/core';
 import { salesforce, SALESFORCE_SANDBOX_LOGIN_URL } from '../src/index.js';
+import { expectRejection } from '@authmanager/testing/providers';
 
 // Quirk: one provider, three kinds of login host (production, sandbox, My Domain); every OAuth
 // endpoint is derived from `loginUrl` unless the original's endpoint env keys override it.
@@ -87,15 +88,13 @@ describe('login hosts', () => {
 
   it('refuses a plain-http login host off loopback with CONFIGURATION naming SALESFORCE_LOGIN_URL', async () => {
     const { auth } = recording({ ...client, loginUrl: 'http://login.salesforce.com' });
-    const err = await auth.salesforce.oauth2.authorize({ subject: 's' }).catch((e: unknown) => e);
-    expect(AuthManagerError.is(err, 'CONFIGURATION')).toBe(true);
+    const err = await expectRejection(auth.salesforce.oauth2.authorize({ subject: 's' }), 'CONFIGURATION');
     expect((err as Error).message).toContain('SALESFORCE_LOGIN_URL');
   });
 
   it('names the env keys when the client id is missing', async () => {
     const { auth } = recording({});
-    const err = await auth.salesforce.oauth2.authorize({ subject: 's' }).catch((e: unknown) => e);
-    expect(AuthManagerError.is(err, 'CONFIGURATION')).toBe(true);
+    const err = await expectRejection(auth.salesforce.oauth2.authorize({ subject: 's' }), 'CONFIGURATION');
     expect((err as Error).message).toContain('SALESFORCE_CLIENT_ID');
   });
 

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { AuthManager, AuthManagerError, Credentials, envFrom } from '@authmanager/core';
 import { salesforce, type SalesforceUserCredentialExtras } from '../src/index.js';
-import { startSalesforceEmulator, type SalesforceEmulator } from '../../testing/src/emulators/salesforce.js';
+import { startSalesforceEmulator, type SalesforceEmulator } from '@authmanager/testing';
+import { expectRejection } from '@authmanager/testing/providers';
 import { connect, managerFor, type ManagerOptions } from './helpers.js';
 
 // Defect: `instance_url` was unrestricted. Salesforce signs only `id` + `issued_at`, so a token
@@ -50,8 +51,7 @@ describe('instance_url at intake (validateTokenResponse)', () => {
     it(`rejects a correctly signed token response naming ${instanceUrl} with INVALID_TOKEN_RESPONSE and stores nothing`, async () => {
       const auth = manager();
       emu.tamperNextTokenResponse({ instance_url: instanceUrl });
-      const err = await connect(auth, 'user-1').catch((e: unknown) => e);
-      expect(AuthManagerError.is(err, 'INVALID_TOKEN_RESPONSE')).toBe(true);
+      const err = await expectRejection(connect(auth, 'user-1'), 'INVALID_TOKEN_RESPONSE');
       expect(await auth.loadCredentials('salesforce', 'user-1')).toBeUndefined();
       expect(offEmulator()).toEqual([]);
     });
@@ -79,8 +79,7 @@ describe('instance_url at intake (validateTokenResponse)', () => {
 
   it('refuses the emulator\'s loopback instance unless it is listed (loopback is an explicit opt-in)', async () => {
     const auth = manager({ allowedInstanceOrigins: [] });
-    const err = await connect(auth, 'user-1').catch((e: unknown) => e);
-    expect(AuthManagerError.is(err, 'INVALID_TOKEN_RESPONSE')).toBe(true);
+    const err = await expectRejection(connect(auth, 'user-1'), 'INVALID_TOKEN_RESPONSE');
   });
 
   it('accepts the opted-in loopback instance', async () => {
@@ -144,8 +143,7 @@ describe('instance_url at use (API binding baseUrl, jsforce client)', () => {
     const auth = manager();
     await auth.storeCredentials('salesforce', 'user-1', stored('https://attacker.example'));
     await using session = await auth.session('user-1');
-    const err = await session.fetch('salesforce', `${emu.loginUrl}/services/oauth2/userinfo`).catch((e: unknown) => e);
-    expect(AuthManagerError.is(err, 'INVALID_STORED_CREDENTIALS')).toBe(true);
+    const err = await expectRejection(session.fetch('salesforce', `${emu.loginUrl}/services/oauth2/userinfo`), 'INVALID_STORED_CREDENTIALS');
     expect(seen).toEqual([]);
   });
 
@@ -155,9 +153,8 @@ describe('instance_url at use (API binding baseUrl, jsforce client)', () => {
     const strict = manager({ allowedInstanceOrigins: [] });
     await strict.storeCredentials('salesforce', 'user-1', credentials);
     await using session = await strict.session('user-1');
-    const err = await session.fetch('salesforce', 'limits').catch((e: unknown) => e);
-    expect(AuthManagerError.is(err, 'INVALID_STORED_CREDENTIALS')).toBe(true);
-    expect(emu.requestCount('data')).toBe(0);
+    const err = await expectRejection(session.fetch('salesforce', 'limits'), 'INVALID_STORED_CREDENTIALS');
+    expect(emu.requestCount('api')).toBe(0);
   });
 });
 
@@ -165,8 +162,7 @@ describe('allowedInstanceOrigins app credential', () => {
   for (const bad of ['http://attacker.example', 'http://*.localhost', 'https://acme.example/services', 'https://user@acme.example', 'ftp://acme.example', 'acme.example']) {
     it(`refuses ${bad} with CONFIGURATION naming SALESFORCE_ALLOWED_INSTANCE_ORIGINS`, async () => {
       const auth = manager({ allowedInstanceOrigins: [bad] });
-      const err = await auth.salesforce.oauth2.authorize({ subject: 's' }).catch((e: unknown) => e);
-      expect(AuthManagerError.is(err, 'CONFIGURATION')).toBe(true);
+      const err = await expectRejection(auth.salesforce.oauth2.authorize({ subject: 's' }), 'CONFIGURATION');
       expect((err as Error).message).toContain('SALESFORCE_ALLOWED_INSTANCE_ORIGINS');
     });
   }

@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { AuthManagerError, envFrom, type Credentials } from '@authmanager/core';
 import type { SalesforceUserCredentialExtras } from '../src/index.js';
-import { startSalesforceEmulator, type SalesforceEmulator } from '../../testing/src/emulators/salesforce.js';
+import { startSalesforceEmulator, type SalesforceEmulator } from '@authmanager/testing';
+import { expectRejection } from '@authmanager/testing/providers';
 import { connect, managerFor, type SalesforceManager } from './helpers.js';
 
 type SfCredentials = Credentials<SalesforceUserCredentialExtras>;
@@ -44,7 +45,7 @@ describe('no expires_in: a default lifetime', () => {
     await res.body?.cancel();
     expect(res.status).toBe(200);
     expect(refreshGrants()).toHaveLength(1);
-    const calls = emu.requests('data');
+    const calls = emu.requests('api');
     expect(calls).toHaveLength(1);
     expect(calls[0]?.headers.authorization).not.toBe(`Bearer ${credentials.accessToken}`);
   });
@@ -57,7 +58,7 @@ describe('refresh once on 401', () => {
     await using session = await auth.session('user-1');
     const res = await session.fetch('salesforce', 'limits');
     await res.body?.cancel();
-    const calls = emu.requests('data');
+    const calls = emu.requests('api');
     expect(res.status).toBe(200);
     expect(refreshGrants()).toHaveLength(1);
     expect(calls.map((c) => c.headers.authorization === `Bearer ${credentials.accessToken}`)).toEqual([true, false]);
@@ -99,8 +100,8 @@ describe('instance_url', () => {
     expect(res.status).toBe(200);
     expect(moved).toBe(emu.instanceUrls[1]);
     expect((await stored())?.extras.instance_url).toBe(emu.instanceUrls[1]);
-    expect(emu.requestCount('data', 'instance-0')).toBe(1);
-    expect(emu.requestCount('data', 'instance-1')).toBe(1);
+    expect(emu.requests('api').filter((r) => r.host === 'instance-0').length).toBe(1);
+    expect(emu.requests('api').filter((r) => r.host === 'instance-1').length).toBe(1);
   });
 
   it('derives the API base from instance_url and the apiVersion app credential', async () => {
@@ -110,7 +111,7 @@ describe('instance_url', () => {
     const res = await session.fetch('salesforce', 'limits');
     await res.body?.cancel();
     expect(res.status).toBe(200);
-    expect(emu.requests('data')[0]?.path).toBe('/services/data/v58.0/limits');
+    expect(emu.requests('api')[0]?.path).toBe('/services/data/v58.0/limits');
   });
 });
 
@@ -130,8 +131,7 @@ describe('signature', () => {
   for (const what of ['signature', 'id'] as const) {
     it(`rejects a token response whose ${what} was altered with INVALID_TOKEN_RESPONSE and stores nothing`, async () => {
       emu.tamperNextTokenResponse(what);
-      const err = await connect(auth, 'user-1').catch((e: unknown) => e);
-      expect(AuthManagerError.is(err, 'INVALID_TOKEN_RESPONSE')).toBe(true);
+      const err = await expectRejection(connect(auth, 'user-1'), 'INVALID_TOKEN_RESPONSE');
       expect(await stored()).toBeUndefined();
     });
   }
@@ -140,8 +140,7 @@ describe('signature', () => {
     const { credentials } = await connect(auth, 'user-1');
     emu.tamperNextTokenResponse('signature');
     await using session = await auth.session('user-1');
-    const err = await session.salesforce.refresh().catch((e: unknown) => e);
-    expect(AuthManagerError.is(err, 'INVALID_TOKEN_RESPONSE')).toBe(true);
+    const err = await expectRejection(session.salesforce.refresh(), 'INVALID_TOKEN_RESPONSE');
     expect((await stored())?.accessToken).toBe(credentials.accessToken);
   });
 });
@@ -181,8 +180,7 @@ describe('refresh tokens', () => {
       body: new URLSearchParams({ token: credentials.refreshToken! }),
     });
     await using session = await auth.session('user-1');
-    const err = await session.salesforce.refresh().catch((e: unknown) => e);
-    expect(AuthManagerError.is(err, 'REAUTHORIZATION_REQUIRED')).toBe(true);
+    const err = await expectRejection(session.salesforce.refresh(), 'REAUTHORIZATION_REQUIRED');
     expect((err as AuthManagerError).error).toBe('invalid_grant');
   });
 });
@@ -202,23 +200,21 @@ describe('revocation', () => {
   it('revokes the access token when there is no refresh token', async () => {
     const { credentials } = await connect(auth, 'user-1', ['api']);
     await auth.salesforce.oauth2.revoke({ subject: 'user-1' });
-    expect(emu.requests('revoke').map((r) => r.body)).toEqual([new URLSearchParams({ token: credentials.accessToken }).toString()]);
+    expect(emu.requests('revocation').map((r) => r.body)).toEqual([new URLSearchParams({ token: credentials.accessToken }).toString()]);
     expect(emu.isAccessTokenActive(credentials.accessToken)).toBe(false);
   });
 
   it('keeps the credential and reports PROVIDER_UNAVAILABLE when revocation answers 5xx', async () => {
     await connect(auth, 'user-1');
-    emu.failNext('revoke', 503, { error: 'server_error' });
-    const err = await auth.salesforce.oauth2.revoke({ subject: 'user-1' }).catch((e: unknown) => e);
-    expect(AuthManagerError.is(err, 'PROVIDER_UNAVAILABLE')).toBe(true);
+    emu.failNext('revocation', { status: 503, body: { error: 'server_error' } });
+    const err = await expectRejection(auth.salesforce.oauth2.revoke({ subject: 'user-1' }), 'PROVIDER_UNAVAILABLE');
     expect(await stored()).toBeDefined();
   });
 
   it('reports REVOCATION_FAILED for another 400', async () => {
     await connect(auth, 'user-1');
-    emu.failNext('revoke', 400, { error: 'unsupported_token_type', error_description: 'unsupported token type' });
-    const err = await auth.salesforce.oauth2.revoke({ subject: 'user-1' }).catch((e: unknown) => e);
-    expect(AuthManagerError.is(err, 'REVOCATION_FAILED')).toBe(true);
+    emu.failNext('revocation', { status: 400, body: { error: 'unsupported_token_type', error_description: 'unsupported token type' } });
+    const err = await expectRejection(auth.salesforce.oauth2.revoke({ subject: 'user-1' }), 'REVOCATION_FAILED');
     expect((err as AuthManagerError).error).toBe('unsupported_token_type');
   });
 });
@@ -226,8 +222,7 @@ describe('revocation', () => {
 describe('authorization errors', () => {
   it('turns a denied consent into AUTHORIZATION_DENIED', async () => {
     emu.denyNextAuthorization();
-    const err = await connect(auth, 'user-1').catch((e: unknown) => e);
-    expect(AuthManagerError.is(err, 'AUTHORIZATION_DENIED')).toBe(true);
+    const err = await expectRejection(connect(auth, 'user-1'), 'AUTHORIZATION_DENIED');
     expect((err as AuthManagerError).error).toBe('access_denied');
   });
 
@@ -253,20 +248,21 @@ describe('identity URL and other hosts', () => {
   it('refuses to send the token to any other origin', async () => {
     await connect(auth, 'user-1');
     await using session = await auth.session('user-1');
-    const err = await session.fetch('salesforce', 'https://attacker.example/services/data').catch((e: unknown) => e);
-    expect(AuthManagerError.is(err, 'CONFIGURATION')).toBe(true);
+    const err = await expectRejection(session.fetch('salesforce', 'https://attacker.example/services/data'), 'CONFIGURATION');
   });
 
   it('rejects a token response whose instance_url is not https, before the token is sent there', async () => {
     const local = managerFor(emu, { now: () => clock });
     const id = `${emu.loginUrl}/id/${emu.account.orgId}/${emu.account.userId}`;
     const issuedAt = String(clock);
-    emu.failNext('token', 200, {
-      access_token: '00D!AR-x', instance_url: 'http://evil.example', id, issued_at: issuedAt, token_type: 'Bearer',
-      signature: createHmac('sha256', emu.clientSecret).update(id + issuedAt).digest('base64'), // correctly signed
+    emu.failNext('token', {
+      status: 200,
+      body: {
+        access_token: '00D!AR-x', instance_url: 'http://evil.example', id, issued_at: issuedAt, token_type: 'Bearer',
+        signature: createHmac('sha256', emu.clientSecret).update(id + issuedAt).digest('base64'), // correctly signed
+      },
     });
-    const err = await connect(local, 'user-1').catch((e: unknown) => e);
-    expect(AuthManagerError.is(err, 'INVALID_TOKEN_RESPONSE')).toBe(true);
+    const err = await expectRejection(connect(local, 'user-1'), 'INVALID_TOKEN_RESPONSE');
   });
 });
 

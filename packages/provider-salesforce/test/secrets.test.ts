@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { inspect } from 'node:util';
-import { startSalesforceEmulator, type SalesforceEmulator } from '../../testing/src/emulators/salesforce.js';
+import { startSalesforceEmulator, type SalesforceEmulator } from '@authmanager/testing';
 import { connect, managerFor } from './helpers.js';
 
 describe('no token or secret in printed credentials or errors', () => {

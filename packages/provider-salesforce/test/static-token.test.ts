@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AuthManagerError, envFrom } from '@authmanager/core';
-import { startSalesforceEmulator, type SalesforceEmulator, type SalesforceIssuedToken } from '../../testing/src/emulators/salesforce.js';
+import { startSalesforceEmulator, type SalesforceEmulator, type SalesforceIssuedToken } from '@authmanager/testing';
+import { expectRejection } from '@authmanager/testing/providers';
 import { managerFor } from './helpers.js';
 
 describe('static-token mode (SALESFORCE_ACCESS_TOKEN + SALESFORCE_INSTANCE_URL)', () => {
@@ -19,7 +20,7 @@ describe('static-token mode (SALESFORCE_ACCESS_TOKEN + SALESFORCE_INSTANCE_URL)'
     await using session = await auth.session('anyone');
     const res = await session.fetch('salesforce', 'limits');
     await res.body?.cancel();
-    const [call] = emu.requests('data');
+    const [call] = emu.requests('api');
     expect(res.status).toBe(200);
     expect(call?.origin).toBe(issued.instanceUrl);
     expect(call?.path).toBe('/services/data/v64.0/limits');
@@ -34,7 +35,7 @@ describe('static-token mode (SALESFORCE_ACCESS_TOKEN + SALESFORCE_INSTANCE_URL)'
   });
 
   it('cannot be refreshed: REAUTHORIZATION_REQUIRED, and a 401 is returned as is', async () => {
-    emu.resetRequests();
+    emu.clearRequests();
     const dead = emu.issueAccessToken();
     const local = managerFor(emu, { env: envFrom({ SALESFORCE_ACCESS_TOKEN: dead.accessToken, SALESFORCE_INSTANCE_URL: dead.instanceUrl }) });
     emu.expireAccessTokens();
@@ -50,8 +51,7 @@ describe('static-token mode (SALESFORCE_ACCESS_TOKEN + SALESFORCE_INSTANCE_URL)'
   it('needs the instance URL: CONFIGURATION naming SALESFORCE_INSTANCE_URL', async () => {
     const local = managerFor(emu, { env: envFrom({ SALESFORCE_ACCESS_TOKEN: issued.accessToken }) });
     await using session = await local.session('anyone');
-    const err = await session.salesforce.accessToken().catch((e: unknown) => e);
-    expect(AuthManagerError.is(err, 'CONFIGURATION')).toBe(true);
+    const err = await expectRejection(session.salesforce.accessToken(), 'CONFIGURATION');
     expect((err as Error).message).toContain('SALESFORCE_INSTANCE_URL');
   });
 

@@ -1,20 +1,16 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { createHmac, randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { approve } from '../emulator/approve.js';
+import { GrantStore, type Consent, type IssuedTokens } from '../emulator/GrantStore.js';
+import { IdTokenSigner } from '../emulator/idTokens.js';
+import { sendJson, startLoopbackServer, type LoopbackServer } from '../emulator/loopbackServer.js';
+import { verifyS256 } from '../emulator/pkce.js';
+import { BodyTooLargeError, readBody, type RequestBody } from '../emulator/readBody.js';
+import { RequestLog, type EmulatorEndpoint, type EmulatorRequest, type InjectedFailure } from '../emulator/RequestLog.js';
+import { safeEqual } from '../emulator/safeEqual.js';
 
-/** The Salesforce endpoints the emulator answers; keys of its request counters and log. */
-export type SalesforceEndpoint =
-  | 'authorize'
-  | 'token'
-  | 'revoke'
-  | 'introspect'
-  | 'userinfo'
-  | 'identity'
-  | 'discovery'
-  | 'jwks'
-  | 'data'
-  | 'unknown';
+/** The Salesforce endpoints the emulator answers, as its request log names them (`api`: the REST API, `/services/data`). */
+export type SalesforceEndpoint = EmulatorEndpoint;
 
 /** Who logs in at the emulated authorization page. */
 export interface SalesforceEmulatorAccount {
@@ -52,20 +48,12 @@ export interface SalesforceEmulatorOptions {
   readonly now?: () => number;
 }
 
-/** One request as the emulator received it. */
-export interface SalesforceRecordedRequest {
-  readonly endpoint: SalesforceEndpoint;
+/** One request as the emulator received it: the kit's {@link EmulatorRequest}, and which host it reached. */
+export interface SalesforceRecordedRequest extends EmulatorRequest {
   /** `login` for the login host, `instance-0` / `instance-1` for the two instance hosts. */
   readonly host: 'login' | 'instance-0' | 'instance-1';
   /** Origin of the host the request reached, e.g. `http://127.0.0.1:40123`. */
   readonly origin: string;
-  readonly method: string;
-  /** Path and query string as sent. */
-  readonly path: string;
-  /** Header names lower-cased; repeated headers joined with `, `. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** The raw body, as received (empty string when none). */
-  readonly body: string;
 }
 
 /** A token minted by {@link SalesforceEmulator.issueAccessToken} (what `sf org display` prints). */
@@ -87,15 +75,17 @@ export interface SalesforceIssuedToken {
 export type SalesforceTamper = 'signature' | 'id' | { readonly instance_url: string };
 
 /**
- * A running Salesforce emulator (see {@link startSalesforceEmulator}) with its test controls.
+ * A running Salesforce emulator (see {@link startSalesforceEmulator}): the kit's controls
+ * (`requests`, `requestCount`, `clearRequests`, `failNext`, `approve`, `close`) and Salesforce's own.
  *
  * @example
  * ```ts
  * const sf = await startSalesforceEmulator();
  * const auth = new AuthManager({ providers: [salesforce({
- *   loginUrl: sf.loginUrl, clientId: sf.clientId, clientSecret: sf.clientSecret, redirectUri: sf.redirectUri,
+ *   loginUrl: sf.loginUrl, allowedInstanceOrigins: sf.instanceUrls, clientId: sf.clientId, clientSecret: sf.clientSecret, redirectUri: sf.redirectUri,
  * })] });
- * // … authorize, follow sf's authorize redirect, exchange …
+ * const { url } = await auth.salesforce.oauth2.authorize({ subject: 'u1' });
+ * await auth.salesforce.oauth2.complete({ callbackUrl: await sf.approve(url) });
  * sf.requestCount('token'); // 1
  * await sf.close();
  * ```
@@ -139,18 +129,19 @@ export interface SalesforceEmulator {
   denyNextAuthorization(error?: string, description?: string): void;
   /** Corrupts the next successful token response (see {@link SalesforceTamper}). */
   tamperNextTokenResponse(what: SalesforceTamper): void;
-  /** The next request to `endpoint` answers `status` with `body` (JSON) before any other processing. */
-  failNext(endpoint: SalesforceEndpoint, status: number, body?: unknown): void;
   /** Whether an access token is live (issued, not expired, not revoked). */
   isAccessTokenActive(token: string): boolean;
   /** Whether a refresh token is live (issued, not revoked, not rotated away). */
   isRefreshTokenActive(token: string): boolean;
-  /** Requests received for `endpoint` (failed ones included), optionally only on one host. */
-  requestCount(endpoint: SalesforceEndpoint, host?: SalesforceRecordedRequest['host']): number;
-  /** The request log, oldest first; only `endpoint`'s when given. */
-  requests(endpoint?: SalesforceEndpoint): readonly SalesforceRecordedRequest[];
-  /** Clears the request log and counters (tokens and settings stay). */
-  resetRequests(): void;
+  /** The requests received on any host (by one endpoint, when given), oldest first; failed ones included. */
+  requests(endpoint?: SalesforceEndpoint): SalesforceRecordedRequest[];
+  requestCount(endpoint?: SalesforceEndpoint): number;
+  /** Empties the request log (tokens, settings and queued failures stay). */
+  clearRequests(): void;
+  /** The next request to `endpoint` gets this answer instead (queued in order). */
+  failNext(endpoint: SalesforceEndpoint, failure: InjectedFailure): void;
+  /** Plays the browser and the approval page: returns the callback URL the authorize endpoint redirects to. */
+  approve(authorizationUrl: URL | string): Promise<string>;
   /** Stops all three listeners. */
   close(): Promise<void>;
 }
@@ -166,41 +157,38 @@ const DEFAULT_ACCOUNT: SalesforceEmulatorAccount = {
 };
 
 const DEFAULT_SCOPES = ['api', 'id', 'openid', 'profile', 'email', 'address', 'phone', 'web', 'full', 'refresh_token', 'offline_access', 'chatter_api'];
-const AUTHORIZATION_CODE_TTL_MS = 15 * 60 * 1000;
 const OLDEST_API_VERSION = 31;
-
-interface Code {
-  readonly clientId: string;
-  readonly redirectUri: string;
-  readonly scopes: readonly string[];
-  readonly account: SalesforceEmulatorAccount;
-  readonly codeChallenge: string | undefined;
-  readonly nonce: string | undefined;
-  readonly expiresAtMs: number;
-}
-
-interface RefreshToken {
-  readonly scopes: readonly string[];
-  readonly account: SalesforceEmulatorAccount;
-  readonly clientId: string;
-  active: boolean;
-}
-
-interface AccessToken {
-  readonly scopes: readonly string[];
-  readonly account: SalesforceEmulatorAccount;
-  readonly clientId: string | undefined;
-  readonly instance: 0 | 1;
-  readonly issuedAtMs: number;
-  readonly expiresAtMs: number;
-  readonly refreshToken: string | undefined;
-  active: boolean;
-}
+const JSON_HEADERS = { 'content-type': 'application/json;charset=UTF-8', 'cache-control': 'no-cache,must-revalidate,max-age=0,no-store,private' };
+const NOT_FOUND = [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }];
 
 type Host = SalesforceRecordedRequest['host'];
 
+/** The kit's consent, and who approved it. */
+interface SalesforceConsent extends Consent {
+  readonly account: SalesforceEmulatorAccount;
+}
+
 /**
- * Starts a Salesforce emulator on 127.0.0.1: a login host (OAuth endpoints, identity URL,
+ * Salesforce's token shapes around the kit's opaque values: codes `aPrx…==` (so a client that does
+ * not URL-decode them fails), access tokens `<orgId>!AR…` (`!AQ…` minted outside a flow), refresh
+ * tokens `5Aep…`.
+ */
+const wire = {
+  code: (raw: string) => `aPrx${raw}==`,
+  access: (raw: string, orgId: string, minted = false) => `${orgId}!A${minted ? 'Q' : 'R'}${raw}`,
+  refresh: (raw: string) => `5Aep${raw}`,
+};
+const unwire = {
+  code: (v: string | undefined) => /^aPrx(.+)==$/.exec(v ?? '')?.[1],
+  access: (v: string | undefined) => /^[^!]+!A[QR](.+)$/.exec(v ?? '')?.[1],
+  refresh: (v: string | undefined) => /^5Aep(.+)$/.exec(v ?? '')?.[1],
+};
+
+let signerPromise: Promise<IdTokenSigner> | undefined;
+
+/**
+ * Starts a Salesforce emulator on 127.0.0.1 on the emulator kit (loopback servers, body reader,
+ * grant store, request log, ID-token signer, PKCE): a login host (OAuth endpoints, identity URL,
  * OpenID configuration, JWKS) and two instance hosts (REST API, UserInfo), reproducing what
  * Salesforce does on the wire:
  *
@@ -236,75 +224,70 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
   const clientSecret = options.clientSecret ?? randomBytes(32).toString('hex').toUpperCase();
   const redirectUris = options.redirectUris ?? [SALESFORCE_EMULATOR_REDIRECT_URI];
   const apiVersion = options.apiVersion ?? '64.0';
-  const sessionTimeoutMs = (options.sessionTimeoutSeconds ?? 7200) * 1000;
   const appScopes = new Set(options.connectedAppScopes ?? DEFAULT_SCOPES);
   let rotate = options.rotateRefreshTokens ?? false;
   let account = options.account ?? DEFAULT_ACCOUNT;
   let orgInstance: 0 | 1 = 0;
   let denial: { error: string; description: string } | undefined;
   let tamper: SalesforceTamper | undefined;
-  const failures = new Map<SalesforceEndpoint, { status: number; body: unknown }>();
 
-  const codes = new Map<string, Code>();
-  const refreshTokens = new Map<string, RefreshToken>();
-  const accessTokens = new Map<string, AccessToken>();
-  const log: SalesforceRecordedRequest[] = [];
+  // One RS256 key for every emulator in the process (RSA key generation is slow).
+  const signer = await (signerPromise ??= IdTokenSigner.create());
+  const grants = new GrantStore({ accessTokenSeconds: options.sessionTimeoutSeconds ?? 7200, codeSeconds: 15 * 60 }, now);
+  const log = new RequestLog();
+  /** What Salesforce keeps per access token beyond the grant store: the instance it works on, when it was issued. */
+  const issuedAccess = new Map<string, { readonly instance: 0 | 1; readonly issuedAtMs: number }>();
 
-  const { privateKey, publicJwk, kid } = await signingKey();
-
-  const origins: Record<Host, string> = { login: '', 'instance-0': '', 'instance-1': '' };
-  const servers: Server[] = [];
+  const servers: LoopbackServer[] = [];
+  const origins = {} as Record<Host, string>;
   for (const host of ['login', 'instance-0', 'instance-1'] as const) {
-    const server = createServer((req, res) => { void handle(host, req, res); });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origins[host] = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const server = await startLoopbackServer((req, res) => handle(host, req, res));
     servers.push(server);
+    origins[host] = server.origin;
   }
   const loginUrl = origins.login;
   const instanceUrls = [origins['instance-0'], origins['instance-1']] as const;
   const identityUrl = (a: SalesforceEmulatorAccount) => `${loginUrl}/id/${a.orgId}/${a.userId}`;
 
   async function handle(host: Host, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
     const url = new URL(req.url ?? '/', origins[host]);
     const endpoint = classify(host, url.pathname);
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    let body: RequestBody;
+    try { body = await readBody(req); } catch (err) {
+      if (err instanceof BodyTooLargeError) return send(res, 413, { error: 'invalid_request', error_description: err.message });
+      throw err;
     }
-    log.push({ endpoint, host, origin: origins[host], method: req.method ?? 'GET', path: req.url ?? '/', headers, body });
-    const failure = failures.get(endpoint);
-    if (failure) {
-      failures.delete(endpoint);
-      return send(res, failure.status, failure.body ?? { error: 'server_error', error_description: 'injected failure' });
-    }
-    try {
-      switch (endpoint) {
-        case 'authorize': return authorize(req, url, body, res);
-        case 'token': return await token(req, body, res);
-        case 'revoke': return revoke(req, url, body, res);
-        case 'introspect': return introspect(req, body, res);
-        case 'userinfo': return userinfo(req, url, res, host);
-        case 'identity': return identity(req, url, res);
-        case 'discovery': return send(res, 200, discoveryDocument());
-        case 'jwks': return send(res, 200, { keys: [publicJwk] });
-        case 'data': return data(req, url, res, host);
-        default: return send(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
-      }
-    } catch (err) {
-      return send(res, 500, { error: 'server_error', error_description: String(err) });
+    const params = req.method === 'GET' ? Object.fromEntries(url.searchParams) : body.params;
+    const request: SalesforceRecordedRequest = {
+      endpoint, host, origin: origins[host], method: req.method ?? 'GET', path: req.url ?? '/', headers: flatHeaders(req), body: body.raw, params,
+    };
+    log.record(request);
+    const failure = log.takeFailure(endpoint);
+    if (failure) return sendFailure(res, failure);
+    const form = isForm(req) ? body.params : {};
+    switch (endpoint) {
+      case 'authorize': return authorize(req.method === 'POST' ? form : params, res);
+      case 'token': return token(req, form, res);
+      case 'revocation': return revoke(req, url, form, res);
+      case 'introspection': return introspect(req, form, res);
+      case 'userinfo': return userinfo(req, url, res, host);
+      case 'identity': return identity(req, url, res);
+      case 'discovery': return send(res, 200, discoveryDocument());
+      case 'jwks': return send(res, 200, signer.jwks());
+      case 'api': return data(req, url, res, host);
+      default: return send(res, 404, NOT_FOUND);
     }
   }
 
   function classify(host: Host, path: string): SalesforceEndpoint {
-    if (path.startsWith('/services/data')) return host === 'login' ? 'unknown' : 'data';
+    if (path.startsWith('/services/data')) return host === 'login' ? 'unknown' : 'api';
     if (path === '/services/oauth2/userinfo') return 'userinfo';
     if (host !== 'login') return 'unknown';
     switch (path) {
       case '/services/oauth2/authorize': return 'authorize';
       case '/services/oauth2/token': return 'token';
-      case '/services/oauth2/revoke': return 'revoke';
-      case '/services/oauth2/introspect': return 'introspect';
+      case '/services/oauth2/revoke': return 'revocation';
+      case '/services/oauth2/introspect': return 'introspection';
       case '/.well-known/openid-configuration': return 'discovery';
       case '/id/keys': return 'jwks';
       default: return /^\/id\/[^/]+\/[^/]+$/.test(path) ? 'identity' : 'unknown';
@@ -312,133 +295,96 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
   }
 
   // ── Authorization endpoint ────────────────────────────────────────────────────────────────────
-  function authorize(req: IncomingMessage, url: URL, body: string, res: ServerResponse): void {
-    const params = req.method === 'POST' ? new URLSearchParams(body) : url.searchParams;
-    const redirectUri = params.get('redirect_uri') ?? '';
+  function authorize(params: Readonly<Record<string, string>>, res: ServerResponse): void {
+    const redirectUri = params.redirect_uri ?? '';
     // Salesforce shows an error page (no redirect) for an unknown client or unregistered callback.
-    if (params.get('client_id') !== clientId) return page(res, 400, 'error=invalid_client_id&error_description=client%20identifier%20invalid');
+    if (params.client_id !== clientId) return page(res, 400, 'error=invalid_client_id&error_description=client%20identifier%20invalid');
     if (!redirectUris.includes(redirectUri)) return page(res, 400, 'error=redirect_uri_mismatch&error_description=redirect_uri%20must%20match%20configuration');
-    const state = params.get('state');
     const back = (query: Record<string, string>) => {
       const target = new URL(redirectUri);
       for (const [k, v] of Object.entries(query)) target.searchParams.set(k, v);
-      if (state !== null) target.searchParams.set('state', state);
+      if (params.state !== undefined) target.searchParams.set('state', params.state);
       res.writeHead(302, { location: target.toString() }).end();
     };
-    if (params.get('response_type') !== 'code') return back({ error: 'unsupported_response_type', error_description: 'response type not supported' });
-    const requested = (params.get('scope') ?? '').split(' ').filter(Boolean);
+    if (params.response_type !== 'code') return back({ error: 'unsupported_response_type', error_description: 'response type not supported' });
+    const requested = (params.scope ?? '').split(' ').filter(Boolean);
     const scopes = requested.length > 0 ? requested : [...appScopes].filter((s) => s !== 'offline_access');
     if (scopes.some((s) => !appScopes.has(s))) return back({ error: 'invalid_scope', error_description: 'the requested scope is not allowed' });
-    const challenge = params.get('code_challenge') ?? undefined;
-    const method = params.get('code_challenge_method');
-    if (challenge !== undefined && method !== null && method !== 'S256') return back({ error: 'invalid_request', error_description: 'invalid code_challenge_method' });
+    const challenge = params.code_challenge;
+    const method = params.code_challenge_method;
+    if (challenge !== undefined && method !== undefined && method !== 'S256') return back({ error: 'invalid_request', error_description: 'invalid code_challenge_method' });
     if (denial) {
       const { error, description } = denial;
       denial = undefined;
       return back({ error, error_description: description });
     }
-    // Salesforce codes are base64 and end in "==": a client that does not URL-decode them fails.
-    const code = `aPrx${randomBytes(31).toString('base64')}`;
-    codes.set(code, {
-      clientId, redirectUri, scopes, account, codeChallenge: challenge,
-      nonce: params.get('nonce') ?? undefined, expiresAtMs: now() + AUTHORIZATION_CODE_TTL_MS,
-    });
-    back({ code });
+    const consent: SalesforceConsent = {
+      clientId, redirectUri, scopes, account,
+      ...(challenge !== undefined ? { codeChallenge: challenge } : {}), ...(params.nonce ? { nonce: params.nonce } : {}),
+    };
+    back({ code: wire.code(grants.issueCode(consent)) });
   }
 
   // ── Token endpoint ────────────────────────────────────────────────────────────────────────────
-  async function token(req: IncomingMessage, body: string, res: ServerResponse): Promise<void> {
+  async function token(req: IncomingMessage, form: Readonly<Record<string, string>>, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') return send(res, 405, { error: 'invalid_request', error_description: 'must use HTTP POST' });
     if (!isForm(req)) return send(res, 400, { error: 'unsupported_grant_type', error_description: 'grant type not supported' });
-    const form = new URLSearchParams(body);
     const client = authenticateClient(req, form);
     if (client !== 'ok') return send(res, 400, client);
-    const grantType = form.get('grant_type');
-    if (grantType === 'authorization_code') {
-      const code = form.get('code') ?? '';
-      const entry = codes.get(code);
-      codes.delete(code); // single use
-      if (!entry || entry.clientId !== clientId) return send(res, 400, { error: 'invalid_grant', error_description: 'invalid authorization code' });
-      if (entry.expiresAtMs <= now()) return send(res, 400, { error: 'invalid_grant', error_description: 'expired authorization code' });
-      if (form.get('redirect_uri') !== entry.redirectUri) return send(res, 400, { error: 'redirect_uri_mismatch', error_description: 'redirect_uri must match configuration' });
-      if (entry.codeChallenge !== undefined) {
-        const verifier = form.get('code_verifier');
-        if (!verifier) return send(res, 400, { error: 'invalid_grant', error_description: 'invalid code verifier' });
-        if (createHash('sha256').update(verifier).digest('base64url') !== entry.codeChallenge) {
-          return send(res, 400, { error: 'invalid_request', error_description: 'invalid code verifier' });
-        }
+    if (form.grant_type === 'authorization_code') {
+      const consent = grants.redeemCode(unwire.code(form.code)) as SalesforceConsent | undefined; // single use
+      if (!consent || consent.clientId !== clientId) return send(res, 400, { error: 'invalid_grant', error_description: 'invalid authorization code' });
+      if (form.redirect_uri !== consent.redirectUri) return send(res, 400, { error: 'redirect_uri_mismatch', error_description: 'redirect_uri must match configuration' });
+      if (consent.codeChallenge !== undefined) {
+        if (!form.code_verifier) return send(res, 400, { error: 'invalid_grant', error_description: 'invalid code verifier' });
+        if (!verifyS256(form.code_verifier, consent.codeChallenge)) return send(res, 400, { error: 'invalid_request', error_description: 'invalid code verifier' });
       }
-      const offline = entry.scopes.includes('refresh_token') || entry.scopes.includes('offline_access');
-      let refresh: string | undefined;
-      if (offline) {
-        refresh = newRefreshToken();
-        refreshTokens.set(refresh, { scopes: entry.scopes, account: entry.account, clientId, active: true });
-      }
-      return send(res, 200, await tokenResponse(entry.account, entry.scopes, refresh, true, entry.nonce));
+      const offline = consent.scopes.includes('refresh_token') || consent.scopes.includes('offline_access');
+      return send(res, 200, await tokenResponse(grants.open(consent, true, offline), consent.nonce));
     }
-    if (grantType === 'refresh_token') {
-      const presented = form.get('refresh_token') ?? '';
-      const entry = refreshTokens.get(presented);
-      if (!entry || !entry.active || entry.clientId !== clientId) {
-        return send(res, 400, { error: 'invalid_grant', error_description: 'expired access/refresh token' });
-      }
-      let refresh = presented;
-      if (rotate) {
-        entry.active = false;
-        refresh = newRefreshToken();
-        refreshTokens.set(refresh, { scopes: entry.scopes, account: entry.account, clientId, active: true });
-      }
-      return send(res, 200, await tokenResponse(entry.account, entry.scopes, refresh, rotate, undefined));
+    if (form.grant_type === 'refresh_token') {
+      const raw = unwire.refresh(form.refresh_token);
+      if (grants.refreshGrant(raw)?.consent.clientId !== clientId) return send(res, 400, { error: 'invalid_grant', error_description: 'expired access/refresh token' });
+      return send(res, 200, await tokenResponse(grants.refresh(raw, rotate ? 'rotates' : 'undocumented')!, undefined));
     }
     return send(res, 400, { error: 'unsupported_grant_type', error_description: 'grant type not supported' });
   }
 
-  function authenticateClient(req: IncomingMessage, form: URLSearchParams): 'ok' | { error: string; error_description: string } {
-    let id = form.get('client_id');
-    let secret = form.get('client_secret');
+  /** The secret in the form body or in HTTP Basic (which wins); a bad client id or secret is 400, as Salesforce answers. */
+  function authenticateClient(req: IncomingMessage, form: Readonly<Record<string, string>>): 'ok' | { error: string; error_description: string } {
+    let id = form.client_id;
+    let secret = form.client_secret;
     const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '');
     if (basic?.[1]) {
       const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
-      id = decodeURIComponent(decoded.slice(0, colon));
-      secret = decodeURIComponent(decoded.slice(colon + 1));
+      [id, secret] = [formDecode(decoded.slice(0, colon)), formDecode(decoded.slice(colon + 1))];
     }
     if (id !== clientId) return { error: 'invalid_client_id', error_description: 'client identifier invalid' };
-    if (secret === null || !safeEqual(secret, clientSecret)) return { error: 'invalid_client', error_description: 'invalid client credentials' };
+    if (!safeEqual(secret, clientSecret)) return { error: 'invalid_client', error_description: 'invalid client credentials' };
     return 'ok';
   }
 
-  async function tokenResponse(
-    who: SalesforceEmulatorAccount, scopes: readonly string[], refresh: string | undefined, includeRefresh: boolean, nonce: string | undefined,
-  ): Promise<Record<string, unknown>> {
+  async function tokenResponse(issued: IssuedTokens, nonce: string | undefined): Promise<Record<string, unknown>> {
+    const who = (issued.grant.consent as SalesforceConsent).account;
     const issuedAtMs = now();
-    const access = `${who.orgId}!AR${randomBytes(48).toString('base64url')}`;
-    accessTokens.set(access, {
-      scopes, account: who, clientId, instance: orgInstance, issuedAtMs,
-      expiresAtMs: issuedAtMs + sessionTimeoutMs, refreshToken: refresh, active: true,
-    });
+    issuedAccess.set(issued.accessToken, { instance: orgInstance, issuedAtMs });
     const id = identityUrl(who);
     const issuedAt = String(issuedAtMs);
-    let signature = sign(id, issuedAt);
     const response: Record<string, unknown> = {
-      access_token: access,
-      ...(includeRefresh && refresh !== undefined ? { refresh_token: refresh } : {}),
-      signature,
-      scope: scopes.join(' '),
+      access_token: wire.access(issued.accessToken, who.orgId),
+      ...(issued.refreshToken !== undefined ? { refresh_token: wire.refresh(issued.refreshToken) } : {}),
+      signature: sign(id, issuedAt),
+      scope: issued.grant.consent.scopes.join(' '),
       instance_url: instanceUrls[orgInstance],
       id,
       token_type: 'Bearer',
       issued_at: issuedAt,
     };
-    if (scopes.includes('openid')) response.id_token = await idToken(who, issuedAtMs, nonce);
-    if (tamper === 'signature') {
-      signature = sign(id, issuedAt, `${clientSecret}-wrong`);
-      response.signature = signature;
-    } else if (tamper === 'id') {
-      response.id = `${loginUrl}/id/${who.orgId}/005000000000000AAA`;
-    } else if (tamper !== undefined) {
-      response.instance_url = tamper.instance_url;
-    }
+    if (issued.grant.consent.scopes.includes('openid')) response.id_token = await idToken(who, issuedAtMs, nonce);
+    if (tamper === 'signature') response.signature = sign(id, issuedAt, `${clientSecret}-wrong`);
+    else if (tamper === 'id') response.id = `${loginUrl}/id/${who.orgId}/005000000000000AAA`;
+    else if (tamper !== undefined) response.instance_url = tamper.instance_url;
     tamper = undefined;
     return response;
   }
@@ -447,55 +393,38 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     return createHmac('sha256', key).update(id + issuedAt).digest('base64');
   }
 
-  async function idToken(who: SalesforceEmulatorAccount, issuedAtMs: number, nonce: string | undefined): Promise<string> {
-    const iat = Math.floor(issuedAtMs / 1000);
-    return new SignJWT({
-      ...(nonce ? { nonce } : {}),
+  function idToken(who: SalesforceEmulatorAccount, issuedAtMs: number, nonce: string | undefined): Promise<string> {
+    return signer.sign({
+      iss: loginUrl, sub: identityUrl(who), aud: clientId, ...(nonce ? { nonce } : {}),
       preferred_username: who.username, name: who.displayName ?? who.username, email: who.email ?? who.username,
       user_id: who.userId, organization_id: who.orgId,
-    })
-      .setProtectedHeader({ alg: 'RS256', kid })
-      .setIssuer(loginUrl)
-      .setSubject(identityUrl(who))
-      .setAudience(clientId)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + 300)
-      .sign(privateKey);
+    }, 300, issuedAtMs);
   }
 
   // ── Revocation and introspection ──────────────────────────────────────────────────────────────
-  function revoke(req: IncomingMessage, url: URL, body: string, res: ServerResponse): void {
-    const value = req.method === 'POST' ? (isForm(req) ? new URLSearchParams(body).get('token') : null) : url.searchParams.get('token');
+  /** A refresh token takes its grant's access tokens with it; an access token only itself; a dead one is 400 `invalid_token`. */
+  function revoke(req: IncomingMessage, url: URL, form: Readonly<Record<string, string>>, res: ServerResponse): void {
+    const value = req.method === 'POST' ? form.token : url.searchParams.get('token') ?? undefined;
     if (!value) return send(res, 400, { error: 'unsupported_token_type', error_description: 'unsupported token type' });
-    const refresh = refreshTokens.get(value);
-    if (refresh?.active) {
-      refresh.active = false;
-      for (const t of accessTokens.values()) if (t.refreshToken === value) t.active = false;
-      return void res.writeHead(200).end();
-    }
-    const access = accessTokens.get(value);
-    if (access && liveAccess(access)) {
-      access.active = false;
-      return void res.writeHead(200).end();
-    }
+    const revoked = grants.revoke(unwire.refresh(value), 'refresh_token') || grants.revoke(unwire.access(value), 'access_token');
+    if (revoked) return void res.writeHead(200).end();
     send(res, 400, { error: 'invalid_token', error_description: 'invalid token' });
   }
 
-  function introspect(req: IncomingMessage, body: string, res: ServerResponse): void {
+  function introspect(req: IncomingMessage, form: Readonly<Record<string, string>>, res: ServerResponse): void {
     if (req.method !== 'POST' || !isForm(req)) return send(res, 400, { error: 'invalid_request', error_description: 'must be a form POST' });
-    const form = new URLSearchParams(body);
     if (authenticateClient(req, form) !== 'ok') return send(res, 401, { error: 'invalid_client', error_description: 'invalid client credentials' });
-    const value = form.get('token') ?? '';
-    const access = accessTokens.get(value);
-    if (access && liveAccess(access)) {
+    const access = live(form.token);
+    if (access) {
+      const seconds = (ms: number) => Math.floor(ms / 1000);
       return send(res, 200, {
-        active: true, scope: access.scopes.join(' '), client_id: clientId, username: access.account.username,
-        sub: identityUrl(access.account), token_type: 'access_token',
-        exp: Math.floor(access.expiresAtMs / 1000), iat: Math.floor(access.issuedAtMs / 1000), nbf: Math.floor(access.issuedAtMs / 1000),
+        active: true, scope: access.consent.scopes.join(' '), client_id: clientId, username: access.consent.account.username,
+        sub: identityUrl(access.consent.account), token_type: 'access_token',
+        exp: grants.accessExpiresAtSeconds(access.raw), iat: seconds(access.issuedAtMs), nbf: seconds(access.issuedAtMs),
       });
     }
-    const refresh = refreshTokens.get(value);
-    if (refresh?.active) {
+    const refresh = grants.refreshGrant(unwire.refresh(form.token))?.consent as SalesforceConsent | undefined;
+    if (refresh) {
       return send(res, 200, {
         active: true, scope: refresh.scopes.join(' '), client_id: clientId, username: refresh.account.username,
         sub: identityUrl(refresh.account), token_type: 'refresh_token',
@@ -505,19 +434,27 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
   }
 
   // ── Identity, UserInfo, REST API ──────────────────────────────────────────────────────────────
+  /** A live access token: its grant's consent, the instance it works on, when it was issued. */
+  function live(token: string | undefined) {
+    const raw = unwire.access(token);
+    const grant = grants.accessGrant(raw);
+    const info = raw === undefined ? undefined : issuedAccess.get(raw);
+    return grant && info ? { raw: raw!, consent: grant.consent as SalesforceConsent, ...info } : undefined;
+  }
+
   /** Identity service: Bearer or `oauth_token`; a bad token is 403 with one word of plain text. */
-  function identityCaller(req: IncomingMessage, url: URL, res: ServerResponse): AccessToken | undefined {
+  function identityCaller(req: IncomingMessage, url: URL, res: ServerResponse) {
     const presented = bearer(req) ?? url.searchParams.get('oauth_token') ?? undefined;
     if (presented === undefined) { text(res, 403, 'Missing_OAuth_Token'); return undefined; }
-    const entry = accessTokens.get(presented);
-    if (!entry || !liveAccess(entry)) { text(res, 403, 'Bad_OAuth_Token'); return undefined; }
-    return entry;
+    const caller = live(presented);
+    if (!caller) text(res, 403, 'Bad_OAuth_Token');
+    return caller;
   }
 
   function userinfo(req: IncomingMessage, url: URL, res: ServerResponse, host: Host): void {
     const caller = identityCaller(req, url, res);
     if (!caller) return;
-    const who = caller.account;
+    const who = caller.consent.account;
     const instance = host === 'login' ? instanceUrls[caller.instance] : origins[host];
     send(res, 200, {
       sub: identityUrl(who), user_id: who.userId, organization_id: who.orgId,
@@ -530,10 +467,10 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
   function identity(req: IncomingMessage, url: URL, res: ServerResponse): void {
     const caller = identityCaller(req, url, res);
     if (!caller) return;
+    const who = caller.consent.account;
     const [, , orgId, userId] = url.pathname.split('/');
-    if (orgId !== caller.account.orgId) return text(res, 403, 'Wrong_Org');
-    if (userId !== caller.account.userId) return text(res, 404, 'Bad_Id');
-    const who = caller.account;
+    if (orgId !== who.orgId) return text(res, 403, 'Wrong_Org');
+    if (userId !== who.userId) return text(res, 404, 'Bad_Id');
     const instance = instanceUrls[caller.instance];
     send(res, 200, {
       id: identityUrl(who), asserted_user: true, user_id: who.userId, organization_id: who.orgId,
@@ -544,7 +481,6 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
   }
 
   function data(req: IncomingMessage, url: URL, res: ServerResponse, host: Host): void {
-    const instance: 0 | 1 = host === 'instance-1' ? 1 : 0;
     if (url.pathname === '/services/data' || url.pathname === '/services/data/') {
       const versions = [];
       for (let v = OLDEST_API_VERSION; v <= Number(apiVersion); v++) versions.push({ label: `v${v}.0`, url: `/services/data/v${v}.0`, version: `${v}.0` });
@@ -552,28 +488,21 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     }
     const match = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(url.pathname);
     const version = match?.[1];
-    if (!version || Number(version) < OLDEST_API_VERSION || Number(version) > Number(apiVersion)) {
-      return send(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
-    }
-    const presented = bearer(req);
-    const entry = presented === undefined ? undefined : accessTokens.get(presented);
-    if (!entry || !liveAccess(entry) || entry.instance !== instance) {
-      res.setHeader('www-authenticate', 'Token');
-      return send(res, 401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+    if (!version || Number(version) < OLDEST_API_VERSION || Number(version) > Number(apiVersion)) return send(res, 404, NOT_FOUND);
+    const caller = live(bearer(req));
+    if (!caller || caller.instance !== (host === 'instance-1' ? 1 : 0)) {
+      return send(res, 401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }], { 'www-authenticate': 'Token' });
     }
     if (req.method !== 'GET') return send(res, 405, [{ errorCode: 'METHOD_NOT_ALLOWED', message: `HTTP Method '${req.method}' not allowed. Allowed are GET` }]);
     const base = `/services/data/v${version}`;
     const rest = match?.[2] ?? '';
     if (rest === '' || rest === '/') {
-      return send(res, 200, {
-        identity: identityUrl(entry.account), limits: `${base}/limits`, query: `${base}/query`, sobjects: `${base}/sobjects`,
-      });
+      return send(res, 200, { identity: identityUrl(caller.consent.account), limits: `${base}/limits`, query: `${base}/query`, sobjects: `${base}/sobjects` });
     }
     if (rest === '/limits' || rest === '/limits/') {
-      const used = log.filter((r) => r.endpoint === 'data').length;
-      return send(res, 200, { DailyApiRequests: { Max: 15000, Remaining: Math.max(0, 15000 - used) } });
+      return send(res, 200, { DailyApiRequests: { Max: 15000, Remaining: Math.max(0, 15000 - log.requestCount('api')) } });
     }
-    send(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
+    send(res, 404, NOT_FOUND);
   }
 
   function discoveryDocument(): Record<string, unknown> {
@@ -594,15 +523,6 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     };
   }
 
-  // ── Helpers ───────────────────────────────────────────────────────────────────────────────────
-  function liveAccess(entry: AccessToken): boolean {
-    return entry.active && entry.expiresAtMs > now();
-  }
-
-  function newRefreshToken(): string {
-    return `5Aep${randomBytes(40).toString('base64url')}`;
-  }
-
   return {
     loginUrl,
     instanceUrls,
@@ -620,61 +540,28 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     },
     expireAccessTokens() {
       let ended = 0;
-      for (const t of accessTokens.values()) if (liveAccess(t)) { t.active = false; ended++; }
+      for (const raw of issuedAccess.keys()) if (grants.revoke(raw, 'access_token')) ended++;
       return ended;
     },
     issueAccessToken() {
-      const issuedAtMs = now();
-      const access = `${account.orgId}!AQ${randomBytes(48).toString('base64url')}`;
-      accessTokens.set(access, {
-        scopes: ['api', 'web'], account, clientId: undefined, instance: orgInstance, issuedAtMs,
-        expiresAtMs: issuedAtMs + sessionTimeoutMs, refreshToken: undefined, active: true,
-      });
-      return { accessToken: access, instanceUrl: instanceUrls[orgInstance], id: identityUrl(account) };
+      const consent: SalesforceConsent = { clientId, scopes: ['api', 'web'], account };
+      const { accessToken } = grants.open(consent, true, false);
+      issuedAccess.set(accessToken, { instance: orgInstance, issuedAtMs: now() });
+      return { accessToken: wire.access(accessToken, account.orgId, true), instanceUrl: instanceUrls[orgInstance], id: identityUrl(account) };
     },
     denyNextAuthorization(error = 'access_denied', description = 'end-user denied authorization') {
       denial = { error, description };
     },
     tamperNextTokenResponse(what) { tamper = what; },
-    failNext(endpoint, status, body) { failures.set(endpoint, { status, body }); },
-    isAccessTokenActive(value) {
-      const entry = accessTokens.get(value);
-      return entry !== undefined && liveAccess(entry);
-    },
-    isRefreshTokenActive(value) { return refreshTokens.get(value)?.active === true; },
-    requestCount(endpoint, host) {
-      return log.filter((r) => r.endpoint === endpoint && (host === undefined || r.host === host)).length;
-    },
-    requests(endpoint) { return endpoint === undefined ? [...log] : log.filter((r) => r.endpoint === endpoint); },
-    resetRequests() { log.length = 0; },
-    async close() {
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
-        s.close(() => resolve());
-        s.closeAllConnections();
-      })));
-    },
+    isAccessTokenActive: (value) => live(value) !== undefined,
+    isRefreshTokenActive: (value) => grants.refreshGrant(unwire.refresh(value)) !== undefined,
+    requests: (endpoint) => log.requests(endpoint) as SalesforceRecordedRequest[],
+    requestCount: (endpoint) => log.requestCount(endpoint),
+    clearRequests: () => log.clearRequests(),
+    failNext: (endpoint, failure) => log.failNext(endpoint, failure),
+    approve,
+    async close() { await Promise.all(servers.map((s) => s.close())); },
   };
-}
-
-let signingKeyPromise: Promise<{ privateKey: CryptoKey; publicJwk: JWK; kid: string }> | undefined;
-
-/** One RS256 key for every emulator in the process (RSA key generation is slow). */
-function signingKey(): Promise<{ privateKey: CryptoKey; publicJwk: JWK; kid: string }> {
-  signingKeyPromise ??= (async () => {
-    const { privateKey, publicKey } = await generateKeyPair('RS256');
-    const kid = randomBytes(8).toString('hex');
-    return { privateKey, kid, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
-  })();
-  return signingKeyPromise;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function isForm(req: IncomingMessage): boolean {
@@ -685,23 +572,32 @@ function bearer(req: IncomingMessage): string | undefined {
   return /^(?:Bearer|OAuth) (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+/** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
+function formDecode(s: string): string {
+  try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { return s; }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', 'cache-control': 'no-cache,must-revalidate,max-age=0,no-store,private' });
-  res.end(JSON.stringify(body));
+function send(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
+  sendJson(res, status, body, { ...JSON_HEADERS, ...headers });
 }
 
 function text(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain;charset=UTF-8' });
-  res.end(body);
+  res.writeHead(status, { 'content-type': 'text/plain;charset=UTF-8' }).end(body);
 }
 
 function page(res: ServerResponse, status: number, query: string): void {
-  res.writeHead(status, { 'content-type': 'text/html;charset=UTF-8' });
-  res.end(`<!DOCTYPE html><html><body><p>OAuth Error</p><p>${query}</p></body></html>`);
+  res.writeHead(status, { 'content-type': 'text/html;charset=UTF-8' }).end(`<!DOCTYPE html><html><body><p>OAuth Error</p><p>${query}</p></body></html>`);
+}
+
+// Local adapters for two kit steps that startProviderEmulator keeps private (see the migration report).
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+function sendFailure(res: ServerResponse, failure: InjectedFailure): void {
+  const json = failure.body !== undefined && typeof failure.body !== 'string';
+  res.writeHead(failure.status, { ...(json ? { 'content-type': 'application/json' } : {}), ...failure.headers });
+  res.end(failure.body === undefined ? undefined : json ? JSON.stringify(failure.body) : String(failure.body));
 }
