@@ -22,23 +22,23 @@ describe('the walkthrough: a GitHub OAuth app connected from the CLI (against th
   let apiStatus: number;
 
   beforeAll(async () => {
-    gh = await startGithubEmulator();
+    gh = await startGithubEmulator({ redirectUri: 'http://127.0.0.1/callback' }); // the URI redirect-url prints
     ws = await workspace();
     writeFileSync(join(ws.project, 'authmanager.config.ts'), CONFIG);
     // Step 3 of the walkthrough; the endpoint variables point the provider at the emulator.
     env = {
       GITHUB_CLIENT_ID: gh.clientId, GITHUB_CLIENT_SECRET: gh.clientSecret,
-      GITHUB_AUTHORIZATION_URL: gh.endpoints.authorizationUrl, GITHUB_TOKEN_URL: gh.endpoints.tokenUrl, GITHUB_API_URL: gh.endpoints.apiUrl,
+      GITHUB_AUTHORIZATION_URL: gh.appCredentials.authorizationUrl, GITHUB_TOKEN_URL: gh.appCredentials.tokenUrl, GITHUB_API_URL: gh.appCredentials.apiUrl,
     };
     redirect = await run(ws, ['redirect-url', 'github'], env);
     doctor = await run(ws, ['doctor'], env);
     const running = start(ws, ['connect', 'github', '--scopes', 'repo', 'read:user'], env);
-    authorizationUrl = new URL((await running.stderrMatch(/(http:\/\/127\.0\.0\.1:\d+\/login\/oauth\/authorize\?\S+)/))[1]!);
+    authorizationUrl = new URL((await running.stderrMatch(/(http:\/\/127\.0\.0\.1:\d+\/github\.com\/login\/oauth\/authorize\?\S+)/))[1]!);
     const callback = await gh.approve(authorizationUrl);
     expect((await fetch(callback)).status).toBe(200);
     connected = await running.done;
     token = await run(ws, ['token', 'github'], env);
-    apiStatus = (await fetch(`${gh.endpoints.apiUrl}/user`, {
+    apiStatus = (await fetch(`${gh.appCredentials.apiUrl}/user`, {
       headers: { authorization: `Bearer ${token.stdout.trim()}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' },
     })).status;
     revoked = await run(ws, ['revoke', 'github', '--json'], env);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AuthManagerError, type AccountInfo } from '@authmanager/core';
-import { startGithubEmulator, type GithubEmulator } from '../../testing/src/emulators/github.js';
-import { caught, connect, newAuth } from './helpers.js';
+import { startGithubEmulator, type GithubEmulator } from '@authmanager/testing';
+import { caught, connect, githubAuth } from './helpers.js';
 
 describe('account and ACCOUNT_MISMATCH', () => {
   let gh: GithubEmulator;
@@ -13,20 +13,20 @@ describe('account and ACCOUNT_MISMATCH', () => {
 
   beforeAll(async () => {
     gh = await startGithubEmulator();
-    const auth = newAuth(gh);
+    const auth = githubAuth(gh);
     await connect(auth, gh, 'user-1');
     account = await auth.account('github', 'user-1');
 
-    gh.controls.setUser(gh.users[1]!.login); // someone else signs in at GitHub
+    gh.setUser(gh.users[1]!.login); // someone else signs in at GitHub
     mismatch = await caught(() => connect(auth, gh, 'user-1'));
     afterMismatch = await auth.account('github', 'user-1');
 
-    gh.controls.setUser(gh.users[0]!.login); // the same person connects again
+    gh.setUser(gh.users[0]!.login); // the same person connects again
     sameUserAgain = await connect(auth, gh, 'user-1').then(() => 'ok', (e: unknown) => e);
 
-    const lenient = newAuth(gh, {}, { onAccountMismatch: 'replace' });
+    const lenient = githubAuth(gh, {}, { onAccountMismatch: 'replace' });
     await connect(lenient, gh, 'user-1');
-    gh.controls.setUser(gh.users[1]!.login);
+    gh.setUser(gh.users[1]!.login);
     await connect(lenient, gh, 'user-1');
     replaced = await lenient.account('github', 'user-1');
   });
@@ -56,7 +56,7 @@ describe('account of a credential stored before the identity lookup (user_id / u
   beforeAll(async () => {
     const gh = await startGithubEmulator();
     try {
-      const auth = newAuth(gh);
+      const auth = githubAuth(gh);
       const { credentials } = await connect(auth, gh, 'user-1');
       const { account_id: _id, account_label: _label, ...rest } = credentials.extras;
       await auth.storeCredentials('github', 'old', credentials.with({ extras: { ...rest, user_id: 583231, user_login: 'octocat' } }));

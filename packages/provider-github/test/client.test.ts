@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGithubEmulator, type GithubEmulator, type GithubEmulatorRequest } from '../../testing/src/emulators/github.js';
-import { connect, newAuth } from './helpers.js';
+import { startGithubEmulator, type GithubEmulator, type GithubEmulatorRequest } from '@authmanager/testing';
+import { connect, githubAuth } from './helpers.js';
 
 describe('session.github.client(): Octokit pointed at the API', () => {
   let gh: GithubEmulator;
@@ -11,9 +11,9 @@ describe('session.github.client(): Octokit pointed at the API', () => {
 
   beforeAll(async () => {
     gh = await startGithubEmulator({ mode: 'github-app' });
-    const auth = newAuth(gh);
+    const auth = githubAuth(gh);
     await connect(auth, gh, 'user-1');
-    gh.controls.resetLog();
+    gh.clearRequests();
 
     // --- docs snippet: SDK client (docs/providers/github.md) ---
     await using session = await auth.session('user-1');
@@ -21,22 +21,22 @@ describe('session.github.client(): Octokit pointed at the API', () => {
     const { data } = await octokit.rest.users.getAuthenticated();
     // --- end snippet ---
     login = data.login;
-    request = gh.requests.at(-1)!;
+    request = gh.requests().at(-1)!;
     accessToken = await session.github.accessToken();
 
-    gh.controls.expireAccessTokens();
-    gh.controls.resetLog();
+    gh.expireAccessTokens();
+    gh.clearRequests();
     const again = await octokit.rest.users.getAuthenticated();
     afterExpiry = {
-      login: again.data.login, tokenCalls: gh.counts.token,
-      statuses: gh.requests.filter((r) => r.endpoint === 'user').map((r) => r.status),
+      login: again.data.login, tokenCalls: gh.requestCount('token'),
+      statuses: gh.requests('identity').map((r) => r.status),
     };
   });
   afterAll(() => gh.close());
 
   it('makes a real call and gets the user', () => {
     expect(login).toBe(gh.users[0]!.login);
-    expect(request.endpoint).toBe('user');
+    expect(request.endpoint).toBe('identity');
   });
   it('is authenticated with the session token and sends the API version', () => {
     expect(request.headers.authorization).toBe(`Bearer ${accessToken}`);

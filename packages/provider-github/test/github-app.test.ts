@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AuthManagerError, type Credentials } from '@authmanager/core';
-import { startGithubEmulator, type GithubEmulator, type GithubEmulatorRequest } from '../../testing/src/emulators/github.js';
+import { startGithubEmulator, type GithubEmulator, type GithubEmulatorRequest } from '@authmanager/testing';
 import { refreshTokenExpiresAt, type GithubExtras } from '../src/index.js';
-import { caught, connect, lastRequest, newAuth } from './helpers.js';
+import { caught, connect, githubAuth } from './helpers.js';
 
 describe('GitHub App user tokens: expiry, refresh with rotation', () => {
   let gh: GithubEmulator;
@@ -14,12 +14,12 @@ describe('GitHub App user tokens: expiry, refresh with rotation', () => {
 
   beforeAll(async () => {
     gh = await startGithubEmulator({ mode: 'github-app' });
-    const auth = newAuth(gh);
+    const auth = githubAuth(gh);
     connectedAtMs = Date.now();
     first = (await connect(auth, gh, 'user-1')).credentials;
     await using session = await auth.session('user-1');
     refreshed = await session.github.refresh();
-    refreshRequest = lastRequest(gh, 'token');
+    refreshRequest = gh.requests('token').at(-1)!;
     stored = await auth.loadCredentials('github', 'user-1');
   });
   afterAll(() => gh.close());
@@ -45,8 +45,8 @@ describe('GitHub App user tokens: expiry, refresh with rotation', () => {
   it('rotates both tokens; the old ones stop working at GitHub', () => {
     expect(refreshed.accessToken).not.toBe(first.accessToken);
     expect(refreshed.refreshToken).not.toBe(first.refreshToken);
-    expect(gh.controls.tokenStatus(first.accessToken)).toBe('revoked');
-    expect(gh.controls.tokenStatus(first.refreshToken!)).toBe('revoked');
+    expect(gh.isTokenActive(first.accessToken)).toBe(false);
+    expect(gh.isTokenActive(first.refreshToken!)).toBe(false);
   });
   it('keeps who authorized across the refresh', () => {
     expect(first.extras.account_id).toBe(String(gh.users[0]!.id));
@@ -67,14 +67,14 @@ describe('GitHub App user tokens: refresh when the API answers 401', () => {
 
   beforeAll(async () => {
     gh = await startGithubEmulator({ mode: 'github-app' });
-    const auth = newAuth(gh);
+    const auth = githubAuth(gh);
     before = (await connect(auth, gh, 'user-1')).credentials;
-    gh.controls.expireAccessTokens();
-    gh.controls.resetLog();
+    gh.expireAccessTokens();
+    gh.clearRequests();
     await using session = await auth.session('user-1');
     status = (await session.fetch('github', '/user')).status;
-    tokenCalls = gh.counts.token;
-    sentTokens = gh.requests.filter((r) => r.endpoint === 'user').map((r) => String(r.headers.authorization));
+    tokenCalls = gh.requestCount('token');
+    sentTokens = gh.requests('identity').map((r) => String(r.headers.authorization));
   });
   afterAll(() => gh.close());
 
@@ -100,20 +100,20 @@ describe('GitHub App user tokens: refresh before expiry', () => {
     // half a token's lifetime.)
     let clock = Date.now();
     gh = await startGithubEmulator({ mode: 'github-app', now: () => clock });
-    const auth = newAuth(gh, {}, { now: () => clock });
+    const auth = githubAuth(gh, {}, { now: () => clock });
     await connect(auth, gh, 'user-1');
     clock += (28_800 - 30) * 1000;
-    gh.controls.resetLog();
+    gh.clearRequests();
     await using session = await auth.session('user-1');
     status = (await session.fetch('github', '/user')).status;
-    tokenCalls = gh.counts.token;
+    tokenCalls = gh.requestCount('token');
   });
   afterAll(() => gh.close());
 
   it('refreshes first, so the API call succeeds at once', () => {
     expect(tokenCalls).toBe(1);
     expect(status).toBe(200);
-    expect(gh.counts.user).toBe(1);
+    expect(gh.requestCount('identity')).toBe(1);
   });
 });
 
@@ -125,9 +125,9 @@ describe('quirk: bad_refresh_token (HTTP 200) is invalid_grant', () => {
 
   beforeAll(async () => {
     gh = await startGithubEmulator({ mode: 'github-app' });
-    const auth = newAuth(gh);
+    const auth = githubAuth(gh);
     before = (await connect(auth, gh, 'user-1')).credentials;
-    gh.controls.expireRefreshTokens();
+    gh.expireRefreshTokens();
     await using session = await auth.session('user-1');
     err = await caught(() => session.github.refresh());
     stored = await auth.loadCredentials('github', 'user-1');
@@ -135,7 +135,7 @@ describe('quirk: bad_refresh_token (HTTP 200) is invalid_grant', () => {
   afterAll(() => gh.close());
 
   it('GitHub answered 200 with bad_refresh_token', () => {
-    const wire = gh.requests.filter((r) => r.endpoint === 'token').at(-1)!;
+    const wire = gh.requests('token').at(-1)!;
     expect(new URLSearchParams(wire.body).get('grant_type')).toBe('refresh_token');
   });
   it('fails with REAUTHORIZATION_REQUIRED, RFC error invalid_grant, GitHub code in the description', () => {
@@ -157,25 +157,25 @@ describe('GitHub App user tokens: revoking an expired token', () => {
 
   beforeAll(async () => {
     gh = await startGithubEmulator({ mode: 'github-app' });
-    const auth = newAuth(gh);
+    const auth = githubAuth(gh);
     before = (await connect(auth, gh, 'user-1')).credentials;
-    gh.controls.expireAccessTokens();
+    gh.expireAccessTokens();
     // make the stored copy expired too, as it would be after 8 hours
     await auth.storeCredentials('github', 'user-1', before.with({ expiresAt: new Date(Date.now() - 1000) }));
-    gh.controls.resetLog();
+    gh.clearRequests();
     revoked = await auth.github.oauth2.revoke({ subject: 'user-1' });
-    endpoints = gh.requests.map((r) => r.endpoint);
-    revokedWith = (JSON.parse(lastRequest(gh, 'revokeGrant').body) as { access_token: string }).access_token;
+    endpoints = gh.requests().map((r) => r.endpoint);
+    revokedWith = (JSON.parse(gh.requests('revocation').at(-1)!.body) as { access_token: string }).access_token;
   });
   afterAll(() => gh.close());
 
   it('refreshes first (GitHub needs a working token), then deletes the grant', () => {
-    expect(endpoints).toEqual(['token', 'revokeGrant']);
+    expect(endpoints).toEqual(['token', 'revocation']);
     expect(revokedWith).not.toBe(before.accessToken);
     expect(revoked).toBe(true);
   });
   it('leaves no working token behind', () => {
-    expect(gh.controls.tokenStatus(revokedWith)).toBe('revoked');
-    expect(gh.controls.tokenStatus(before.refreshToken!)).toBe('revoked');
+    expect(gh.isTokenActive(revokedWith)).toBe(false);
+    expect(gh.isTokenActive(before.refreshToken!)).toBe(false);
   });
 });

@@ -1,37 +1,22 @@
 import { AuthManager, envFrom, type AuthManagerOptions } from '@authmanager/core';
+import type { GithubEmulator } from '@authmanager/testing';
 import { github } from '../src/index.js';
-import type { GithubEmulator, GithubEmulatorRequest } from '../../testing/src/emulators/github.js';
 
-/** Never fetched: the emulator only puts it in the Location header. */
-export const REDIRECT_URI = 'http://127.0.0.1:3999/callback/github';
-
-type GithubInput = Parameters<typeof github>[0];
+// What is GitHub's own: tests override app credentials (a wrong secret, an app id and key), which
+// `managerFor` of '@authmanager/testing/providers' does not take.
 
 /**
- * A manager with the GitHub provider pointed at the emulator. The env is empty so a `GITHUB_TOKEN`
- * in the test runner's environment (GitHub Actions sets one) cannot leak in.
+ * A manager with only GitHub pointed at the emulator (app credentials overridden by `input`). The
+ * env is empty so a `GITHUB_TOKEN` in the test runner's environment (GitHub Actions sets one) cannot leak in.
  */
-export function newAuth(gh: GithubEmulator, input: GithubInput = {}, options: Partial<Omit<AuthManagerOptions<readonly []>, 'providers'>> = {}) {
-  return new AuthManager({
-    env: envFrom({}),
-    ...options,
-    providers: [github({
-      ...gh.endpoints, clientId: gh.clientId, clientSecret: gh.clientSecret, redirectUri: REDIRECT_URI, ...input,
-    })],
-  });
+export function githubAuth(gh: GithubEmulator, input: Parameters<typeof github>[0] = {}, options: Partial<Omit<AuthManagerOptions<readonly []>, 'providers'>> = {}) {
+  return new AuthManager({ env: envFrom({}), ...options, providers: [github({ ...gh.appCredentials, ...input })] });
 }
 
 /** authorize → the emulator approves → complete (exchange + store). */
-export async function connect(auth: ReturnType<typeof newAuth>, gh: GithubEmulator, subject: string, scopes?: readonly string[]) {
+export async function connect(auth: ReturnType<typeof githubAuth>, gh: GithubEmulator, subject: string, scopes?: readonly string[]) {
   const { url } = await auth.github.oauth2.authorize({ subject, ...(scopes ? { scopes } : {}) });
   return auth.github.oauth2.complete({ callbackUrl: await gh.approve(url) });
-}
-
-/** The last request the emulator saw at `endpoint`. */
-export function lastRequest(gh: GithubEmulator, endpoint: GithubEmulatorRequest['endpoint']): GithubEmulatorRequest {
-  const found = gh.requests.filter((r) => r.endpoint === endpoint).at(-1);
-  if (!found) throw new Error(`no ${endpoint} request recorded`);
-  return found;
 }
 
 /** Runs `fn` and returns what it threw (fails the test when it did not throw). */
@@ -43,3 +28,6 @@ export async function caught(fn: () => Promise<unknown>): Promise<unknown> {
   }
   throw new Error('expected a rejection');
 }
+
+/** A body labelled JSON whatever it holds, for malformed-answer tests. */
+export const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' } as const;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { inspect } from 'node:util';
 import { AuthManagerError } from '@authmanager/core';
-import { startGithubEmulator, type GithubEmulator } from '../../testing/src/emulators/github.js';
-import { caught, connect, newAuth } from './helpers.js';
+import { startGithubEmulator, type GithubEmulator } from '@authmanager/testing';
+import { JSON_TYPE, caught, connect, githubAuth } from './helpers.js';
 
 // Defect: the installation-token endpoint answering 201 with a body that is not JSON gave an
 // untyped SyntaxError (whose message quotes the start of the body). Every provider body this
@@ -20,7 +20,7 @@ beforeAll(async () => { gh = await startGithubEmulator({ mode: 'github-app' }); 
 afterAll(() => gh.close());
 
 describe('installation-token endpoint answering 201 with a body that is not a token', () => {
-  const installation = () => newAuth(gh, { appId: gh.appId, privateKey: gh.appPrivateKey });
+  const installation = () => githubAuth(gh, { appId: gh.appId, privateKey: gh.appPrivateKey });
 
   for (const [what, body] of [
     ['not JSON', `<html><body>${MARKER}</body></html>`],
@@ -32,7 +32,7 @@ describe('installation-token endpoint answering 201 with a body that is not a to
   ] as const) {
     it(`is INVALID_TOKEN_RESPONSE, echoing nothing of the body, for ${what}`, async () => {
       const auth = installation();
-      gh.controls.failNext('installationToken', 201, body);
+      gh.failNext('token', { status: 201, body, headers: JSON_TYPE });
       const err = await caught(() => auth.github.installation.accessToken(4242));
       expect(AuthManagerError.is(err, 'INVALID_TOKEN_RESPONSE')).toBe(true);
       expect(shown(err)).not.toContain(MARKER);
@@ -42,7 +42,7 @@ describe('installation-token endpoint answering 201 with a body that is not a to
 
   it('caches nothing from the bad answer: the next call mints a working token', async () => {
     const auth = installation();
-    gh.controls.failNext('installationToken', 201, 'garbage');
+    gh.failNext('token', { status: 201, body: 'garbage', headers: JSON_TYPE });
     await caught(() => auth.github.installation.accessToken(4242));
     const token = await auth.github.installation.accessToken(4242);
     expect(token).toMatch(/^ghs_/);
@@ -51,8 +51,8 @@ describe('installation-token endpoint answering 201 with a body that is not a to
 
 describe('token endpoint answering 200 with a body that is not JSON', () => {
   it('fails the code exchange with INVALID_TOKEN_RESPONSE, echoing nothing of the body, and stores nothing', async () => {
-    const auth = newAuth(gh);
-    gh.controls.failNext('token', 200, `access_token=${MARKER}&scope=repo&token_type=bearer`);
+    const auth = githubAuth(gh);
+    gh.failNext('token', { status: 200, body: `access_token=${MARKER}&scope=repo&token_type=bearer`, headers: JSON_TYPE });
     const err = await caught(() => connect(auth, gh, 'user-1'));
     expect(AuthManagerError.is(err, 'INVALID_TOKEN_RESPONSE')).toBe(true);
     expect(shown(err)).not.toContain(MARKER);
@@ -60,9 +60,9 @@ describe('token endpoint answering 200 with a body that is not JSON', () => {
   });
 
   it('fails a refresh with INVALID_TOKEN_RESPONSE, echoing nothing of the body, and keeps the stored credential', async () => {
-    const auth = newAuth(gh);
+    const auth = githubAuth(gh);
     const { credentials } = await connect(auth, gh, 'user-2');
-    gh.controls.failNext('token', 200, `{"access_token":"${MARKER}",`);
+    gh.failNext('token', { status: 200, body: `{"access_token":"${MARKER}",`, headers: JSON_TYPE });
     await using session = await auth.session('user-2');
     const err = await caught(() => session.github.refresh());
     expect(AuthManagerError.is(err, 'INVALID_TOKEN_RESPONSE')).toBe(true);
@@ -73,15 +73,15 @@ describe('token endpoint answering 200 with a body that is not JSON', () => {
 
 describe('other GitHub answers that are not JSON', () => {
   it('GET /user after the exchange: the credential is kept, without the user id', async () => {
-    const auth = newAuth(gh);
-    gh.controls.failNext('user', 200, `<html>${MARKER}</html>`);
+    const auth = githubAuth(gh);
+    gh.failNext('identity', { status: 200, body: `<html>${MARKER}</html>`, headers: JSON_TYPE });
     const { credentials } = await connect(auth, gh, 'user-3');
     expect(credentials.extras).not.toHaveProperty('account_id');
   });
 
   it('an installation-token error (422) with a body that is not JSON is TOKEN_EXCHANGE_FAILED echoing nothing of it', async () => {
-    const auth = newAuth(gh, { appId: gh.appId, privateKey: gh.appPrivateKey });
-    gh.controls.failNext('installationToken', 422, `<html>${MARKER}</html>`);
+    const auth = githubAuth(gh, { appId: gh.appId, privateKey: gh.appPrivateKey });
+    gh.failNext('token', { status: 422, body: `<html>${MARKER}</html>`, headers: JSON_TYPE });
     const err = await caught(() => auth.github.installation.accessToken(4242));
     expect(AuthManagerError.is(err, 'TOKEN_EXCHANGE_FAILED')).toBe(true);
     expect(shown(err)).not.toContain(MARKER);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AuthManagerError } from '@authmanager/core';
-import { startGithubEmulator, type GithubEmulator } from '../../testing/src/emulators/github.js';
-import { REDIRECT_URI, caught, connect, lastRequest, newAuth } from './helpers.js';
+import { startGithubEmulator, type GithubEmulator } from '@authmanager/testing';
+import { caught, connect, githubAuth } from './helpers.js';
 
 let gh: GithubEmulator;
 beforeAll(async () => { gh = await startGithubEmulator(); });
@@ -13,15 +13,15 @@ describe('quirk: Accept: application/json on the token endpoint', () => {
 
   beforeAll(async () => {
     // What GitHub does without the header: a form-encoded answer openid-client cannot parse.
-    const res = await fetch(gh.endpoints.tokenUrl, {
+    const res = await fetch(gh.appCredentials.tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ client_id: gh.clientId, client_secret: gh.clientSecret, code: 'nope' }),
     });
     formAnswer = { type: res.headers.get('content-type'), body: await res.text() };
     // What the provider sends on a code exchange.
-    await connect(newAuth(gh), gh, 'accept');
-    sentAccept = String(lastRequest(gh, 'token').headers.accept);
+    await connect(githubAuth(gh), gh, 'accept');
+    sentAccept = String(gh.requests('token').at(-1)!.headers.accept);
   });
 
   it('the emulator answers form-encoded without it, like GitHub', () => {
@@ -41,16 +41,16 @@ describe('quirk: token errors sent with HTTP 200', () => {
   let redirectMismatchStatus: number | undefined;
 
   beforeAll(async () => {
-    const auth = newAuth(gh);
+    const auth = githubAuth(gh);
     // a code GitHub does not know
     const a = await auth.github.oauth2.authorize({ subject: 's1' });
     const callback = new URL(await gh.approve(a.url));
     callback.searchParams.set('code', 'not-a-code');
     badCode = await caught(() => auth.github.oauth2.exchange({ callbackUrl: callback }));
-    badCodeStatus = lastRequest(gh, 'token').status;
+    badCodeStatus = gh.requests('token').at(-1)!.status;
 
     // the wrong client secret
-    const wrong = newAuth(gh, { clientSecret: 'wrong-secret' });
+    const wrong = githubAuth(gh, { clientSecret: 'wrong-secret' });
     const b = await wrong.github.oauth2.authorize({ subject: 's2' });
     const cb = await gh.approve(b.url);
     badSecret = await caught(() => wrong.github.oauth2.exchange({ callbackUrl: cb }));
@@ -58,10 +58,10 @@ describe('quirk: token errors sent with HTTP 200', () => {
     // the browser was sent to another redirect_uri than the one the token request names
     const c = await auth.github.oauth2.authorize({ subject: 's3' });
     const tampered = new URL(c.url);
-    tampered.searchParams.set('redirect_uri', 'http://127.0.0.1:3999/elsewhere');
+    tampered.searchParams.set('redirect_uri', `${gh.redirectUri}/elsewhere`);
     const cc = await gh.approve(tampered);
     redirectMismatch = await caught(() => auth.github.oauth2.exchange({ callbackUrl: cc }));
-    redirectMismatchStatus = lastRequest(gh, 'token').status;
+    redirectMismatchStatus = gh.requests('token').at(-1)!.status;
   });
 
   it('GitHub answered HTTP 200', () => {
@@ -90,7 +90,7 @@ describe('quirk: comma-separated scopes', () => {
   let granted: string | null;
 
   beforeAll(async () => {
-    const auth = newAuth(gh, { defaultScope: 'repo,read:org gist' });
+    const auth = githubAuth(gh, { defaultScope: 'repo,read:org gist' });
     const { url } = await auth.github.oauth2.authorize({ subject: 'scopes' });
     requested = url.searchParams.get('scope');
     const result = await auth.github.oauth2.exchange({ callbackUrl: await gh.approve(url) });
@@ -112,17 +112,17 @@ describe('PKCE and authorization errors', () => {
   let denied: unknown;
 
   beforeAll(async () => {
-    const auth = newAuth(gh);
+    const auth = githubAuth(gh);
     const { url } = await auth.github.oauth2.authorize({ subject: 'pkce' });
     const code = new URL(await gh.approve(url)).searchParams.get('code')!;
-    const res = await fetch(gh.endpoints.tokenUrl, {
+    const res = await fetch(gh.appCredentials.tokenUrl, {
       method: 'POST',
       headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: gh.clientId, client_secret: gh.clientSecret, code, redirect_uri: REDIRECT_URI }),
+      body: new URLSearchParams({ client_id: gh.clientId, client_secret: gh.clientSecret, code, redirect_uri: gh.redirectUri }),
     });
     withoutVerifier = ((await res.json()) as { error?: string }).error ?? null;
 
-    gh.controls.denyNextAuthorization();
+    gh.denyNextAuthorization();
     const d = await auth.github.oauth2.authorize({ subject: 'denied' });
     const back = await gh.approve(d.url);
     denied = await caught(() => auth.github.oauth2.exchange({ callbackUrl: back }));
@@ -143,8 +143,8 @@ describe('redirect_uri outside the registered callback URL', () => {
   let err: unknown;
 
   beforeAll(async () => {
-    registered = await startGithubEmulator({ callbackUrl: 'http://127.0.0.1:3999/callback' });
-    const auth = newAuth(registered, { redirectUri: 'http://127.0.0.1:4000/callback' });
+    registered = await startGithubEmulator({ redirectUri: 'http://127.0.0.1:3999/callback' });
+    const auth = githubAuth(registered, { redirectUri: 'http://127.0.0.1:4000/callback' });
     const { url } = await auth.github.oauth2.authorize({ subject: 'x' });
     back = new URL(await registered.approve(url));
     err = await caught(() => auth.github.oauth2.exchange({ callbackUrl: back }));
@@ -162,7 +162,7 @@ describe('redirect_uri outside the registered callback URL', () => {
 });
 
 describe('capabilities in the types', () => {
-  const auth = newAuth({ endpoints: { authorizationUrl: 'https://x.test/a', tokenUrl: 'https://x.test/t', apiUrl: 'https://x.test' }, clientId: 'c', clientSecret: 's' } as GithubEmulator);
+  const auth = githubAuth({ appCredentials: { authorizationUrl: 'https://x.test/a', tokenUrl: 'https://x.test/t', apiUrl: 'https://x.test', clientId: 'c', clientSecret: 's', redirectUri: 'https://app.test/cb' } } as GithubEmulator);
   type Flow = typeof auth.github.oauth2;
   const hasRevoke: 'revoke' extends keyof Flow ? true : false = true;
   const hasIntrospect: 'introspect' extends keyof Flow ? true : false = false;
@@ -176,7 +176,7 @@ describe('capabilities in the types', () => {
 });
 
 describe('emulator fidelity: what GitHub rejects', () => {
-  const api = (path: string, init: RequestInit = {}) => fetch(`${gh.apiUrl}${path}`, init);
+  const api = (path: string, init: RequestInit = {}) => fetch(`${gh.appCredentials.apiUrl}${path}`, init);
   let noUserAgent: number;
   let basicOnly: string | undefined;
   let formRevoke: number;
@@ -184,11 +184,11 @@ describe('emulator fidelity: what GitHub rejects', () => {
   let badVersion: number;
 
   beforeAll(async () => {
-    const pat = gh.controls.issuePersonalAccessToken(gh.users[0]!.login);
+    const pat = gh.issuePersonalAccessToken(gh.users[0]!.login);
     // undici sends `user-agent: node` unless told otherwise; an empty value is "no User-Agent"
     noUserAgent = (await api('/user', { headers: { authorization: `Bearer ${pat}`, 'user-agent': '' } })).status;
     const basic = `Basic ${Buffer.from(`${gh.clientId}:${gh.clientSecret}`).toString('base64')}`;
-    const t = await fetch(gh.endpoints.tokenUrl, {
+    const t = await fetch(gh.appCredentials.tokenUrl, {
       method: 'POST',
       headers: { accept: 'application/json', authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ code: 'x' }),

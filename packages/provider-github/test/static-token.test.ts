@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AuthManager, AuthManagerError, envFrom } from '@authmanager/core';
-import { startGithubEmulator, type GithubEmulator, type GithubEmulatorRequest } from '../../testing/src/emulators/github.js';
+import { startGithubEmulator, type GithubEmulator, type GithubEmulatorRequest } from '@authmanager/testing';
 import { GITHUB_API_URL, GITHUB_AUTHORIZATION_URL, GITHUB_TOKEN_URL, github } from '../src/index.js';
-import { caught, lastRequest } from './helpers.js';
+import { caught } from './helpers.js';
 
 describe('static-token mode (personal access token)', () => {
   let gh: GithubEmulator;
@@ -16,10 +16,10 @@ describe('static-token mode (personal access token)', () => {
 
   beforeAll(async () => {
     gh = await startGithubEmulator();
-    pat = gh.controls.issuePersonalAccessToken(gh.users[1]!.login);
+    pat = gh.issuePersonalAccessToken(gh.users[1]!.login);
     // --- docs snippet: static token (docs/providers/github.md) ---
     const auth = new AuthManager({
-      providers: [github({ apiUrl: gh.apiUrl })],
+      providers: [github({ apiUrl: gh.appCredentials.apiUrl })],
       env: envFrom({ GITHUB_TOKEN: pat }), // or pass github({ token })
     });
     await using session = await auth.session('any-subject');
@@ -27,10 +27,10 @@ describe('static-token mode (personal access token)', () => {
     // --- end snippet ---
     status = res.status;
     login = ((await res.json()) as { login?: string }).login;
-    request = lastRequest(gh, 'user');
+    request = gh.requests('identity').at(-1)!;
     account = await session.github.account();
     refreshError = await caught(() => session.github.refresh());
-    oauthCalls = gh.counts.authorize + gh.counts.token;
+    oauthCalls = gh.requestCount('authorize') + gh.requestCount('token');
   });
   afterAll(() => gh.close());
 
