@@ -231,7 +231,7 @@ export function oauth2Definition<const C extends OAuth2ProviderConfig>(config: C
     id: config.id as C['id'],
     displayName: config.displayName,
     appCredentials: fields,
-    oauth2: oauth2Spec,
+    oauth2: oauth2Spec as typeof oauth2Spec & DeclaredFlows<C>,
     ...(extras.length > 0 ? { userCredentials: { extras } } : {}),
     ...(Object.keys(variables).length > 0 ? { variables } : {}),
     ...(config.identity ? { identity: identityWithOverride(config.identity) } : {}),
@@ -251,6 +251,16 @@ export function oauth2Definition<const C extends OAuth2ProviderConfig>(config: C
     } : {}),
   } satisfies ProviderDefinition<C['id'], typeof fields>;
 }
+
+/**
+ * What a config declares, in the spec's type, so `auth.<id>` has exactly the flows the config gives:
+ * `oauth2.revoke` with a revocation, `oauth2.introspect` with an introspection endpoint,
+ * `auth.<id>.clientCredentials` with the client credentials grant.
+ */
+export type DeclaredFlows<C> =
+  & (C extends { readonly revocation: object | true } ? { readonly revocation: 'rfc7009' | RevocationSpec<AnyAppCredentials> } : unknown)
+  & (C extends { readonly introspectionEndpoint: string } | { readonly introspection: true } ? { readonly introspection: 'rfc7662' } : unknown)
+  & (C extends { readonly clientCredentials: object | true } ? { readonly clientCredentials: ClientCredentialsSpec } : unknown);
 
 /** An identity endpoint given as an absolute URL is read from the `identityUrl` field (overridable). */
 function identityWithOverride(identity: IdentitySpec): IdentitySpec {

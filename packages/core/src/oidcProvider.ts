@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { appField, oauthClientFields } from './AppCredentials.js';
 import { defineProvider, type ProviderFactory } from './defineProvider.js';
-import { envPrefixOf, variableFields, type OAuth2ProviderConfig } from './oauth2Provider.js';
+import { envPrefixOf, variableFields, type DeclaredFlows, type OAuth2ProviderConfig } from './oauth2Provider.js';
 import type { OriginPattern } from './OriginPattern.js';
 import type { AnyAppCredentials, AppCredentialFields, OAuth2Spec, ProviderDefinition } from './ProviderDefinition.js';
 import { fillUrlTemplate } from './UrlTemplate.js';
@@ -97,7 +97,7 @@ export function oidcDefinition<const C extends OidcProviderConfig>(config: C) {
     id: config.id as C['id'],
     displayName: config.displayName,
     appCredentials: fields,
-    oauth2: spec,
+    oauth2: spec as typeof spec & DeclaredFlows<C>,
     identity: { userinfo: { id: 'sub', label: config.accountLabelClaim ?? 'email' } },
     ...(Object.keys(variables).length > 0 ? { variables } : {}),
     ...(config.documentation ? { documentation: config.documentation } : {}),
