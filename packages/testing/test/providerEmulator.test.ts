@@ -508,3 +508,133 @@ describe('client credentials and an API base URL from the token response', () =>
     expect([(credentials.extras as { instance_url?: string }).instance_url, res.status, lastRequest(emu, 'api').path]).toEqual([`${emu.origin}/__api`, 200, '/__api/data']);
   });
 });
+
+// The vocabulary core gained (definition.variables, identity bodies, header placeholders, token-request
+// parameters and Basic encodings, expires_in 0, chain lifetimes, revocation errors and anonymous
+// revocation), each as the emulator must answer it.
+const dc = oauth2({
+  id: 'dc', displayName: 'DC', clientAuthentication: 'client_secret_basic',
+  authorizationEndpoint: 'https://{accountsServer}/oauth/auth', tokenEndpoint: 'https://{accountsServer}/oauth/token',
+  variables: { accountsServer: { from: 'app', description: 'Accounts host', pattern: 'accounts\\.dc\\.(?:test|eu)', default: 'accounts.dc.test', example: 'accounts.dc.eu' } },
+  hosts: ['https://accounts.dc.test', 'https://accounts.dc.eu'],
+  tokenRequest: { params: { expiring: '1' }, basicEncoding: 'rfc7617' },
+  tokenResponse: { zeroExpiresInMeansNever: true },
+  revocation: { endpoint: 'https://{accountsServer}/oauth/revoke', token: 'access_token', anonymous: true, alreadyRevokedErrors: ['invalid_token'] },
+  identity: { endpoint: '/graphql', body: { query: '{ viewer { id email } }' }, id: 'data.viewer.id', label: 'data.viewer.email' },
+  api: { baseUrl: 'https://api.dc.test', headers: { 'Client-Id': '{clientId}' } },
+});
+const chained = oauth2({
+  id: 'chained', displayName: 'Chained', refreshTokenRotation: 'rotates', refreshTokenMaxLifetimeSeconds: 3 * 3600,
+  authorizationEndpoint: 'https://chained.test/authorize', tokenEndpoint: 'https://chained.test/token',
+});
+const patterned = oauth2({
+  id: 'patterned', displayName: 'Patterned',
+  authorizationEndpoint: 'https://{dc}.patterned.test/authorize', tokenEndpoint: 'https://{dc}.patterned.test/token',
+  variables: { dc: { from: 'app', description: 'Data center', pattern: '[a-z]{2}[0-9]{1,3}' } },
+});
+const selfContradicting = oauth2({
+  id: 'selfcontradicting', displayName: 'Self-contradicting',
+  authorizationEndpoint: 'https://{dc}.contra.test/authorize', tokenEndpoint: 'https://{dc}.contra.test/token',
+  variables: { dc: { from: 'app', description: 'Data center', pattern: '[a-z]{2}[0-9]{1,3}', example: 'eu' } },
+});
+
+describe('the vocabulary core gained (raw wire and through AuthManager)', () => {
+  let e: ProviderEmulator<typeof dc.definition>;
+  beforeAll(async () => { e = await start(dc.definition); });
+  /** A token request sent the way dc declares it (Basic as-is, expiring=1) unless told otherwise. */
+  const dcToken = (params: Record<string, string>, { basic = `${e.clientId}:${e.clientSecret}`, expiring = true } = {}) => fetch(e.endpoints.token!, {
+    method: 'POST', headers: { authorization: `Basic ${Buffer.from(basic).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...params, ...(expiring ? { expiring: '1' } : {}) }),
+  });
+  async function dcCode() {
+    const c = await code(e);
+    return { grant_type: 'authorization_code', code: c.code, redirect_uri: e.redirectUri, code_verifier: c.verifier };
+  }
+
+  it('regression (zoho): a camelCase host variable stays a template on loopback, filled with its example', () => {
+    expect(e.appCredentials.tokenUrl).toBe(`${e.origin}/{accountsServer}/oauth/token`);
+    expect(e.endpoints.token).toBe(`${e.origin}/accounts.dc.eu/oauth/token`);
+  });
+  it('regression (okta, auth0, mailchimp): a variable without example or default gets a value its pattern accepts', async () => {
+    const p = await start(patterned.definition);
+    expect((p.appCredentials as Record<string, string>).dc).toMatch(/^[a-z]{2}[0-9]{1,3}$/);
+    expect(p.endpoints.token).toBe(`${p.origin}/${(p.appCredentials as Record<string, string>).dc}.patterned.test/token`);
+  });
+  it('regression (open handle): a definition the emulator cannot lay out is refused and leaves no server listening', async () => {
+    const { createServer } = await import('node:net');
+    const probe = createServer();
+    const port = await new Promise<number>((resolve) => probe.listen(0, '127.0.0.1', () => resolve((probe.address() as { port: number }).port)));
+    await new Promise((resolve) => probe.close(resolve));
+    await expect(startProviderEmulator(selfContradicting.definition, { port })).rejects.toThrow(/example of \{dc\} does not match its own pattern/);
+    // The port is free again: the emulator closed the server it had started.
+    const again = createServer();
+    await new Promise<void>((resolve, reject) => { again.once('error', reject); again.listen(port, '127.0.0.1', () => resolve()); });
+    await new Promise((resolve) => again.close(resolve));
+  });
+  it('tokenRequest.params: a code exchange without the declared parameter is invalid_request', async () => {
+    const res = await dcToken(await dcCode(), { expiring: false });
+    expect([res.status, (await res.json() as { error: string }).error]).toEqual([400, 'invalid_request']);
+  });
+  it('tokenRequest.basicEncoding rfc7617: the id and secret are compared as they are, so a form-encoded client_… is invalid_client', async () => {
+    const formEncoded = `${encodeURIComponent(e.clientId).replace(/_/g, '%5F').replace(/-/g, '%2D')}:${e.clientSecret.replace(/_/g, '%5F').replace(/-/g, '%2D')}`;
+    expect(formEncoded).not.toBe(`${e.clientId}:${e.clientSecret}`); // the default client id has a `_`
+    const refused = await dcToken(await dcCode(), { basic: formEncoded });
+    const taken = await dcToken(await dcCode());
+    expect([refused.status, taken.status]).toEqual([401, 200]);
+  });
+  it('zeroExpiresInMeansNever: tokens are sent with expires_in 0 and do not expire', async () => {
+    const res = await dcToken(await dcCode());
+    expect((await res.json() as { expires_in: unknown }).expires_in).toBe(0);
+  });
+  it('an identity body (GraphQL) must be POSTed as the declared JSON', async () => {
+    const { access_token: token } = await (await dcToken(await dcCode())).json() as { access_token: string };
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const get = await fetch(e.endpoints.identity!, { headers: { authorization: `Bearer ${token}` } });
+    const otherQuery = await fetch(e.endpoints.identity!, { method: 'POST', headers, body: JSON.stringify({ query: '{ viewer { id } }' }) });
+    const declared = await fetch(e.endpoints.identity!, { method: 'POST', headers, body: JSON.stringify({ query: '{ viewer { id email } }' }) });
+    expect([get.status, otherQuery.status, declared.status]).toEqual([405, 400, 200]);
+    expect(await declared.json()).toEqual({ data: { viewer: { id: 'user-1', email: 'ada@example.test' } } });
+  });
+  it('a {field} header placeholder is required filled, not as the literal text', async () => {
+    const { access_token: token } = await (await dcToken(await dcCode())).json() as { access_token: string };
+    const literal = await fetch(e.endpoints.api!, { headers: { authorization: `Bearer ${token}`, 'client-id': '{clientId}' } });
+    const filled = await fetch(e.endpoints.api!, { headers: { authorization: `Bearer ${token}`, 'client-id': e.clientId } });
+    expect([literal.status, filled.status]).toEqual([400, 200]);
+  });
+  it('anonymous revocation refuses a client id, takes the token alone, then answers the declared already-revoked error', async () => {
+    const { access_token: token } = await (await dcToken(await dcCode())).json() as { access_token: string };
+    const send = (body: Record<string, string>) => fetch(e.endpoints.revocation!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) });
+    const withClient = await send({ token, client_id: e.clientId });
+    const first = await send({ token });
+    const second = await send({ token });
+    expect([withClient.status, first.status, second.status]).toEqual([400, 200, 400]);
+    expect((await second.json() as { error: string }).error).toBe('invalid_token');
+  });
+  it('dc through AuthManager: connects (params, Basic as-is), identity over GraphQL, no expiry, API with Client-Id, anonymous revocation', async () => {
+    const auth = managerFor(dc, e);
+    const { account, credentials } = await connect(auth, e, 'dc', 'u1');
+    const res = await auth.withSession('u1', (s) => s.fetch('dc', '/__emulator/sample'));
+    const revoked = await auth.disconnect('dc', 'u1');
+    const revocation = lastRequest(e, 'revocation');
+    expect(account).toEqual({ id: 'user-1', label: 'ada@example.test' });
+    expect(credentials.expiresAt).toBeUndefined();
+    expect([res.status, lastRequest(e, 'api').headers['client-id']]).toEqual([200, e.clientId]);
+    expect([revoked.revoked, revocation.params.token, revocation.params.client_id, revocation.headers.authorization]).toEqual([true, credentials.accessToken, undefined, undefined]);
+  });
+  it('refreshTokenMaxLifetimeSeconds: the refresh-token chain ends at the maximum counted from the authorization, however often it was refreshed', async () => {
+    let nowMs = Date.UTC(2030, 0, 1);
+    const c = await start(chained.definition, { now: () => nowMs });
+    const auth = managerFor(chained, c, { now: () => nowMs });
+    const { credentials } = await connect(auth, c, 'chained', 'u1');
+    nowMs += 2 * 3600_000;
+    const refreshed = await auth.withSession('u1', (s) => s.refresh('chained'));
+    nowMs += 2 * 3600_000; // four hours after the authorization: past the three-hour chain
+    const dead = await fetch(c.endpoints.token!, {
+      method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshed.refreshToken! }),
+    });
+    expect(refreshed.refreshToken).not.toBe(credentials.refreshToken);
+    expect(credentials.refreshTokenExpiresAt?.getTime()).toBe(Date.UTC(2030, 0, 1) + 3 * 3600_000);
+    expect([dead.status, (await dead.json() as { error: string }).error]).toEqual([400, 'invalid_grant']);
+  });
+});
