@@ -621,6 +621,18 @@ describe('the vocabulary core gained (raw wire and through AuthManager)', () => 
     expect([res.status, lastRequest(e, 'api').headers['client-id']]).toEqual([200, e.clientId]);
     expect([revoked.revoked, revocation.params.token, revocation.params.client_id, revocation.headers.authorization]).toEqual([true, credentials.accessToken, undefined, undefined]);
   });
+  it('an identity id path starting with an index is answered as a JSON array (Atlassian accessible-resources)', async () => {
+    const listed = oauth2({
+      id: 'listed', displayName: 'Listed', authorizationEndpoint: 'https://listed.test/authorize', tokenEndpoint: 'https://listed.test/token',
+      identity: { endpoint: '/resources', id: '0.id', label: '0.url' }, api: { baseUrl: 'https://api.listed.test' },
+    });
+    const l = await start(listed.definition);
+    const { account } = await connect(managerFor(listed, l), l, 'listed', 'u1');
+    const sent = lastRequest(l, 'identity');
+    const res = await fetch(l.endpoints.identity!, { headers: { authorization: sent.headers.authorization! } });
+    expect(await res.json()).toEqual([{ id: 'user-1', url: 'ada@example.test' }]);
+    expect(account).toEqual({ id: 'user-1', label: 'ada@example.test' });
+  });
   it('refreshTokenMaxLifetimeSeconds: the refresh-token chain ends at the maximum counted from the authorization, however often it was refreshed', async () => {
     let nowMs = Date.UTC(2030, 0, 1);
     const c = await start(chained.definition, { now: () => nowMs });

@@ -359,7 +359,8 @@ export async function startProviderEmulator<D extends AnyProviderDefinition>(def
     }
     if (endpoint === 'api') return sendJson(c.res, 200, { ok: true, method: c.req.method, path: c.url.pathname, account: account.id });
     const spec = identity && 'endpoint' in identity ? identity : identity && 'userinfo' in identity ? identity.userinfo : undefined;
-    const base = endpoint === 'userinfo' ? { sub: account.id, email: account.label, name: account.label } : {};
+    // An id path starting with an index (`0.id`) means the provider answers a list (Atlassian's accessible resources).
+    const base = endpoint === 'userinfo' ? { sub: account.id, email: account.label, name: account.label } : /^\d+\./.test(spec?.id ?? '') ? [] as unknown as Record<string, unknown> : {};
     sendJson(c.res, 200, objectWithPaths([[spec?.id ?? (endpoint === 'identity' ? 'id' : undefined), account.id], [spec?.label, account.label]], base));
   }
 
