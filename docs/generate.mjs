@@ -26,7 +26,7 @@ export function authModes(d) {
     if (d.appCredentials.deviceAuthorizationUrl) modes.push('device (RFC 8628)');
   }
   const placement = d.api?.credentialPlacement;
-  if (!o && placement) modes.push(placement.base64 ? 'HTTP Basic' : 'API key');
+  if (!o && placement) modes.push(placement.in === 'header' && /^Basic /i.test(placement.format ?? '') ? 'HTTP Basic' : 'API key');
   return modes;
 }
 

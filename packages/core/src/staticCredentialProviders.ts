@@ -75,8 +75,8 @@ export type BasicAuthProviderConfig<Id extends string = string> = StaticCredenti
 
 /**
  * A provider that takes HTTP Basic authentication (RFC 7617; Nango counts 97 such entries).
- * The credential is `username:password`: `session.accessToken()` returns it and `session.fetch`
- * sends `Authorization: Basic base64(username:password)`. Store a subject's with
+ * The credential is RFC 7617's `base64(username:password)` (UTF-8, so any password fits a header):
+ * `session.accessToken()` returns it and `session.fetch` sends `Authorization: Basic <it>`. Store a subject's with
  * `auth.storeCredentials(id, subject, basicCredentials(username, password))`; app-wide ones come
  * from `<PREFIX>_USERNAME` / `<PREFIX>_PASSWORD`.
  * @see RFC 7617 §2
@@ -98,17 +98,19 @@ export function basicAuthDefinition<const C extends BasicAuthProviderConfig>(con
     appCredentials: fields,
     staticToken: (app: AnyAppCredentials): CredentialsInit<Record<string, unknown>> | undefined =>
       (app.username ? basicCredentials(app.username as string, (app.password as string | undefined) ?? '') : undefined),
-    api: { ...commonApi(config), credentialPlacement: { in: 'header' as const, name: 'Authorization', format: 'Basic {token}', base64: true } },
+    api: { ...commonApi(config), credentialPlacement: { in: 'header' as const, name: 'Authorization', format: 'Basic {token}' } },
   } satisfies ProviderDefinition<C['id'], typeof fields>;
 }
 
 /**
- * The credential of a Basic-auth provider for `auth.storeCredentials`.
+ * The credential of a Basic-auth provider for `auth.storeCredentials`: RFC 7617 §2's
+ * `base64(username ":" password)`, UTF-8 encoded (§2.1 `charset="UTF-8"`).
  * @throws Error when the username has a `:` (RFC 7617 §2 forbids it)
+ * @see RFC 7617 §2
  */
 export function basicCredentials(username: string, password: string): CredentialsInit<Record<string, unknown>> {
   if (username.includes(':')) throw new Error('A Basic-auth username cannot contain ":" (RFC 7617 §2)');
-  return { accessToken: `${username}:${password}`, tokenType: 'Basic' };
+  return { accessToken: Buffer.from(`${username}:${password}`, 'utf8').toString('base64'), tokenType: 'Basic' };
 }
 
 function common<Id extends string>(config: StaticCredentialConfig<Id>) {

@@ -3,9 +3,10 @@
 // offline_access + prompt=consent rule for refresh tokens, RFC 7009 revocation, the client
 // credentials grant (RFC 6749 §4.4), and per-tenant issuers from authorize({ connectionConfig }).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AuthManager, AuthManagerError, envFrom, oidc } from '@authmanager/core';
+import { AuthManager, AuthManagerError, envFrom, oauth2, oidc } from '@authmanager/core';
 import { startSandboxProvider, type SandboxProvider } from '../src/sandbox/sandboxServer.js';
 import { followAuthorization } from '../src/followAuthorization.js';
+import { approveDeviceCode } from '../src/approveDeviceCode.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 let server: SandboxProvider;
@@ -139,5 +140,26 @@ describe('per-tenant issuer from authorize({ connectionConfig })', () => {
     const err = await auth.tenant.oauth2.authorize({ subject: 't2', connectionConfig }).catch((e: unknown) => e);
     expect((err as AuthManagerError).code).toBe('CONFIGURATION');
     expect(server.counts()).toEqual({});
+  });
+});
+
+describe('device authorization grant (RFC 8628) on explicit endpoints', () => {
+  it('oauth2({ deviceAuthorizationEndpoint }) prompts, polls until approved and returns working credentials', async () => {
+    const tv = oauth2({
+      id: 'tv', displayName: 'TV', authorizationEndpoint: 'https://tv.invalid/auth', tokenEndpoint: 'https://tv.invalid/token',
+      deviceAuthorizationEndpoint: 'https://tv.invalid/device/auth', scopes: ['openid', 'api:read'],
+    });
+    const auth = new AuthManager({
+      providers: [tv({
+        authorizationUrl: `${server.issuer}/auth`, tokenUrl: `${server.issuer}/token`, deviceAuthorizationUrl: `${server.issuer}/device/auth`,
+        clientId: 'sandbox-client', clientSecret: 'sandbox-secret',
+      })],
+      env: envFrom({}),
+    });
+    server.resetCounts();
+    const result = await auth.tv.oauth2.deviceAuthorization({ subject: 'tv-1', onPrompt: (p) => { void approveDeviceCode(p.verificationUriComplete!); } });
+    const me = await fetch(server.endpoints.apiMe, { headers: { authorization: `Bearer ${result.credentials.accessToken}` } });
+    expect(me.status).toBe(200);
+    expect(server.requestCount('token:urn:ietf:params:oauth:grant-type:device_code')).toBeGreaterThan(0);
   });
 });

@@ -4,10 +4,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AuthManager, AuthManagerError, envFrom, oauth2, readRateLimit } from '@authmanager/core';
+import { AuthManager, AuthManagerError, apiKey, basicAuth, basicCredentials, envFrom, oauth2, readRateLimit } from '@authmanager/core';
 import { fillHeaderValues } from '@authmanager/core/provider';
 
-interface Seen { readonly path: string; readonly body: URLSearchParams }
+interface Seen { readonly path: string; readonly body: URLSearchParams; readonly authorization?: string; readonly query: URLSearchParams }
 const REDIRECT = 'http://127.0.0.1:9/cb';
 let server: Server;
 let origin: string;
@@ -27,7 +27,7 @@ beforeAll(async () => {
       return;
     }
     const body = new URLSearchParams(await read(req));
-    seen.push({ path: url.pathname, body });
+    seen.push({ path: url.pathname, body, query: url.searchParams, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(url.pathname === '/token' ? answer(body.get('grant_type')!) : { ok: true }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -119,5 +119,34 @@ describe('readRateLimit and header placeholders', () => {
     expect(fillHeaderValues('p', { 'Client-Id': '{clientId}', 'x-goog-user-project': '{quota?}', Accept: 'application/json' }, { clientId: 'abc' }))
       .toEqual({ 'Client-Id': 'abc', Accept: 'application/json' });
     expect(() => fillHeaderValues('p', { 'Client-Id': '{clientId}' }, {})).toThrow(expect.objectContaining({ code: 'CONFIGURATION' }));
+  });
+});
+
+describe('static credentials', () => {
+  it('basicAuth(): a subject\'s username:password goes as RFC 7617 Basic, the app-wide pair serves the rest', async () => {
+    const acme = basicAuth({ id: 'acmebasic', displayName: 'Acme Basic', baseUrl: 'https://acme.invalid' });
+    const auth = new AuthManager({ providers: [acme({ apiBaseUrl: origin, username: 'app', password: 'app-pw' })], env: envFrom({}) });
+    await auth.storeCredentials('acmebasic', 'u1', basicCredentials('ada', 'pa:ss wörd'.normalize()));
+    seen.length = 0;
+    await auth.withSession('u1', (s) => s.fetch('acmebasic', '/things'));
+    await auth.withSession('someone-else', (s) => s.fetch('acmebasic', '/things'));
+    const token = await auth.withSession('u1', (s) => s.accessToken('acmebasic'));
+    expect(seen.map((r) => r.authorization)).toEqual([
+      `Basic ${Buffer.from('ada:pa:ss wörd'.normalize()).toString('base64')}`,
+      `Basic ${Buffer.from('app:app-pw').toString('base64')}`,
+    ]);
+    expect(Buffer.from(token, 'base64').toString('utf8')).toBe('ada:pa:ss wörd'.normalize());
+    expect(() => basicCredentials('a:b', 'x')).toThrow(/RFC 7617/);
+  });
+
+  it('apiKey() with placement query: the key goes in the named parameter, not in a header', async () => {
+    const maps = apiKey({ id: 'maps', displayName: 'Maps', baseUrl: 'https://maps.invalid', placement: 'query', name: 'key' });
+    const auth = new AuthManager({ providers: [maps({ apiBaseUrl: origin, apiKey: 'k-123' })], env: envFrom({}) });
+    seen.length = 0;
+    const res = await auth.withSession('u', (s) => s.fetch('maps', '/geocode?address=x'));
+    expect(res.status).toBe(200);
+    expect(seen[0]!.query.get('key')).toBe('k-123');
+    expect(seen[0]!.query.get('address')).toBe('x');
+    expect(seen[0]!.authorization).toBeUndefined();
   });
 });

@@ -48,7 +48,7 @@ export interface ProviderEmulatorOptions {
   readonly issueRefreshTokens?: boolean;
   /** What a `code_challenge`/`code_verifier` gets from a provider declared without PKCE. @default 'refuse' (`invalid_request`) */
   readonly unsupportedPkce?: 'refuse' | 'ignore';
-  /** Static credentials the API accepts (API keys; `username:password` for Basic). @default one random */
+  /** Static credentials the API accepts (API keys; RFC 7617 `base64(username:password)` for Basic). @default one random */
   readonly staticTokens?: readonly string[];
   /** @default 65536 */
   readonly maxBodyBytes?: number;
@@ -117,7 +117,7 @@ export async function startProviderEmulator<D extends AnyProviderDefinition>(def
   const client = { clientId: options.clientId ?? random('client_'), clientSecret: options.clientSecret ?? random('secret_') };
   const redirectUri = options.redirectUri ?? EMULATOR_REDIRECT_URI;
   const account = { id: options.account?.id ?? 'user-1', label: options.account?.label ?? 'ada@example.test' };
-  const staticTokens = options.staticTokens ?? [definition.appCredentials.username ? `emulator:${random('')}` : random('key_')];
+  const staticTokens = options.staticTokens ?? [definition.appCredentials.username ? Buffer.from(`emulator:${random('')}`).toString('base64') : random('key_')];
   const spec = definition.oauth2;
   const separator = spec?.scopeSeparator ?? ' ';
   const pkceRequired = spec !== undefined && (spec.pkce !== false || spec.clientAuthentication === 'none');

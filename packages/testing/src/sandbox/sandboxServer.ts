@@ -509,6 +509,7 @@ export async function startSandboxProvider(options: SandboxProviderOptions = {})
     ttl: {
       AccessToken: () => accessTokenTtlSeconds,
       ClientCredentials: () => accessTokenTtlSeconds,
+      DeviceCode: 600,
       AuthorizationCode: 60,
       IdToken: 3600,
       RefreshToken: refreshTokenTtlSeconds,
