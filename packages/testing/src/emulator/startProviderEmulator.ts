@@ -16,6 +16,7 @@ import { BodyTooLargeError, readBody, type RequestBody } from './readBody.js';
 import { RequestLog, type EmulatorEndpoint, type EmulatorRequest, type InjectedFailure } from './RequestLog.js';
 import { safeEqual } from './safeEqual.js';
 import { sendTokenError, shapeTokenResponse } from './tokenAnswers.js';
+import { flatHeaders, sendFailure } from './httpAnswers.js';
 
 /** Never fetched: the emulator only puts it in the `Location` header. */
 export const EMULATOR_REDIRECT_URI = 'http://127.0.0.1:9/callback';
@@ -394,14 +395,3 @@ export async function startProviderEmulator<D extends AnyProviderDefinition>(def
   };
 }
 
-function flatHeaders(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
-}
-
-function sendFailure(res: ServerResponse, failure: InjectedFailure): void {
-  const json = failure.body !== undefined && typeof failure.body !== 'string';
-  res.writeHead(failure.status, { ...(json ? { 'content-type': 'application/json' } : {}), ...failure.headers });
-  res.end(failure.body === undefined ? undefined : json ? JSON.stringify(failure.body) : String(failure.body));
-}

@@ -10,6 +10,7 @@ import { BodyTooLargeError, readBody } from '../emulator/readBody.js';
 import { RequestLog, type EmulatorEndpoint, type EmulatorRequest, type InjectedFailure } from '../emulator/RequestLog.js';
 import { safeEqual } from '../emulator/safeEqual.js';
 import { EMULATOR_REDIRECT_URI } from '../emulator/startProviderEmulator.js';
+import { flatHeaders, sendFailure } from '../emulator/httpAnswers.js';
 
 /**
  * How the emulated app issues user tokens:
@@ -547,15 +548,3 @@ export async function startGithubEmulator(options: GithubEmulatorOptions = {}): 
   };
 }
 
-// The kit's request recording and injected answers keep these private to startProviderEmulator.
-function flatHeaders(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
-}
-
-function sendFailure(res: ServerResponse, failure: InjectedFailure): void {
-  const json = failure.body !== undefined && typeof failure.body !== 'string';
-  res.writeHead(failure.status, { ...(json ? { 'content-type': 'application/json' } : {}), ...failure.headers });
-  res.end(failure.body === undefined ? undefined : json ? JSON.stringify(failure.body) : String(failure.body));
-}

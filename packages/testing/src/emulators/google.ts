@@ -9,6 +9,7 @@ import { verifyS256 } from '../emulator/pkce.js';
 import { BodyTooLargeError, readBody, type RequestBody } from '../emulator/readBody.js';
 import { RequestLog, type EmulatorEndpoint, type EmulatorRequest, type InjectedFailure } from '../emulator/RequestLog.js';
 import { safeEqual } from '../emulator/safeEqual.js';
+import { flatHeaders, sendFailure } from '../emulator/httpAnswers.js';
 
 /** The endpoints {@link startGoogleEmulator} answers, as its request log names them (`api`: Gmail `users.getProfile`). */
 export type GoogleEmulatorEndpoint = Extract<EmulatorEndpoint, 'discovery' | 'jwks' | 'authorize' | 'token' | 'revocation' | 'userinfo' | 'api' | 'unknown'>;
@@ -729,14 +730,3 @@ function formDecode(s: string): string {
 }
 
 // Local adapters for two kit steps that startProviderEmulator keeps private (see the migration report).
-function flatHeaders(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
-}
-
-function sendFailure(res: ServerResponse, failure: InjectedFailure): void {
-  const json = failure.body !== undefined && typeof failure.body !== 'string';
-  res.writeHead(failure.status, { ...(json ? { 'content-type': 'application/json' } : {}), ...failure.headers });
-  res.end(failure.body === undefined ? undefined : json ? JSON.stringify(failure.body) : String(failure.body));
-}
