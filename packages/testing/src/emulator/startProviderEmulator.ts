@@ -60,30 +60,45 @@ export interface ProviderEmulatorOptions {
 }
 
 /** A running provider emulator: what to hand the factory, the URLs, and the one control vocabulary. */
-export interface ProviderEmulator<D extends AnyProviderDefinition = AnyProviderDefinition> {
+/**
+ * What every emulator offers (the generic one and the first-party ones): where it runs, what to hand
+ * the provider factory, who consents, and the one control vocabulary.
+ * @typeParam E - its endpoint names
+ * @typeParam R - what its request log records
+ * @typeParam A - the app credentials that point the factory at it
+ */
+export interface EmulatorControls<E extends string, R, A> {
   /** `http://127.0.0.1:PORT`. */
   readonly origin: string;
-  readonly definition: D;
   /** Pass straight to the factory: `factory(emu.appCredentials)`. Every URL field is on loopback. */
-  readonly appCredentials: AppCredentialsInput<D['appCredentials']>;
-  /** For `authorize({ connectionConfig })`: the tenant values the emulator answers for. */
+  readonly appCredentials: A;
+  /** For `authorize({ connectionConfig })`: the tenant values the emulator answers for (empty without tenants). */
   readonly connectionConfig: ConnectionConfig;
   readonly clientId: string;
   readonly clientSecret: string;
   readonly redirectUri: string;
-  /** Filled endpoint URLs (for the example tenant); `api` is a sample API URL. */
-  readonly endpoints: Readonly<Partial<Record<EmulatorEndpoint, string>>>;
+  /** Who consents next: the identity endpoint, UserInfo and ID tokens say so. */
   readonly account: { readonly id: string; readonly label: string };
+  /** Static credentials the API accepts. */
   readonly staticTokens: readonly string[];
   /** The requests received (by one endpoint, when given), oldest first. */
-  requests(endpoint?: EmulatorEndpoint): EmulatorRequest[];
-  requestCount(endpoint?: EmulatorEndpoint): number;
+  requests(endpoint?: E): R[];
+  requestCount(endpoint?: E): number;
+  /** Empties the request log (tokens and grants stay). */
   clearRequests(): void;
   /** The next request to `endpoint` gets this answer instead (queued in order). */
-  failNext(endpoint: EmulatorEndpoint, failure: InjectedFailure): void;
+  failNext(endpoint: E, failure: InjectedFailure): void;
   /** Plays the browser and consent: returns the callback URL the authorize endpoint redirects to. */
   approve(authorizationUrl: URL | string): Promise<string>;
   close(): Promise<void>;
+}
+
+/** A running provider emulator built from a definition (see {@link startProviderEmulator}). */
+export interface ProviderEmulator<D extends AnyProviderDefinition = AnyProviderDefinition>
+  extends EmulatorControls<EmulatorEndpoint, EmulatorRequest, AppCredentialsInput<D['appCredentials']>> {
+  readonly definition: D;
+  /** Filled endpoint URLs (for the example tenant); `api` is a sample API URL. */
+  readonly endpoints: Readonly<Partial<Record<EmulatorEndpoint, string>>>;
 }
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 NQCHAR

@@ -11,6 +11,7 @@ import { RequestLog, type EmulatorEndpoint, type EmulatorRequest, type InjectedF
 import { safeEqual } from '../emulator/safeEqual.js';
 import { EMULATOR_REDIRECT_URI } from '../emulator/startProviderEmulator.js';
 import { flatHeaders, sendFailure } from '../emulator/httpAnswers.js';
+import type { EmulatorControls } from '../emulator/startProviderEmulator.js';
 
 /**
  * How the emulated app issues user tokens:
@@ -96,16 +97,7 @@ export interface GithubEmulatorAppCredentials {
 }
 
 /** A running GitHub emulator (see {@link startGithubEmulator}). */
-export interface GithubEmulator {
-  /** `http://127.0.0.1:PORT`; github.com lives below `/github.com`, api.github.com below `/api.github.com`. */
-  readonly origin: string;
-  /** Pass straight to the factory: `github(gh.appCredentials)`. */
-  readonly appCredentials: GithubEmulatorAppCredentials;
-  /** GitHub.com has no per-tenant hosts: empty. */
-  readonly connectionConfig: Readonly<Record<string, string>>;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly redirectUri: string;
+export interface GithubEmulator extends EmulatorControls<GithubEmulatorEndpoint, GithubEmulatorRequest, GithubEmulatorAppCredentials> {
   /** Endpoint URLs; `revocation` is the grant's, `api` is `GET /installation/repositories`. */
   readonly endpoints: Readonly<Record<Exclude<GithubEmulatorEndpoint, 'unknown'>, string>>;
   /** Who approves the next authorization (see {@link GithubEmulator.setUser}): id and login. */
@@ -118,15 +110,6 @@ export interface GithubEmulator {
   readonly appPrivateKey: string | undefined;
   readonly installationIds: readonly number[];
   readonly users: readonly GithubEmulatorUser[];
-  /** The requests received (by one endpoint, when given), oldest first. */
-  requests(endpoint?: GithubEmulatorEndpoint): GithubEmulatorRequest[];
-  requestCount(endpoint?: GithubEmulatorEndpoint): number;
-  /** Empties the request log (tokens and grants stay). */
-  clearRequests(): void;
-  /** The next request to `endpoint` gets this answer instead (queued in order): 5xx, malformed bodies. */
-  failNext(endpoint: GithubEmulatorEndpoint, failure: InjectedFailure): void;
-  /** Plays the browser and consent: returns the callback URL (with `code`, or `error`). */
-  approve(authorizationUrl: URL | string): Promise<string>;
   /** Switches between OAuth App tokens (never expire) and GitHub App user tokens (expire, refresh). */
   setMode(mode: GithubEmulatorMode): void;
   /** Who approves the next authorizations (by login; one of `users`). */
@@ -143,7 +126,6 @@ export interface GithubEmulator {
   issuePersonalAccessToken(login: string): string;
   /** Whether a token the emulator issued (any kind) still works. */
   isTokenActive(token: string): boolean;
-  close(): Promise<void>;
 }
 
 const DEFAULT_USERS: readonly GithubEmulatorUser[] = [{ id: 1001, login: 'octo-user' }, { id: 1002, login: 'other-user' }];

@@ -9,6 +9,7 @@ import { RequestLog, type EmulatorEndpoint, type EmulatorRequest, type InjectedF
 import { safeEqual } from '../emulator/safeEqual.js';
 import { EMULATOR_REDIRECT_URI } from '../emulator/startProviderEmulator.js';
 import { flatHeaders, sendFailure } from '../emulator/httpAnswers.js';
+import type { EmulatorControls } from '../emulator/startProviderEmulator.js';
 
 /**
  * An emulator of Notion's public-connection OAuth endpoints and one API endpoint, on 127.0.0.1,
@@ -90,16 +91,7 @@ export interface NotionEmulatorAppCredentials {
 }
 
 /** A running emulator: what to hand the factory, the kit's controls, and Notion's own switches. */
-export interface NotionEmulator {
-  /** `http://127.0.0.1:PORT`. */
-  readonly origin: string;
-  /** Pass straight to the factory: `notion(emu.appCredentials)`. */
-  readonly appCredentials: NotionEmulatorAppCredentials;
-  /** Notion has no per-tenant hosts: empty. */
-  readonly connectionConfig: Readonly<Record<string, string>>;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly redirectUri: string;
+export interface NotionEmulator extends EmulatorControls<NotionEmulatorEndpoint, NotionEmulatorRequest, NotionEmulatorAppCredentials> {
   /** Endpoint URLs; `api` is `GET /v1/users/me`. */
   readonly endpoints: Readonly<Record<Exclude<NotionEmulatorEndpoint, 'unknown'>, string>>;
   /** The bot and workspace the next authorization connects (see {@link NotionEmulator.consentAs}). */
@@ -107,15 +99,6 @@ export interface NotionEmulator {
   /** The internal integration tokens the API accepts. */
   readonly staticTokens: readonly string[];
   readonly workspaces: readonly NotionEmulatorWorkspace[];
-  /** The requests received (by one endpoint, when given), oldest first. */
-  requests(endpoint?: NotionEmulatorEndpoint): NotionEmulatorRequest[];
-  requestCount(endpoint?: NotionEmulatorEndpoint): number;
-  /** Empties the request log (tokens and grants stay). */
-  clearRequests(): void;
-  /** The next request to `endpoint` gets this answer instead (queued in order). */
-  failNext(endpoint: NotionEmulatorEndpoint, failure: InjectedFailure): void;
-  /** Plays the browser and consent: returns the callback URL the authorize endpoint redirects to. */
-  approve(authorizationUrl: URL | string): Promise<string>;
   /** The workspace the next authorizations connect. @param workspaceId - one of `workspaces[].id` */
   consentAs(workspaceId: string): void;
   /** Kills every access token issued so far (refresh tokens stay valid): the next API call gets 401. */
@@ -126,7 +109,6 @@ export interface NotionEmulator {
   isTokenActive(token: string): boolean;
   /** The workspace of the grant a live token belongs to. */
   workspaceOf(token: string): NotionEmulatorWorkspace | undefined;
-  close(): Promise<void>;
 }
 
 const AUTHORIZATION_URL = 'https://api.notion.com/v1/oauth/authorize';
