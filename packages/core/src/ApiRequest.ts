@@ -1,4 +1,4 @@
-import { fillHeaderValues } from './AppCredentials.js';
+import { fillHeaderValues, fillPathValues } from './AppCredentials.js';
 import { AuthManagerError } from './AuthManagerError.js';
 import type { Credentials } from './Credentials.js';
 import { ErrorCode } from './ErrorCode.js';
@@ -31,21 +31,29 @@ const ALLOWED = new WeakMap<ProviderRuntime, ReadonlySet<string>>();
  * never to a URL with userinfo. A path starting with one `/` is relative to the base URL's path
  * (`/users` on `https://api.notion.com/v1` is `https://api.notion.com/v1/users`).
  * @throws AuthManagerError `CONFIGURATION` when the URL is not parseable or leaves the allowed
- *   origins, or when a base URL derived from the credentials is outside the binding's `baseUrlOrigins`
+ *   origins, or when the configured base URL is outside the binding's `baseUrlOrigins`
+ *   | `INVALID_STORED_CREDENTIALS` when the base URL the credential holds (`baseUrlFromTokenResponse`)
+ *   is not a URL or is outside `baseUrlOrigins` (the record is unusable: connect the subject again)
  *   | `UNSUPPORTED_FLOW` when the provider has no API binding
  */
 export function resolveApiUrl(rt: ProviderRuntime, path: string, credentials: Credentials<object>): URL {
   const binding = rt.definition.api;
   if (!binding) throw new AuthManagerError(ErrorCode.UNSUPPORTED_FLOW, `Provider "${rt.id}" has no API binding`, { provider: rt.id });
   const fromResponse = binding.baseUrlFromTokenResponse === undefined ? undefined : (credentials.extras as Record<string, unknown>)[binding.baseUrlFromTokenResponse];
-  const base = typeof fromResponse === 'string' && fromResponse !== '' ? fromResponse
+  const stored = fromResponse !== undefined && fromResponse !== '';
+  const unusable = (what: string) => new AuthManagerError(ErrorCode.INVALID_STORED_CREDENTIALS,
+    `${rt.id}: the credential's ${binding.baseUrlFromTokenResponse} ${what}; the access token is not sent there. Connect the subject again`, { provider: rt.id });
+  if (stored && typeof fromResponse !== 'string') throw unusable('is not a URL');
+  const base = stored ? `${(fromResponse as string).replace(/\/+$/, '')}${fillPathValues(rt.id, binding.baseUrlPath ?? '', rt.app)}`
     : typeof binding.baseUrl === 'function' ? binding.baseUrl({ app: rt.app, credentials }) : binding.baseUrl;
   let baseUrl: URL;
   try { baseUrl = new URL(base.endsWith('/') ? base : `${base}/`); } catch {
+    if (stored) throw unusable('is not a URL');
     throw new AuthManagerError(ErrorCode.CONFIGURATION, `${rt.id}: the API base URL is not a URL`, { provider: rt.id });
   }
   const declared = baseUrlOrigins(rt, credentials);
   if (declared !== undefined && !matchesOriginPattern(baseUrl, declared)) {
+    if (stored) throw unusable(`(${baseUrl.host}) is not among the provider's declared API hosts`);
     throw new AuthManagerError(ErrorCode.CONFIGURATION, `${rt.id}: refusing to send the access token to ${baseUrl.origin}, which is not among the provider's declared API hosts`, { provider: rt.id });
   }
   // One leading "/" means "below the base path"; "//" or "/\\" is a network-path reference that the

@@ -95,17 +95,33 @@ export function requireAppField<T>(provider: string, fields: AppCredentialFields
 export function fillHeaderValues(provider: string, headers: Readonly<Record<string, string>>, app: Readonly<Record<string, unknown>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (!value.includes('{')) { out[name] = value; continue; }
-    let omit = false;
-    const filled = value.replace(/\{([A-Za-z_][A-Za-z0-9_]*)(\?)?\}/g, (_, field: string, optional: string | undefined) => {
-      const v = app[field];
-      if (v === undefined || v === null || v === '') {
-        if (optional) { omit = true; return ''; }
-        throw new AuthManagerError(ErrorCode.CONFIGURATION, `Provider "${provider}": header ${name} needs app credential "${field}", which is not set`, { provider });
-      }
-      return String(v);
-    });
-    if (!omit) out[name] = filled;
+    const filled = fillAppValues(provider, `header ${name}`, value, app, String);
+    if (filled !== undefined) out[name] = filled;
   }
   return out;
+}
+
+/**
+ * Replaces `{name}` in a URL path with the app-credential field of that name, percent-encoded
+ * (Salesforce `api.baseUrlPath: '/services/data/v{apiVersion}'`); a `{name?}` whose field is not set
+ * leaves the whole path out.
+ * @throws AuthManagerError `CONFIGURATION` when a named field is not set
+ */
+export function fillPathValues(provider: string, path: string, app: Readonly<Record<string, unknown>>): string {
+  return fillAppValues(provider, 'api.baseUrlPath', path, app, (v) => encodeURIComponent(String(v))) ?? '';
+}
+
+/** `{name}` → `format(app[name])`; `undefined` when an optional `{name?}` is not set. */
+function fillAppValues(provider: string, what: string, template: string, app: Readonly<Record<string, unknown>>, format: (v: unknown) => string): string | undefined {
+  if (!template.includes('{')) return template;
+  let omit = false;
+  const filled = template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)(\?)?\}/g, (_, field: string, optional: string | undefined) => {
+    const v = app[field];
+    if (v === undefined || v === null || v === '') {
+      if (optional) { omit = true; return ''; }
+      throw new AuthManagerError(ErrorCode.CONFIGURATION, `Provider "${provider}": ${what} needs app credential "${field}", which is not set`, { provider });
+    }
+    return format(v);
+  });
+  return omit ? undefined : filled;
 }

@@ -423,7 +423,9 @@ export interface ApiBinding<A, X extends object> {
    * Where a base URL that comes from the credentials (a token response field such as Salesforce
    * `instance_url` or Pipedrive `api_domain`) may point: origin patterns such as
    * `https://*.my.salesforce.com` (see {@link OriginPattern}). When set, every API call checks the
-   * resolved base URL against them before the token is attached, and refuses with `CONFIGURATION`.
+   * resolved base URL against them before the token is attached, and refuses with `CONFIGURATION`
+   * (a configured base URL) or `INVALID_STORED_CREDENTIALS` (one the credential holds). A function
+   * of the app credentials can widen them by configuration (Salesforce `allowedInstanceOrigins`).
    */
   readonly baseUrlOrigins?: readonly OriginPattern[] | ((ctx: { readonly app: A }) => readonly OriginPattern[]);
   /**
@@ -444,6 +446,12 @@ export interface ApiBinding<A, X extends object> {
    * within `baseUrlOrigins` (which must be set).
    */
   readonly baseUrlFromTokenResponse?: string;
+  /**
+   * A path appended to the `baseUrlFromTokenResponse` value (trailing slashes dropped) to make the
+   * API base, with `{name}` filled from the app credential of that name, percent-encoded: Salesforce
+   * `'/services/data/v{apiVersion}'` on `instance_url`. Not appended to `baseUrl`, which is whole.
+   */
+  readonly baseUrlPath?: string;
   /** How the credential goes on the request. @default `Authorization: <token_type> <token>` */
   readonly credentialPlacement?: CredentialPlacement;
   /** The rate-limit headers the provider documents. */

@@ -198,7 +198,7 @@ export class ProviderRuntime {
   /**
    * The absolute URL an API call goes to (see {@link resolveApiUrl}: parsed first, then checked
    * against the binding's origins).
-   * @throws AuthManagerError `CONFIGURATION` | `UNSUPPORTED_FLOW`
+   * @throws AuthManagerError `CONFIGURATION` | `INVALID_STORED_CREDENTIALS` | `UNSUPPORTED_FLOW`
    */
   apiUrl(path: string, credentials: Credentials<object>): URL {
     return resolveApiUrl(this, path, credentials);

@@ -55,7 +55,8 @@ export function credentialsFromTokenResponse(rt: ProviderRuntime, response: Reco
   // it arrives: refused here, nothing is stored (it is checked again before every use).
   const baseField = rt.definition.api?.baseUrlFromTokenResponse;
   if (baseField !== undefined && raw[baseField] !== undefined && !isAllowedBaseUrl(rt, raw[baseField])) {
-    throw invalidResponse(rt, `${baseField} is not among the provider's declared API hosts`);
+    const host = typeof raw[baseField] === 'string' && URL.canParse(raw[baseField]) ? ` (${new URL(raw[baseField]).host})` : '';
+    throw invalidResponse(rt, `${baseField} is not among the provider's declared API hosts${host}`);
   }
   const extraKeys = rt.definition.userCredentials?.extras ?? [];
   const declaredField = rt.definition.oauth2?.tokenResponse?.refreshTokenExpiresInField;

@@ -19,6 +19,8 @@ export interface ApiConfig {
   readonly allowedOrigins?: readonly string[];
   /** A token-response field with the API base URL (Salesforce `instance_url`, Pipedrive `api_domain`). */
   readonly baseUrlFromTokenResponse?: string;
+  /** A path (with `{appField}` placeholders) appended to that base URL: `/services/data/v{apiVersion}`. */
+  readonly baseUrlPath?: string;
   /** Where that base URL may point; required with `baseUrlFromTokenResponse`. */
   readonly baseUrlOrigins?: readonly OriginPattern[];
   /** API answers that mean the token was refused. @default `{ statuses: [401] }` */
@@ -243,6 +245,7 @@ export function oauth2Definition<const C extends OAuth2ProviderConfig>(config: C
         ...(api.headers ? { headers: api.headers } : {}),
         ...(api.allowedOrigins ? { allowedOrigins: api.allowedOrigins } : {}),
         ...(api.baseUrlFromTokenResponse ? { baseUrlFromTokenResponse: api.baseUrlFromTokenResponse } : {}),
+        ...(api.baseUrlPath ? { baseUrlPath: api.baseUrlPath } : {}),
         ...(api.baseUrlOrigins ? { baseUrlOrigins: api.baseUrlOrigins } : {}),
         ...(api.tokenRejected ? { tokenRejected: api.tokenRejected } : {}),
         ...(api.credentialPlacement ? { credentialPlacement: api.credentialPlacement } : {}),

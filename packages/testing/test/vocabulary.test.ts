@@ -105,6 +105,28 @@ describe('api.baseUrlFromTokenResponse', () => {
     expect(res.status).toBe(200);
     expect(seen.map((r) => r.path)).toEqual(['/tenant-7/v1/deals']);
   });
+
+  it('refuses a stored API host outside the declared ones at use with INVALID_STORED_CREDENTIALS, sending nothing', async () => {
+    answer = () => ({ access_token: 'at', token_type: 'Bearer', api_domain: `${origin}/tenant-7` });
+    const factory = provider({ api: { baseUrl: 'https://api.acme.invalid', baseUrlFromTokenResponse: 'api_domain', baseUrlOrigins: ['https://*.acme.invalid'] } } as never);
+    const auth = await connect(factory);
+    const stored = (await auth.loadCredentials('acme', 'u'))!;
+    await auth.storeCredentials('acme', 'u', stored.with({ extras: { api_domain: 'https://attacker.example' } }));
+    seen.length = 0;
+    const err = await auth.withSession('u', (s) => s.fetch('acme', '/v1/deals')).catch((e: unknown) => e);
+    expect([AuthManagerError.is(err) && err.code, seen.length]).toEqual(['INVALID_STORED_CREDENTIALS', 0]);
+  });
+});
+
+describe('api.baseUrlPath', () => {
+  it('is appended to the token-response base URL (trailing slash dropped), with {field} filled from app credentials', async () => {
+    answer = () => ({ access_token: 'at', token_type: 'Bearer', instance_url: `${origin}/` });
+    const factory = provider({ api: { baseUrl: 'https://api.acme.invalid', baseUrlFromTokenResponse: 'instance_url', baseUrlPath: '/services/data/v{clientId}', baseUrlOrigins: ['https://*.acme.invalid'] } } as never);
+    const auth = await connect(factory);
+    seen.length = 0;
+    await auth.withSession('u', (s) => s.fetch('acme', 'limits'));
+    expect(seen.map((r) => r.path)).toEqual(['/services/data/vc/limits']);
+  });
 });
 
 describe('readRateLimit and header placeholders', () => {
