@@ -1,12 +1,26 @@
-import { AuthManagerError, ErrorCode, type ClientContext } from '@authmanager/core';
+import { AuthManagerError, ErrorCode, matchesOriginPattern, type ClientContext, type Credentials } from '@authmanager/core/provider';
 import type { Connection } from 'jsforce';
 import type { SalesforceUserCredentialExtras } from './extras.js';
-import { instanceUrlOf, type InstanceOriginApp } from './instanceUrl.js';
+import { configuredInstanceUrl, instanceOrigins, type InstanceOriginApp } from './instanceUrl.js';
 
 /** The app credentials the jsforce client reads. */
 interface JsforceApp extends InstanceOriginApp {
   readonly apiVersion: string;
   readonly loginUrl: string;
+}
+
+/**
+ * The instance jsforce is pointed at: the credential's `instance_url`, else the configured one,
+ * checked against the origins core checks `session.fetch` against (jsforce sends the token itself).
+ * @throws AuthManagerError `INVALID_STORED_CREDENTIALS` | `CONFIGURATION`, as `session.fetch` does
+ */
+function instanceUrlOf(credentials: Credentials<SalesforceUserCredentialExtras>, app: JsforceApp): string {
+  const stored: unknown = credentials.extras.instance_url;
+  if (stored === undefined) return configuredInstanceUrl(app);
+  if (typeof stored !== 'string' || !matchesOriginPattern(stored, instanceOrigins(app))) {
+    throw new AuthManagerError(ErrorCode.INVALID_STORED_CREDENTIALS, 'salesforce: the credential\'s instance_url is not among the provider\'s declared API hosts; the access token is not sent there. Connect the subject again', { provider: 'salesforce' });
+  }
+  return stored.replace(/\/+$/, '');
 }
 
 type ConnectionClass = typeof import('jsforce').Connection;

@@ -1,8 +1,4 @@
-import {
-  AuthManagerError, ErrorCode, matchesOriginPattern, z,
-  type Credentials, type OriginPattern,
-} from '@authmanager/core/provider';
-import type { SalesforceUserCredentialExtras } from './extras.js';
+import { AuthManagerError, ErrorCode, z, type OriginPattern } from '@authmanager/core/provider';
 
 /**
  * Where Salesforce documents an org's instance, the origin of `instance_url` (and so the host the
@@ -51,13 +47,11 @@ export function isSecureUrl(value: string): boolean {
  * [::1]), which is how emulator tests opt in. Nothing after the origin (path, query, userinfo).
  */
 function isAllowablePattern(pattern: string): boolean {
-  const wildcard = /^([a-z][a-z0-9+.-]*:\/\/)\*\.(.+)$/i.exec(pattern);
-  let url: URL;
-  try { url = new URL(wildcard ? `${wildcard[1]}${wildcard[2]}` : pattern); } catch { return false; }
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') return false;
-  if (url.pathname !== '/') return false;
-  if (url.protocol === 'https:') return true;
-  return url.protocol === 'http:' && !wildcard && LOOPBACK.has(url.hostname);
+  const wildcard = /^https:\/\/\*\.(.+)$/i.exec(pattern);
+  const candidate = wildcard ? `https://${wildcard[1]}` : pattern;
+  if (!URL.canParse(candidate)) return false;
+  const url = new URL(candidate);
+  return url.href === `${url.origin}/` && isSecureUrl(url.href);
 }
 
 /**
@@ -72,52 +66,25 @@ export const allowedInstanceOriginsSchema = z.union([z.string(), z.array(z.strin
 
 /** The app credentials the instance check reads. */
 export interface InstanceOriginApp {
-  /** Extra origin patterns an `instance_url` may match. */
   readonly allowedInstanceOrigins: readonly OriginPattern[];
-  /** The configured instance (static-token mode): configuring it allows its origin. */
   readonly instanceUrl?: string | undefined;
 }
 
 /**
- * Whether `url` may be an org's instance, the destination of its access token: on
+ * Where an org's `instance_url` (the destination of its access token) may point: on
  * {@link SALESFORCE_INSTANCE_ORIGIN_PATTERNS}, on an `allowedInstanceOrigins` pattern, or on the
- * origin of the configured `instanceUrl`. A URL with userinfo never is.
+ * origin of the configured `instanceUrl`. Core checks it when a token response arrives
+ * (`INVALID_TOKEN_RESPONSE`) and before every call (`INVALID_STORED_CREDENTIALS`).
  */
-export function isAllowedInstanceUrl(url: string, app: InstanceOriginApp): boolean {
-  const patterns = [
-    ...SALESFORCE_INSTANCE_ORIGIN_PATTERNS,
-    ...app.allowedInstanceOrigins,
-    ...(app.instanceUrl ? [new URL(app.instanceUrl).origin] : []),
-  ];
-  return matchesOriginPattern(url, patterns);
-}
-
-/** The host of a URL for an error message (no userinfo, path or query), or `undefined`. */
-export function hostOf(url: unknown): string | undefined {
-  return typeof url === 'string' && URL.canParse(url) ? new URL(url).host : undefined;
+export function instanceOrigins(app: InstanceOriginApp): OriginPattern[] {
+  return [...SALESFORCE_INSTANCE_ORIGIN_PATTERNS, ...app.allowedInstanceOrigins, ...(app.instanceUrl ? [new URL(app.instanceUrl).origin] : [])];
 }
 
 /**
- * The instance a credential's API calls go to: its `instance_url`, else the configured one, checked
- * against the allowed origins every time (a record may have been stored before this check, or
- * altered in the store), so the token is never sent anywhere else.
- * @throws AuthManagerError `INVALID_STORED_CREDENTIALS` when the credential's `instance_url` is not
- *   on an allowed origin (the record is unusable: connect the subject again); `CONFIGURATION` when
- *   there is neither an `instance_url` nor a configured `instanceUrl`
+ * The configured instance, for a credential without `instance_url`.
+ * @throws AuthManagerError `CONFIGURATION` when `instanceUrl` is not set
  */
-export function instanceUrlOf(credentials: Credentials<SalesforceUserCredentialExtras>, app: InstanceOriginApp): string {
-  const stored: unknown = credentials.extras.instance_url;
-  if (stored !== undefined) {
-    if (typeof stored !== 'string' || !isAllowedInstanceUrl(stored, app)) {
-      const host = hostOf(stored);
-      throw new AuthManagerError(ErrorCode.INVALID_STORED_CREDENTIALS,
-        `salesforce: the credential's instance_url${host ? ` (${host})` : ''} is not on a Salesforce domain or an allowedInstanceOrigins entry; the access token is not sent there. Connect the subject again`,
-        { provider: 'salesforce' });
-    }
-    return stored.replace(/\/+$/, '');
-  }
-  if (!app.instanceUrl) {
-    throw new AuthManagerError(ErrorCode.CONFIGURATION, 'salesforce: the credential has no instance_url; pass instanceUrl or set SALESFORCE_INSTANCE_URL', { provider: 'salesforce' });
-  }
-  return app.instanceUrl.replace(/\/+$/, '');
+export function configuredInstanceUrl(app: InstanceOriginApp): string {
+  if (app.instanceUrl) return app.instanceUrl;
+  throw new AuthManagerError(ErrorCode.CONFIGURATION, 'salesforce: the credential has no instance_url; pass instanceUrl or set SALESFORCE_INSTANCE_URL', { provider: 'salesforce' });
 }

@@ -6,7 +6,7 @@ import {
 } from '@authmanager/core';
 import { jsforceClient } from './client.js';
 import type { SalesforceUserCredentialExtras } from './extras.js';
-import { allowedInstanceOriginsSchema, hostOf, instanceUrlOf, isAllowedInstanceUrl, isSecureUrl } from './instanceUrl.js';
+import { allowedInstanceOriginsSchema, configuredInstanceUrl, instanceOrigins, isSecureUrl } from './instanceUrl.js';
 
 /** Production login host. */
 export const SALESFORCE_PRODUCTION_LOGIN_URL = 'https://login.salesforce.com';
@@ -30,12 +30,16 @@ const REVOKE_PATH = '/services/oauth2/revoke';
 const INTROSPECT_PATH = '/services/oauth2/introspect';
 const USERINFO_PATH = '/services/oauth2/userinfo';
 const JWKS_PATH = '/id/keys';
-/** REST API base on the org's instance: `{instance_url}/services/data/v{version}`. */
+/** REST API base on the org's instance: `{instance_url}/services/data/v{apiVersion}`. */
 const DATA_PATH = '/services/data/v';
 
 const hostUrl = z.url()
   .refine(isSecureUrl, { message: 'must be an https URL (http only on 127.0.0.1 / localhost)' })
   .transform((v) => v.replace(/\/+$/, ''));
+
+/** An OAuth endpoint that defaults to a path on the login host. */
+const endpointOverride = (name: string, path: string, ...env: string[]) =>
+  appField({ schema: hostUrl.optional(), env, description: `${name} endpoint override. Default: {loginUrl}${path}.` });
 
 const appCredentials = {
   ...oauthClientFields('SALESFORCE'),
@@ -45,16 +49,8 @@ const appCredentials = {
     default: SALESFORCE_PRODUCTION_LOGIN_URL,
     description: 'Login host: https://login.salesforce.com (production), https://test.salesforce.com (sandbox) or the org\'s My Domain. Every OAuth endpoint is derived from it.',
   }),
-  authorizationUrl: appField({
-    schema: hostUrl.optional(),
-    env: ['SALESFORCE_AUTHORIZATION_URL', 'SALESFORCE_AUTHORIZE_URL'],
-    description: 'Authorization endpoint override. Default: {loginUrl}/services/oauth2/authorize.',
-  }),
-  tokenUrl: appField({
-    schema: hostUrl.optional(),
-    env: ['SALESFORCE_TOKEN_URL', 'SALESFORCE_ACCESS_TOKEN_URL'],
-    description: 'Token endpoint override. Default: {loginUrl}/services/oauth2/token.',
-  }),
+  authorizationUrl: endpointOverride('Authorization', AUTHORIZE_PATH, 'SALESFORCE_AUTHORIZATION_URL', 'SALESFORCE_AUTHORIZE_URL'),
+  tokenUrl: endpointOverride('Token', TOKEN_PATH, 'SALESFORCE_TOKEN_URL', 'SALESFORCE_ACCESS_TOKEN_URL'),
   apiVersion: appField({
     schema: z.string().transform((v) => v.replace(/^v/i, '')).pipe(z.string().regex(/^\d+\.\d$/, 'must look like "64.0"')),
     env: ['SALESFORCE_API_VERSION', 'SALESFORCE_VERSION'],
@@ -102,9 +98,8 @@ function invalid(message: string): AuthManagerError {
  * Quirk: Salesforce signs its token response instead of sending `expires_in`-style metadata.
  * `signature` is Base64(HMAC-SHA256(key = consumer secret, message = `id` + `issued_at`)); checking it
  * proves the identity URL (and so the account) came from Salesforce unmodified. The signature does
- * not cover `instance_url`, which becomes the destination of the access token, so it must be on
- * Salesforce's documented domains or an `allowedInstanceOrigins` entry (see
- * `SALESFORCE_INSTANCE_ORIGIN_PATTERNS`); otherwise the response is rejected and nothing is stored.
+ * not cover `instance_url`, which becomes the destination of the access token: core checks it
+ * against `api.baseUrlOrigins` (see `instanceOrigins`) after this hook, and nothing is stored.
  * @see https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_web_server_flow.htm
  * @throws AuthManagerError `INVALID_TOKEN_RESPONSE`
  */
@@ -121,10 +116,6 @@ function verifyTokenResponseSignature(raw: Readonly<Record<string, unknown>>, ct
     throw invalid('token response signature does not match id + issued_at (tampered response or wrong client secret)');
   }
   if (typeof instanceUrl !== 'string') throw invalid('token response has no instance_url');
-  if (!isAllowedInstanceUrl(instanceUrl, ctx.app)) {
-    const host = hostOf(instanceUrl);
-    throw invalid(`token response's instance_url${host ? ` (${host})` : ''} is not on a Salesforce domain or an allowedInstanceOrigins entry`);
-  }
 }
 
 /** Static-token mode: an access token (session id) plus the instance it belongs to. */
@@ -174,8 +165,12 @@ const salesforceDefinition = {
   staticToken: staticCredentials,
   userCredentials: { extras: ['instance_url', 'id', 'issued_at', 'sfdc_community_url', 'sfdc_community_id'] },
   api: {
-    // Checked on every call: a stored instance_url off the allowed origins throws before the token is sent.
-    baseUrl: ({ app, credentials }) => `${instanceUrlOf(credentials, app)}${DATA_PATH}${app.apiVersion}`,
+    // The credential's instance_url plus the REST path; without one, the configured instanceUrl.
+    // Checked on arrival and on every call: off the allowed origins, the token is not sent.
+    baseUrlFromTokenResponse: 'instance_url',
+    baseUrlPath: `${DATA_PATH}{apiVersion}`,
+    baseUrlOrigins: ({ app }) => instanceOrigins(app),
+    baseUrl: ({ app }) => `${configuredInstanceUrl(app)}${DATA_PATH}${app.apiVersion}`,
     // The identity URL (`extras.id`) lives on the login host. The token goes to an absolute URL only
     // through `session.fetch`, which core confines to these origins and the instance's.
     allowedOrigins: ({ app }) => [app.loginUrl],
