@@ -17,65 +17,49 @@ const url = z.url().transform((u) => u.replace(/\/+$/, ''));
 const scopeList = z.union([z.string(), z.array(z.string())])
   .transform((s) => (typeof s === 'string' ? s.split(/[\s,]+/).filter(Boolean) : s));
 const flag = z.union([z.boolean(), z.stringbool()]);
+/**
+ * An app-credential field of the shape most of Google's share: a schema, env keys, a default
+ * (`undefined`: none) and the docs line. Secrets are spelled out with `appField`.
+ */
+const field = <S extends z.ZodType>(schema: S, envKeys: readonly string[], fallback: z.input<S> | undefined, description: string) =>
+  appField({ schema, env: envKeys, ...(fallback === undefined ? {} : { default: fallback }), description });
 /** One of the API bases besides `apiBaseUrl` whose absolute URLs get the token. */
 const apiBaseField = (api: string, envKey: string, fallback: string) =>
-  appField({ schema: url, env: [envKey], default: fallback, description: `${api} API base; absolute URLs under it get the token.` });
+  field(url, [envKey], fallback, `${api} API base; absolute URLs under it get the token.`);
 
 const appCredentials = {
-  issuer: appField({
-    schema: url, env: env('ISSUER'), default: GOOGLE_ISSUER,
-    description: 'OpenID Connect issuer: endpoints are discovered from it and ID tokens must carry it as `iss`.',
-  }),
-  authorizationUrl: appField({
-    schema: url.optional(), env: env('AUTHORIZATION_URL', 'AUTHORIZE_URL'),
-    description: `Authorization endpoint. Unset: discovered (${GOOGLE_AUTHORIZATION_URL}); set (or \`tokenUrl\`) to skip discovery.`,
-  }),
-  tokenUrl: appField({
-    schema: url.optional(), env: env('TOKEN_URL', 'ACCESS_TOKEN_URL'),
-    description: `Token endpoint. Unset: discovered (${GOOGLE_TOKEN_URL}); set (or \`authorizationUrl\`) to skip discovery.`,
-  }),
-  revocationUrl: appField({
-    schema: url, env: env('REVOCATION_URL', 'REVOKE_URL'), default: GOOGLE_REVOCATION_URL,
-    description: 'Revocation endpoint (`POST token=`).',
-  }),
-  jwksUrl: appField({
-    schema: url, env: env('JWKS_URL'), default: GOOGLE_JWKS_URL,
-    description: 'The keys ID-token signatures are checked against.',
-  }),
+  issuer: field(url, env('ISSUER'), GOOGLE_ISSUER,
+    'OpenID Connect issuer: endpoints are discovered from it and ID tokens must carry it as `iss`.'),
+  authorizationUrl: field(url.optional(), env('AUTHORIZATION_URL', 'AUTHORIZE_URL'), undefined,
+    `Authorization endpoint. Unset: discovered (${GOOGLE_AUTHORIZATION_URL}); set (or \`tokenUrl\`) to skip discovery.`),
+  tokenUrl: field(url.optional(), env('TOKEN_URL', 'ACCESS_TOKEN_URL'), undefined,
+    `Token endpoint. Unset: discovered (${GOOGLE_TOKEN_URL}); set (or \`authorizationUrl\`) to skip discovery.`),
+  revocationUrl: field(url, env('REVOCATION_URL', 'REVOKE_URL'), GOOGLE_REVOCATION_URL,
+    'Revocation endpoint (`POST token=`).'),
+  jwksUrl: field(url, env('JWKS_URL'), GOOGLE_JWKS_URL,
+    'The keys ID-token signatures are checked against.'),
   ...oauthClientFields('GOOGLE', ['GOOGLE_OAUTH']),
   accessToken: appField({
     schema: z.string().min(1).optional(), env: env('ACCESS_TOKEN', 'TOKEN'), secret: true,
     description: 'A Google access token (`ya29.…`) used when a subject has no stored credential (static-token mode).',
   }),
-  defaultScopes: appField({
-    schema: scopeList, env: ['GOOGLE_SCOPES'], default: ['openid', 'email', 'profile'],
-    description: 'Scopes requested when `authorize` is given none (space or comma separated). Keep `openid`: the flow requires an ID token.',
-  }),
-  accessType: appField({
-    schema: z.enum(['offline', 'online']), env: env('ACCESS_TYPE'), default: 'offline',
-    description: '`access_type`: `offline` asks for a refresh token.',
-  }),
-  prompt: appField({
-    schema: z.string(), env: env('PROMPT'), default: 'consent',
-    description: '`prompt` (`consent`, `select_account`, `none`, space separated; empty to omit). `consent` makes Google issue a refresh token on every connect, not only the first.',
-  }),
-  includeGrantedScopes: appField({
-    schema: flag, env: env('INCLUDE_GRANTED_SCOPES'), default: true,
-    description: '`include_granted_scopes=true`: incremental authorization (new tokens also cover earlier grants).',
-  }),
-  apiBaseUrl: appField({
-    schema: url, env: ['GOOGLE_API_BASE_URL'], default: GOOGLE_API_BASE_URL,
-    description: 'Base of relative `session.fetch` paths (`/oauth2/v3/userinfo`, `/calendar/v3/…`, `/drive/v3/…`).',
-  }),
+  defaultScopes: field(scopeList, ['GOOGLE_SCOPES'], ['openid', 'email', 'profile'],
+    'Scopes requested when `authorize` is given none (space or comma separated). Keep `openid`: the flow requires an ID token.'),
+  accessType: field(z.enum(['offline', 'online']), env('ACCESS_TYPE'), 'offline',
+    '`access_type`: `offline` asks for a refresh token.'),
+  prompt: field(z.string(), env('PROMPT'), 'consent',
+    '`prompt` (`consent`, `select_account`, `none`, space separated; empty to omit). `consent` makes Google issue a refresh token on every connect, not only the first.'),
+  includeGrantedScopes: field(flag, env('INCLUDE_GRANTED_SCOPES'), true,
+    '`include_granted_scopes=true`: incremental authorization (new tokens also cover earlier grants).'),
+  apiBaseUrl: field(url, ['GOOGLE_API_BASE_URL'], GOOGLE_API_BASE_URL,
+    'Base of relative `session.fetch` paths (`/oauth2/v3/userinfo`, `/calendar/v3/…`, `/drive/v3/…`).'),
   gmailBaseUrl: apiBaseField('Gmail', 'GOOGLE_GMAIL_BASE_URL', GOOGLE_GMAIL_API_BASE_URL),
   calendarBaseUrl: apiBaseField('Calendar', 'GOOGLE_CALENDAR_BASE_URL', GOOGLE_CALENDAR_API_BASE_URL),
   driveBaseUrl: apiBaseField('Drive', 'GOOGLE_DRIVE_BASE_URL', GOOGLE_DRIVE_API_BASE_URL),
   sheetsBaseUrl: apiBaseField('Sheets', 'GOOGLE_SHEETS_BASE_URL', GOOGLE_SHEETS_API_BASE_URL),
   docsBaseUrl: apiBaseField('Docs', 'GOOGLE_DOCS_BASE_URL', GOOGLE_DOCS_API_BASE_URL),
-  quotaProjectId: appField({
-    schema: z.string().min(1).optional(), env: ['GOOGLE_CLOUD_QUOTA_PROJECT'],
-    description: 'Sent as `x-goog-user-project` (the project billed for quota) on every API call.',
-  }),
+  quotaProjectId: field(z.string().min(1).optional(), ['GOOGLE_CLOUD_QUOTA_PROJECT'], undefined,
+    'Sent as `x-goog-user-project` (the project billed for quota) on every API call.'),
   serviceAccountKey: appField({
     schema: serviceAccountKeySchema.optional(), env: ['GOOGLE_SERVICE_ACCOUNT_KEY'], secret: true,
     description: 'Service account key file contents (JSON text or object) for `auth.google.serviceAccount`.',
