@@ -4,6 +4,7 @@ import { AuthManagerError } from './AuthManagerError.js';
 import type { Credentials } from './Credentials.js';
 import { ErrorCode } from './ErrorCode.js';
 import { mapProviderError } from './mapProviderError.js';
+import type { ConnectionConfig } from './ProviderDefinition.js';
 import type { ProviderRuntime } from './ProviderRuntime.js';
 import { SingleFlight } from './SingleFlight.js';
 
@@ -21,6 +22,11 @@ export interface ClientCredentialsHost {
 export interface ClientCredentialsTokenOptions {
   /** Scopes (RFC 6749 §3.3). @default the provider's `clientCredentials.defaultScopes` */
   readonly scopes?: readonly string[];
+  /**
+   * The tenant, for a provider with per-tenant URLs (Zendesk `{ subdomain: 'acme' }`): checked like
+   * `authorize({ connectionConfig })`; each tenant has its own cached token.
+   */
+  readonly connectionConfig?: ConnectionConfig;
 }
 
 /**
@@ -52,11 +58,11 @@ export class ClientCredentialsFlow {
     const spec = rt.oauth2.clientCredentials;
     if (!spec) throw new AuthManagerError(ErrorCode.UNSUPPORTED_FLOW, `Provider "${rt.id}" has no client credentials grant`, { provider: rt.id });
     const scopes = [...(options.scopes ?? spec.defaultScopes ?? [])];
-    const key = scopes.join(' ');
+    const key = this.#key(options);
     const cached = this.#tokens.get(key);
     if (cached && !cached.needsRefresh(this.#host.skewMs, this.#host.now())) return cached;
     return this.#requests.run(key, async () => {
-      const config = await rt.config();
+      const config = await rt.config(options.connectionConfig);
       const params: Record<string, string> = { ...(spec.params ?? {}) };
       if (scopes.length > 0) params.scope = scopes.join(rt.oauth2.scopeSeparator ?? ' ');
       let response: Record<string, unknown>;
@@ -65,7 +71,9 @@ export class ClientCredentialsFlow {
       } catch (err) {
         throw mapProviderError(err, rt.id, 'exchange');
       }
-      const credentials = rt.credentialsFromResponse(response, this.#host.now(), undefined, scopes);
+      let credentials = rt.credentialsFromResponse(response, this.#host.now(), undefined, scopes);
+      // The tenant goes with the token, as with a user's credential, for `fetch`'s per-tenant API base.
+      if (rt.oauth2.connectionConfig) credentials = credentials.with({ extras: { ...credentials.extras, connection_config: rt.connectionConfig(options.connectionConfig) } });
       this.#tokens.set(key, credentials);
       return credentials;
     });
@@ -88,9 +96,15 @@ export class ClientCredentialsFlow {
     const rejected = this.#runtime.definition.api?.tokenRejected?.statuses ?? [];
     if (response.status !== 401 && !rejected.includes(response.status)) return response;
     await response.body?.cancel();
-    const key = [...(options.scopes ?? this.#runtime.oauth2.clientCredentials?.defaultScopes ?? [])].join(' ');
+    const key = this.#key(options);
     if (this.#tokens.get(key) === first) this.#tokens.delete(key);
     return this.#send(await this.token(options), path, init);
+  }
+
+  /** The cache key of a token: its scopes and, for per-tenant providers, its tenant. */
+  #key(options: ClientCredentialsTokenOptions): string {
+    const scopes = [...(options.scopes ?? this.#runtime.oauth2.clientCredentials?.defaultScopes ?? [])].join(' ');
+    return options.connectionConfig === undefined ? scopes : JSON.stringify([scopes, Object.entries(options.connectionConfig).sort()]);
   }
 
   /** Forgets cached tokens (after rotating the client secret). */

@@ -4,7 +4,7 @@ import { defineProvider, type ProviderFactory } from './defineProvider.js';
 import { envPrefixOf, variableFields, type DeclaredFlows, type OAuth2ProviderConfig } from './oauth2Provider.js';
 import type { OriginPattern } from './OriginPattern.js';
 import type { AnyAppCredentials, AppCredentialFields, OAuth2Spec, ProviderDefinition } from './ProviderDefinition.js';
-import { fillUrlTemplate } from './UrlTemplate.js';
+import { connectionConfigOf, fillUrlTemplate } from './UrlTemplate.js';
 
 /** An OpenID Connect provider as plain data: what {@link oidc} takes (the shared fields mean what they mean for {@link oauth2}). */
 export interface OidcProviderConfig<Id extends string = string> extends Pick<OAuth2ProviderConfig<Id>,
@@ -103,7 +103,10 @@ export function oidcDefinition<const C extends OidcProviderConfig>(config: C) {
     ...(config.documentation ? { documentation: config.documentation } : {}),
     ...(api ? {
       api: {
-        baseUrl: ({ app }: { app: App }) => fillUrlTemplate(config.id, app.apiBaseUrl as string, app, variables),
+        // Per-tenant API bases take the connection's config, kept with the credential, as the issuer does.
+        baseUrl: ({ app, credentials }: { app: App; credentials: { readonly extras: object } }) => fillUrlTemplate(
+          config.id, app.apiBaseUrl as string, { ...app, ...connectionConfigOf(credentials.extras) }, variables,
+          app.apiBaseUrl === api.baseUrl ? config.hosts : undefined),
         ...(api.headers ? { headers: api.headers } : {}),
         ...(api.allowedOrigins ? { allowedOrigins: api.allowedOrigins } : {}),
         ...(api.tokenRejected ? { tokenRejected: api.tokenRejected } : {}),

@@ -129,6 +129,23 @@ describe('per-tenant issuer from authorize({ connectionConfig })', () => {
     expect(server.requestCount('token:refresh_token')).toBe(1);
   });
 
+  it('gets app-level tokens per tenant (client credentials with connectionConfig), and calls that tenant\'s API', async () => {
+    const perTenant = oidc({
+      id: 'tenantcc', displayName: 'Tenant CC', issuer: 'http://127.0.0.1:{port}', clientCredentials: { defaultScopes: ['api:read'] },
+      variables: { port: { from: 'connection', description: 'the tenant server port', pattern: '[0-9]{1,5}' } },
+      hosts: [server.issuer], api: { baseUrl: 'http://127.0.0.1:{port}' },
+    });
+    const auth = new AuthManager({ providers: [perTenant({ clientId: 'sandbox-client', clientSecret: 'sandbox-secret' })], env: envFrom({}) });
+    server.resetCounts();
+    const res = await auth.tenantcc.clientCredentials.fetch('/api/me', {}, { connectionConfig: { port: port() } });
+    await auth.tenantcc.clientCredentials.token({ connectionConfig: { port: port() } });
+    const missing = await auth.tenantcc.clientCredentials.token().catch((e: unknown) => e);
+
+    expect(await res.json()).toEqual({ scope: 'api:read', client_id: 'sandbox-client' });
+    expect(server.requestCount('token:client_credentials')).toBe(1);
+    expect((missing as AuthManagerError).code).toBe('CONFIGURATION');
+  });
+
   it.each([
     ['a value outside the pattern', { port: '1@evil.example' }],
     ['a value that passes the pattern but names another host', { port: '9' }],
