@@ -10,7 +10,7 @@ import type { ProviderRuntime } from './ProviderRuntime.js';
  * `baseUrlFromTokenResponse`, the origin of the configured base URL (pointing the API base at a
  * proxy or an emulator is the application's own choice).
  */
-function baseUrlOrigins(rt: ProviderRuntime, credentials: Credentials<object>): readonly string[] | undefined {
+export function baseUrlOrigins(rt: ProviderRuntime, credentials: Credentials<object>): readonly string[] | undefined {
   const binding = rt.definition.api!;
   const declared = typeof binding.baseUrlOrigins === 'function' ? binding.baseUrlOrigins({ app: rt.app }) : binding.baseUrlOrigins;
   if (binding.baseUrlFromTokenResponse === undefined) return declared;

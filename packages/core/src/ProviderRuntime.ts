@@ -7,7 +7,7 @@ import { Credentials, type CredentialsInit } from './Credentials.js';
 import type { EnvSource } from './EnvSource.js';
 import { ErrorCode } from './ErrorCode.js';
 import type { AccountInfo, AnyAppCredentials, AnyProviderDefinition, AppCredentialsInput, ConnectionConfig, OAuth2Spec, ProviderContext } from './ProviderDefinition.js';
-import { DNS_LABEL_PATTERN } from './UrlTemplate.js';
+import { matchesVariablePattern } from './UrlTemplate.js';
 import { credentialsFromTokenResponse } from './TokenResponse.js';
 
 export { MAX_EXPIRES_IN_SECONDS } from './TokenResponse.js';
@@ -155,7 +155,7 @@ export class ProviderRuntime {
       if (typeof value !== 'string' || value === '') {
         throw new AuthManagerError(ErrorCode.CONFIGURATION, `${this.id}: connectionConfig.${name} is required (${variable.description})`, { provider: this.id });
       }
-      if (!new RegExp(`^(?:${variable.pattern ?? DNS_LABEL_PATTERN})$`).test(value)) {
+      if (!matchesVariablePattern(variable, value)) {
         throw new AuthManagerError(ErrorCode.CONFIGURATION, `${this.id}: connectionConfig.${name} does not have the form the provider allows`, { provider: this.id });
       }
       out[name] = value;

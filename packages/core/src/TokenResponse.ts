@@ -1,3 +1,4 @@
+import { baseUrlOrigins } from './ApiRequest.js';
 import { AuthManagerError } from './AuthManagerError.js';
 import { Credentials, isValidAccessToken, isValidTokenType } from './Credentials.js';
 import { ErrorCode } from './ErrorCode.js';
@@ -117,13 +118,6 @@ function invalidResponse(rt: ProviderRuntime, what: string): AuthManagerError {
 
 function isAllowedBaseUrl(rt: ProviderRuntime, value: unknown): boolean {
   if (typeof value !== 'string' || !URL.canParse(value)) return false;
-  const binding = rt.definition.api!;
-  const declared = typeof binding.baseUrlOrigins === 'function' ? binding.baseUrlOrigins({ app: rt.app }) : (binding.baseUrlOrigins ?? []);
-  let configured: string[] = [];
-  try {
-    // The configured base URL's own origin (an emulator, a proxy) is the application's choice.
-    if (typeof binding.baseUrl === 'string') configured = [new URL(binding.baseUrl).origin];
-    else configured = [new URL(binding.baseUrl({ app: rt.app, credentials: new Credentials({ accessToken: 'x' }) })).origin];
-  } catch { configured = []; }
-  return matchesOriginPattern(value, [...declared, ...configured]);
+  // Checked before the credential exists: the configured base is resolved with a placeholder one.
+  return matchesOriginPattern(value, baseUrlOrigins(rt, new Credentials({ accessToken: 'x' })) ?? []);
 }

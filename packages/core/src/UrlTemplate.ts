@@ -8,6 +8,11 @@ export const DNS_LABEL_PATTERN = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
 
 const VARIABLE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
+/** Whether `value` has, in full, the form `variable` allows (its `pattern`, by default one DNS label). */
+export function matchesVariablePattern(variable: UrlVariable, value: string): boolean {
+  return new RegExp(`^(?:${variable.pattern ?? DNS_LABEL_PATTERN})$`).test(value);
+}
+
 /** The `{name}` variables of a URL template, in order of first appearance. */
 export function templateVariables(template: string): string[] {
   return [...new Set([...template.matchAll(VARIABLE)].map((m) => m[1]!))];
@@ -67,7 +72,7 @@ export function fillUrlTemplate(
     if (typeof value !== 'string' || value === '') {
       throw configuration(provider, `"${name}" is required (${declared.from === 'connection' ? 'pass it in authorize({ connectionConfig })' : 'set it in the app credentials'})`);
     }
-    if (!new RegExp(`^(?:${declared.pattern ?? DNS_LABEL_PATTERN})$`).test(value)) {
+    if (!matchesVariablePattern(declared, value)) {
       throw configuration(provider, `"${name}" does not have the form the provider's URLs allow`);
     }
     return value;
