@@ -11,8 +11,9 @@ const { SqlCredentialStore } = await import(new URL('../packages/store-sql/dist/
 const pg = fromStoreSql('pg');
 const { DatabaseSync } = await import('node:sqlite');
 
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 1000);
-const ROUNDS = Number(process.env.BENCH_SQL_ROUNDS ?? 7);
+const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? (QUICK ? 250 : 500));
+const ROUNDS = Number(process.env.BENCH_SQL_ROUNDS ?? (QUICK ? 3 : 5));
 const SUBJECTS = 256;
 const CONCURRENCY = 64;
 
@@ -46,16 +47,24 @@ async function sequentialThroughput(op) {
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
-/** Interleaved rounds of `a` (ours) and `b` (baseline), alternating which goes first. */
-async function abRounds(a, b, measure = concurrentThroughput) {
-  const ours = [], theirs = [], ratios = [];
+/**
+ * Interleaved rounds of the contenders ({ name: op }; the first is the baseline), the order rotating
+ * each round; per contender the median rate and the median/min/max of its per-round ratio to the baseline.
+ */
+async function rounds(contenders, measure = concurrentThroughput) {
+  const names = Object.keys(contenders);
+  const rates = Object.fromEntries(names.map((n) => [n, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    const [x, y] = round % 2 === 0
-      ? [await measure(a), await measure(b)]
-      : (([q, p]) => [p, q])([await measure(b), await measure(a)]);
-    ours.push(x); theirs.push(y); ratios.push(x / y);
+    for (let k = 0; k < names.length; k++) {
+      const n = names[(k + round) % names.length];
+      rates[n].push(await measure(contenders[n]));
+    }
   }
-  return { ours: median(ours), theirs: median(theirs), ratio: median(ratios) };
+  const base = rates[names[0]];
+  return Object.fromEntries(names.map((n) => {
+    const ratios = rates[n].map((r, i) => r / base[i]);
+    return [n, { rate: median(rates[n]), ratio: median(ratios), spread: `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}` }];
+  }));
 }
 
 const providers = [sandbox({ issuer: 'http://127.0.0.1:9', redirectUri: 'http://127.0.0.1:9/cb' })];
@@ -81,22 +90,25 @@ export async function benchSql(report) {
       await pool.query('INSERT INTO raw_records VALUES ($1, $2, $3, $4, 1)', ['credentials', Buffer.from('sandbox'), Buffer.from(subject), Buffer.from(jsonCredentialCodec.encode(creds))]);
     }
     const keyArgs = subjects.map((s) => ['credentials', Buffer.from('sandbox'), Buffer.from(s)]);
-    const rawRead = async (i) => {
-      const { rows } = await pool.query('SELECT value, version FROM raw_records WHERE kind = $1 AND provider = $2 AND subject = $3', keyArgs[i]);
-      return JSON.parse(rows[0].value.toString('utf8')).at;
-    };
-    const reads = await abRounds(viaSession(auth), rawRead);
-    report('    raw pg SELECT + JSON.parse, 64 concurrent, median', Math.round(reads.theirs), 'ops/s');
-    report('(i) PostgreSQL session open + accessToken(), 64 concurrent', Math.round(reads.ours), 'ops/s', `target >= 0.8x; ${reads.ratio.toFixed(3)}x raw pg (median of ${ROUNDS} interleaved rounds)`);
+    // Baselines read the store's own rows (its table, by primary key): what a hand-rolled table
+    // lookup would send, once as a plain query and once as a named prepared statement, as the store sends.
+    const SELECT = `SELECT value, version FROM ${store.tables.records} WHERE kind = $1 AND provider = $2 AND subject = $3`;
+    const rawRead = async (i) => JSON.parse((await pool.query(SELECT, keyArgs[i])).rows[0].value.toString('utf8')).at;
+    const preparedRead = async (i) => JSON.parse((await pool.query({ name: 'bench_raw_read', text: SELECT, values: keyArgs[i] })).rows[0].value.toString('utf8')).at;
+    const reads = await rounds({ raw: rawRead, ours: viaSession(auth), prepared: preparedRead });
+    report('    raw pg SELECT + JSON.parse, 64 concurrent, median', Math.round(reads.raw.rate), 'ops/s', 'baseline: the same pool, a plain pg query by primary key of the store\'s own rows');
+    report('(i) PostgreSQL session open + accessToken(), 64 concurrent', Math.round(reads.ours.rate), 'ops/s', `target >= 0.8x; ${reads.ours.ratio.toFixed(3)}x raw pg, spread ${reads.ours.spread} (median of ${ROUNDS} interleaved rounds)`);
+    report('    the same raw SELECT as a named prepared statement', Math.round(reads.prepared.rate), 'ops/s', `ours ${(reads.ours.rate / reads.prepared.rate).toFixed(3)}x it (the store prepares its statements; information)`);
 
     const encoded = subjects.map((s) => Buffer.from(jsonCredentialCodec.encode(credentialsOf(s))));
     const creds = subjects.map(credentialsOf);
-    const rawWrite = (i) => pool.query(
-      'INSERT INTO raw_records VALUES ($1, $2, $3, $4, 1) ON CONFLICT (kind, provider, subject) DO UPDATE SET value = excluded.value, version = raw_records.version + 1 RETURNING version',
-      [...keyArgs[i], encoded[i]]);
-    const writes = await abRounds((i) => auth.storeCredentials('sandbox', subjects[i], creds[i]), rawWrite);
-    report('    raw pg INSERT … ON CONFLICT, 64 concurrent, median', Math.round(writes.theirs), 'ops/s');
-    report('(j) PostgreSQL storeCredentials(), 64 concurrent', Math.round(writes.ours), 'ops/s', `target >= 0.7x; ${writes.ratio.toFixed(3)}x raw pg (median of ${ROUNDS} interleaved rounds)`);
+    const UPSERT = 'INSERT INTO raw_records VALUES ($1, $2, $3, $4, 1) ON CONFLICT (kind, provider, subject) DO UPDATE SET value = excluded.value, version = raw_records.version + 1 RETURNING version';
+    const rawWrite = (i) => pool.query(UPSERT, [...keyArgs[i], encoded[i]]);
+    const preparedWrite = (i) => pool.query({ name: 'bench_raw_write', text: UPSERT, values: [...keyArgs[i], encoded[i]] });
+    const writes = await rounds({ raw: rawWrite, ours: (i) => auth.storeCredentials('sandbox', subjects[i], creds[i]), prepared: preparedWrite });
+    report('    raw pg INSERT … ON CONFLICT, 64 concurrent, median', Math.round(writes.raw.rate), 'ops/s', 'baseline: the same pool, a plain pg query of the same rows');
+    report('(j) PostgreSQL storeCredentials(), 64 concurrent', Math.round(writes.ours.rate), 'ops/s', `target >= 0.7x; ${writes.ours.ratio.toFixed(3)}x raw pg, spread ${writes.ours.spread} (median of ${ROUNDS} interleaved rounds)`);
+    report('    the same raw upsert as a named prepared statement', Math.round(writes.prepared.rate), 'ops/s', `ours ${(writes.ours.rate / writes.prepared.rate).toFixed(3)}x it (information)`);
     await auth.close();
   } finally {
     await pool.end();
@@ -117,9 +129,9 @@ export async function benchSql(report) {
   const select = db.prepare('SELECT value, version FROM raw_records WHERE kind = ? AND provider = ? AND subject = ?');
   const sqliteKeys = subjects.map((s) => ['credentials', Buffer.from('sandbox'), Buffer.from(s)]);
   const rawSqliteRead = async (i) => JSON.parse(Buffer.from(select.get(...sqliteKeys[i]).value).toString('utf8')).at;
-  const sqliteReads = await abRounds(viaSession(sqliteAuth), rawSqliteRead, sequentialThroughput);
-  report('    raw node:sqlite prepared SELECT + JSON.parse, median', Math.round(sqliteReads.theirs), 'ops/s');
-  report('(k) SQLite session open + accessToken()', Math.round(sqliteReads.ours), 'ops/s', `target >= 0.7x; ${sqliteReads.ratio.toFixed(3)}x raw node:sqlite (median of ${ROUNDS} interleaved rounds)`);
+  const sqliteReads = await rounds({ raw: rawSqliteRead, ours: viaSession(sqliteAuth) }, sequentialThroughput);
+  report('    raw node:sqlite prepared SELECT + JSON.parse, median', Math.round(sqliteReads.raw.rate), 'ops/s');
+  report('(k) SQLite session open + accessToken()', Math.round(sqliteReads.ours.rate), 'ops/s', `target >= 0.7x; ${sqliteReads.ours.ratio.toFixed(3)}x raw node:sqlite, spread ${sqliteReads.ours.spread} (median of ${ROUNDS} interleaved rounds)`);
   await sqliteAuth.close();
   db.close();
 }

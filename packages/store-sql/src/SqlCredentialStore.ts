@@ -70,6 +70,15 @@ export interface SqlCredentialStoreOptions {
    * @default 60000
    */
   readonly purgeIntervalMs?: number;
+  /**
+   * PostgreSQL: run the store's reads and writes as named prepared statements (parsed and planned
+   * once per connection instead of on every call;
+   * https://node-postgres.com/features/queries#prepared-statements). Turn it off behind a
+   * connection pooler that cannot keep prepared statements (PgBouncer before 1.21, or in
+   * transaction mode without `max_prepared_statements`). Other dialects ignore it.
+   * @default true
+   */
+  readonly preparedStatements?: boolean;
 }
 
 /** Options for {@link SqlCredentialStore.purgeExpired}. */
@@ -163,6 +172,7 @@ export class SqlCredentialStore implements CredentialStore {
   readonly #now: ReturnType<typeof nowMsExpression>;
   readonly #commandTimeoutMs: number;
   readonly #lockRetryDelayMs: number;
+  readonly #preparedStatements: boolean;
   readonly #purgeTimer: NodeJS.Timeout | undefined;
   readonly #queries = new Map<string, PreparedQuery<unknown>>();
   /** The driver handles behind Kysely, once it has opened them (see {@link DriverHandles}). */
@@ -183,6 +193,7 @@ export class SqlCredentialStore implements CredentialStore {
     }
     this.#commandTimeoutMs = Math.ceil(commandTimeoutMs);
     this.#lockRetryDelayMs = Math.max(1, options.lockRetryDelayMs ?? 25);
+    this.#preparedStatements = options.preparedStatements ?? true;
     const poolSize = options.poolSize ?? 10;
     if (!Number.isInteger(poolSize) || poolSize < 1) throw new RangeError('poolSize must be a positive integer');
     const { dialect, kyselyDialect, owned } = openDatabase(options.database, poolSize, this.#commandTimeoutMs, this.#drivers);
@@ -248,7 +259,7 @@ export class SqlCredentialStore implements CredentialStore {
     }
     const pool = this.#drivers.pg;
     const { rows } = await this.#call('get', key, () => (pool !== undefined
-      ? pool.query(query.sql, query.parameters(values)) as Promise<QueryResult<RecordRow>>
+      ? pool.query(this.#pgQuery(query, values)) as Promise<QueryResult<RecordRow>>
       : query.run(this.#db, values) as Promise<QueryResult<RecordRow>>));
     return rows[0] === undefined ? undefined : toRecord(rows[0]);
   }
@@ -527,7 +538,7 @@ export class SqlCredentialStore implements CredentialStore {
     const pool = this.#drivers.pg;
     const { rows } = (sqlite !== undefined
       ? { rows: sqlite.prepare(query.sql).all(query.parameters(values)) }
-      : pool !== undefined ? await pool.query(query.sql, query.parameters(values)) : await query.run(this.#db, values)) as QueryResult<{ version: number | string }>;
+      : pool !== undefined ? await pool.query(this.#pgQuery(query, values)) : await query.run(this.#db, values)) as QueryResult<{ version: number | string }>;
     return rows[0] === undefined ? undefined : Number(rows[0].version);
   }
 
@@ -611,6 +622,12 @@ export class SqlCredentialStore implements CredentialStore {
     return query;
   }
 
+  /** `pg`'s query config for `query` with `values`: named (prepared) unless `preparedStatements` is off. */
+  #pgQuery(query: PreparedQuery<unknown>, values: readonly unknown[]): { text: string; values: unknown[]; name?: string } {
+    const parameters = query.parameters(values);
+    return this.#preparedStatements ? { name: query.name, text: query.sql, values: parameters } : { text: query.sql, values: parameters };
+  }
+
   #isKey(eb: Eb, k: { readonly kind: unknown; readonly provider: unknown; readonly subject: unknown }): Expression<SqlBool> {
     return eb.and([eb('kind', '=', k.kind), eb('provider', '=', k.provider), eb('subject', '=', k.subject)]);
   }
@@ -652,10 +669,10 @@ export class SqlCredentialStore implements CredentialStore {
  */
 /**
  * The driver objects behind Kysely, filled in when they are opened, for the hot read: a `pg` pool
- * (`query(text, values)`) and the `node:sqlite` adapter.
+ * (`query({ name, text, values })`) and the `node:sqlite` adapter.
  */
 interface DriverHandles {
-  pg?: { query(text: string, values: unknown[]): Promise<unknown> };
+  pg?: { query(config: { text: string; values: unknown[]; name?: string }): Promise<unknown> };
   sqlite?: NodeSqliteDatabase;
 }
 

@@ -80,3 +80,33 @@ describe('PostgreSQL schema', () => {
       .toEqual({ code: 'STORE_UNAVAILABLE', message: expect.stringContaining('run store.migrate()') });
   });
 });
+
+describe('PostgreSQL prepared statements', () => {
+  const key = { kind: 'credentials', provider: 'p', subject: 'prepared' } as const;
+  /** The store's statements prepared on the pool's one connection, after a write and two reads. */
+  async function preparedAfterUse(preparedStatements: boolean | undefined): Promise<string[]> {
+    const single = new pg.Pool({ connectionString: server.url, max: 1 });
+    const store = new SqlCredentialStore({ database: { postgres: single }, tablePrefix: 'prep_', ...(preparedStatements === undefined ? {} : { preparedStatements }) });
+    try {
+      await store.migrate();
+      await store.set(key, 'v1');
+      await store.get(key);
+      expect(await store.get(key)).toEqual({ value: 'v1', version: 1 });
+      return (await single.query<{ name: string }>("SELECT name FROM pg_prepared_statements WHERE name LIKE 'authmanager_%' ORDER BY name")).rows.map((r) => r.name);
+    } finally {
+      await store.delete(key).catch(() => undefined);
+      await store.close();
+      await single.end();
+    }
+  }
+
+  it('prepares the read and the write once per connection by default', async () => {
+    const names = await preparedAfterUse(undefined);
+    expect(names).toHaveLength(2); // the get and the unconditional set, each prepared once
+    expect(names.every((n) => /^authmanager_[0-9a-f]{24}$/.test(n))).toBe(true);
+  });
+
+  it('prepares nothing with preparedStatements: false (for poolers that cannot keep them)', async () => {
+    expect(await preparedAfterUse(false)).toEqual([]);
+  });
+});
