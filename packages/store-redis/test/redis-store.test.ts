@@ -138,7 +138,7 @@ describe('server-side expiry and atomic writes', () => {
     const resent = await raw.eval(SET_SCRIPT.lua, 1, key, ...args);
     const other = await raw.eval(SET_SCRIPT.lua, 1, key, 'value', 'version', '1', '', 'write-id-2');
     expect({ first, resent, other, stored: await raw.get(key) }).toEqual({
-      first: [1, 2], resent: [1, 2], other: [0, 2], stored: '2:write-id-1:value',
+      first: 2, resent: 2, other: -2, stored: '2:write-id-1:value',
     });
   });
 });
