@@ -1,6 +1,6 @@
 import { AuthManagerError } from './AuthManagerError.js';
 import type { Credentials } from './Credentials.js';
-import type { CredentialRepository } from './CredentialRepository.js';
+import type { CredentialRepository, LoadedCredentials } from './CredentialRepository.js';
 import type { Span } from '@opentelemetry/api';
 import type { LockOptions, StoreLock } from './CredentialStore.js';
 import { ErrorCode } from './ErrorCode.js';
@@ -82,7 +82,8 @@ const MAX_CONFLICTS = 5;
 export class RefreshCoordinator {
   readonly #repository: CredentialRepository;
   readonly #inFlight = new PerRecord<Credentials<object>>();
-  readonly #loading = new PerRecord<Credentials<object> | undefined>();
+  /** The store read shared by concurrent {@link RefreshCoordinator.loadValid} callers, per provider then subject. */
+  readonly #loading = new Map<string, Map<string, Promise<Credentials<object> | undefined>>>();
   readonly #options: RefreshCoordinatorOptions;
 
   constructor(repository: CredentialRepository, options: RefreshCoordinatorOptions) {
@@ -119,11 +120,30 @@ export class RefreshCoordinator {
   loadValid(provider: string, subject: string, grant: RefreshGrant): Promise<Credentials<object> | undefined> {
     const flight = this.#inFlight.of(provider).inFlight(subject);
     if (flight !== undefined) return flight;
-    return this.#loading.of(provider).run(subject, () => this.#repository.load(provider, subject).then((loaded) => {
+    // The shared read by hand rather than through SingleFlight.run: its extra reaction and closures
+    // are a measurable share of a session's first read, which every request makes.
+    let loading = this.#loading.get(provider);
+    if (loading === undefined) this.#loading.set(provider, (loading = new Map()));
+    const shared = loading.get(subject);
+    if (shared !== undefined) return shared;
+    let read: Promise<LoadedCredentials | undefined>;
+    try {
+      read = this.#repository.load(provider, subject);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    const reads = loading;
+    const done = read.then((loaded) => {
+      if (reads.get(subject) === done) reads.delete(subject);
       const current = loaded?.credentials;
       if (current === undefined || !current.needsRefresh(this.#options.skewMs, this.#options.now())) return current;
       return this.refresh(provider, subject, current, grant);
-    }));
+    }, (err: unknown) => {
+      if (reads.get(subject) === done) reads.delete(subject);
+      throw err;
+    });
+    loading.set(subject, done);
+    return done;
   }
 
   /**

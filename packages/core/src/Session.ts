@@ -54,6 +54,8 @@ interface Entry {
   readonly source: Source;
 }
 
+const accessTokenOf = (entry: Entry): string => entry.credentials.accessToken;
+
 /**
  * One provider, seen from a session: what `session.<id>` returns.
  * @typeParam X - the provider's credential extras
@@ -91,8 +93,14 @@ export class Session implements AsyncDisposable, Disposable {
   readonly #filter: ReadonlySet<string> | undefined;
   readonly #override: SessionOptions['withCredentials'];
   readonly #connections: SessionOptions['connections'];
-  // Made on first load: most sessions live for one request and one provider.
+  // Most sessions live for one request and one provider: the first provider's entry is kept in two
+  // fields, and a map is made only for a second provider.
+  #firstProvider: string | undefined;
+  #firstEntry: Entry | undefined;
   #entries: Map<string, Entry> | undefined;
+  /** The load in flight for one provider (the first asked for while none was), shared by its concurrent callers. */
+  #loadingProvider: string | undefined;
+  #loadingEntry: Promise<Entry> | undefined;
   /** Refreshes of `withCredentials` credentials (kept in the session, never stored). */
   #memoryRefresh: SingleFlight<string, Credentials<object>> | undefined;
   #closed = false;
@@ -113,16 +121,22 @@ export class Session implements AsyncDisposable, Disposable {
    * @throws AuthManagerError `CREDENTIALS_NOT_FOUND` | `REAUTHORIZATION_REQUIRED` |
    *   `PROVIDER_UNAVAILABLE` | `TOKEN_REFRESH_FAILED` | `PROVIDER_NOT_REGISTERED` | `PROVIDER_NOT_IN_SESSION`
    */
-  async accessToken(provider: string): Promise<string> {
-    const entry = this.#entries?.get(provider);
+  accessToken(provider: string): Promise<string> {
+    // Plain promise chains, no async frames: ten thousand concurrent callers each pay for what they
+    // allocate here (one reaction on the shared load).
+    const entry = this.#entry(provider);
     if (entry !== undefined && !entry.credentials.needsRefresh(this.#host.skewMs, this.#host.now())) {
       this.#hits++;
-      return entry.credentials.accessToken;
+      return Promise.resolve(entry.credentials.accessToken);
     }
     this.#misses++;
-    const loaded = entry ?? await this.#load(provider);
-    if (loaded.credentials.needsRefresh(this.#host.skewMs, this.#host.now())) await this.#refresh(provider, loaded);
-    return loaded.credentials.accessToken;
+    if (entry !== undefined) return this.#refresh(provider, entry).then(() => entry.credentials.accessToken);
+    return this.#loadValid(provider).then(accessTokenOf);
+  }
+
+  /** The entry held for `provider`, if loaded. */
+  #entry(provider: string): Entry | undefined {
+    return this.#firstProvider === provider ? this.#firstEntry : this.#entries?.get(provider);
   }
 
   /**
@@ -130,7 +144,7 @@ export class Session implements AsyncDisposable, Disposable {
    * @throws as {@link Session.accessToken}
    */
   async credentials(provider: string): Promise<Credentials<object>> {
-    const entry = this.#entries?.get(provider) ?? await this.#load(provider);
+    const entry = this.#entry(provider) ?? await this.#loadValid(provider);
     if (entry.credentials.needsRefresh(this.#host.skewMs, this.#host.now())) await this.#refresh(provider, entry);
     return entry.credentials;
   }
@@ -140,7 +154,7 @@ export class Session implements AsyncDisposable, Disposable {
    * @throws as {@link Session.accessToken}, and `REAUTHORIZATION_REQUIRED` for static tokens
    */
   async refresh(provider: string): Promise<Credentials<object>> {
-    const entry = this.#entries?.get(provider) ?? await this.#load(provider);
+    const entry = this.#entry(provider) ?? await this.#loadValid(provider);
     await this.#refresh(provider, entry);
     return entry.credentials;
   }
@@ -164,7 +178,7 @@ export class Session implements AsyncDisposable, Disposable {
     const rt = this.#host.runtime(provider);
     const first = await this.credentials(provider);
     const response = await this.#send(rt, first, path, init);
-    const entry = this.#entries?.get(provider);
+    const entry = this.#entry(provider);
     // Static credentials (an app-wide key) and providers without an OAuth flow (API keys, Basic)
     // have nothing to refresh: the refusal is the caller's to see.
     if (response.ok || entry === undefined || entry.source === 'static' || rt.definition.oauth2 === undefined) return response;
@@ -228,6 +242,7 @@ export class Session implements AsyncDisposable, Disposable {
     if (this.#closed) return;
     this.#closed = true;
     this.#entries = undefined;
+    this.#firstEntry = undefined;
     if (this.#hits + this.#misses > 0) this.#host.telemetry?.sessionCache(this.#hits, this.#misses);
   }
 
@@ -296,32 +311,62 @@ export class Session implements AsyncDisposable, Disposable {
     return connection === undefined ? provider : connectionStoreProvider(provider, connection);
   }
 
-  async #load(provider: string): Promise<Entry> {
-    if (this.#closed) throw new AuthManagerError(ErrorCode.SESSION_CLOSED, `This session for provider "${provider}" was already disposed; open a new one`, { provider });
+  /**
+   * Loads `provider`'s credentials into the session, valid: stored ones come back valid from the
+   * coordinator (it refreshes as it reads); given and static ones are refreshed here when within the
+   * skew (static ones cannot be: `REAUTHORIZATION_REQUIRED`). Concurrent callers of one session share
+   * one load. Plain promise chains, one reaction per session: every request's first read passes here,
+   * and a storm of ten thousand sessions pays for each allocation ten thousand times.
+   */
+  #loadValid(provider: string): Promise<Entry> {
+    if (this.#loadingProvider === provider && this.#loadingEntry !== undefined) return this.#loadingEntry;
+    if (this.#closed) return Promise.reject(new AuthManagerError(ErrorCode.SESSION_CLOSED, `This session for provider "${provider}" was already disposed; open a new one`, { provider }));
     if (this.#filter && !this.#filter.has(provider)) {
-      throw new AuthManagerError(ErrorCode.PROVIDER_NOT_IN_SESSION, `Provider "${provider}" is not in this session's providers`, { provider });
+      return Promise.reject(new AuthManagerError(ErrorCode.PROVIDER_NOT_IN_SESSION, `Provider "${provider}" is not in this session's providers`, { provider }));
     }
-    const rt = this.#host.runtime(provider);
-    let entry: Entry | undefined;
+    let rt: ProviderRuntime;
+    try {
+      rt = this.#host.runtime(provider);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     const given = this.#override?.[provider];
     if (given !== undefined) {
-      entry = { credentials: given instanceof Credentials ? given : new Credentials(given), source: 'session' };
-    } else {
-      const loaded = await this.#host.coordinator.loadValid(this.#storeKey(provider), this.subject, this.#host.grant(provider));
-      if (loaded) entry = { credentials: loaded, source: 'store' };
-      else {
-        const fixed = rt.staticCredentials();
-        if (fixed) entry = { credentials: fixed, source: 'static' };
-      }
+      return Promise.resolve(this.#valid(provider, this.#keep(provider, { credentials: given instanceof Credentials ? given : new Credentials(given), source: 'session' })));
     }
-    if (!entry) {
+    const loading: Promise<Entry> = this.#host.coordinator.loadValid(this.#storeKey(provider), this.subject, this.#host.grant(provider)).then((loaded) => {
+      if (this.#loadingEntry === loading) this.#loadingEntry = undefined;
+      if (loaded) return this.#keep(provider, { credentials: loaded, source: 'store' });
+      const fixed = rt.staticCredentials();
+      if (fixed) return this.#valid(provider, this.#keep(provider, { credentials: fixed, source: 'static' }));
       throw new AuthManagerError(ErrorCode.CREDENTIALS_NOT_FOUND, `No ${provider} credentials for this subject: connect the account first`, { provider });
+    }, (err: unknown) => {
+      if (this.#loadingEntry === loading) this.#loadingEntry = undefined;
+      throw err;
+    });
+    if (this.#loadingEntry === undefined) {
+      this.#loadingProvider = provider;
+      this.#loadingEntry = loading;
     }
-    // Another concurrent load may have won; keep the first so all callers share one entry.
-    const entries = (this.#entries ??= new Map());
-    const existing = entries.get(provider);
-    if (existing) return existing;
-    entries.set(provider, entry);
+    return loading;
+  }
+
+  /** `entry`, refreshed first when within the skew of expiry. */
+  #valid(provider: string, entry: Entry): Entry | Promise<Entry> {
+    if (!entry.credentials.needsRefresh(this.#host.skewMs, this.#host.now())) return entry;
+    return this.#refresh(provider, entry).then(() => entry);
+  }
+
+  /** Holds `entry` for `provider`, unless a concurrent load won: all callers share the first entry. */
+  #keep(provider: string, entry: Entry): Entry {
+    const existing = this.#entry(provider);
+    if (existing !== undefined) return existing;
+    if (this.#firstProvider === undefined) {
+      this.#firstProvider = provider;
+      this.#firstEntry = entry;
+    } else {
+      (this.#entries ??= new Map()).set(provider, entry);
+    }
     return entry;
   }
 
