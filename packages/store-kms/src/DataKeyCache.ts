@@ -1,4 +1,5 @@
 import { AuthManagerError, ErrorCode } from '@authmanager/core';
+import type { KeyHeader } from './envelope.js';
 
 /**
  * Limits of the data-key cache of `KmsEncryptedCredentialStore`. A cached plaintext data key is
@@ -16,12 +17,13 @@ export interface DataKeyCacheOptions {
 
 /** A cached data key (internal); its `plaintextKey` is zeroed when it leaves the cache. */
 export interface CachedDataKey {
-  readonly keyId: string;
+  /** Key id, wrapped key and their encodings in headers and AADs. */
+  readonly header: KeyHeader;
   readonly plaintextKey: Buffer;
-  readonly wrappedKey: Buffer;
   readonly createdAtMs: number;
+  /** When the sweep timer drops it, in `Date.now()` milliseconds (the timer runs on real time, whatever the clock option). */
+  readonly sweepAtMs: number;
   uses: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /** Defaults of {@link DataKeyCacheOptions}. */
@@ -29,8 +31,10 @@ export const DATA_KEY_CACHE_DEFAULTS = { maxAgeMs: 300_000, maxUses: 10_000, max
 
 /**
  * Bounded cache of plaintext data keys (internal). Keys are used only inside {@link DataKeyCache.use}'s
- * synchronous callback, so an eviction never zeroes a key in the middle of a use. Each entry has an
- * unref'd timer that zeroes it at `maxAgeMs` even when the cache is idle; it never holds the process open.
+ * synchronous callback, so an eviction never zeroes a key in the middle of a use. One unref'd
+ * timer per cache (not one per key: a `'record'`-scope store caches a key per write) zeroes each
+ * key at `maxAgeMs` even when the cache is idle; it is armed for the earliest key and never holds
+ * the process open.
  */
 export class DataKeyCache {
   readonly maxAgeMs: number;
@@ -38,6 +42,7 @@ export class DataKeyCache {
   readonly maxEntries: number;
   readonly #entries = new Map<string, CachedDataKey>();
   readonly #now: () => number;
+  #sweepTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: DataKeyCacheOptions, now: () => number) {
     this.maxAgeMs = positive(options.maxAgeMs ?? DATA_KEY_CACHE_DEFAULTS.maxAgeMs, 'maxAgeMs');
@@ -77,23 +82,20 @@ export class DataKeyCache {
    * Adds a key; the cache takes ownership of `plaintextKey` and zeroes it on eviction.
    * @param uses - uses already made of it (1 when it just encrypted a record)
    */
-  put(id: string, keyId: string, plaintextKey: Buffer, wrappedKey: Buffer, uses: number): void {
+  put(id: string, header: KeyHeader, plaintextKey: Buffer, uses: number): void {
     if (uses >= this.maxUses) {
       plaintextKey.fill(0);
       return;
     }
     this.delete(id);
-    const entry: CachedDataKey = { keyId, plaintextKey, wrappedKey, createdAtMs: this.#now(), uses, timer: undefined };
-    entry.timer = setTimeout(() => {
-      if (this.#entries.get(id) === entry) this.delete(id);
-    }, this.maxAgeMs);
-    entry.timer.unref?.();
-    this.#entries.set(id, entry);
+    this.#entries.set(id, { header, plaintextKey, createdAtMs: this.#now(), sweepAtMs: Date.now() + this.maxAgeMs, uses });
     while (this.#entries.size > this.maxEntries) {
       const oldest = this.#entries.keys().next();
       if (oldest.done === true) break;
       this.delete(oldest.value);
     }
+    // An armed timer is due no later than this key (keys are added in time order).
+    if (this.#sweepTimer === undefined) this.#armSweep(this.maxAgeMs);
   }
 
   /** Drops and zeroes one key. */
@@ -101,19 +103,33 @@ export class DataKeyCache {
     const entry = this.#entries.get(id);
     if (entry === undefined) return;
     this.#entries.delete(id);
-    evict(entry);
+    entry.plaintextKey.fill(0);
   }
 
   /** Drops and zeroes every key. */
   clear(): void {
-    for (const entry of this.#entries.values()) evict(entry);
+    for (const entry of this.#entries.values()) entry.plaintextKey.fill(0);
     this.#entries.clear();
+    clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = undefined;
   }
-}
 
-function evict(entry: CachedDataKey): void {
-  if (entry.timer !== undefined) clearTimeout(entry.timer);
-  entry.plaintextKey.fill(0);
+  #armSweep(delayMs: number): void {
+    this.#sweepTimer = setTimeout(() => this.#sweep(), delayMs);
+    this.#sweepTimer.unref?.();
+  }
+
+  /** Drops the keys whose time is up, then arms the timer for the earliest left (if any). */
+  #sweep(): void {
+    this.#sweepTimer = undefined;
+    const nowMs = Date.now();
+    let nextMs = Infinity;
+    for (const [id, entry] of this.#entries) {
+      if (entry.sweepAtMs <= nowMs) this.delete(id);
+      else nextMs = Math.min(nextMs, entry.sweepAtMs);
+    }
+    if (nextMs !== Infinity) this.#armSweep(Math.max(1, nextMs - nowMs));
+  }
 }
 
 function positive(value: number, name: string): number {

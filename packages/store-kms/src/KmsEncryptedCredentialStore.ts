@@ -5,8 +5,8 @@ import {
 } from '@authmanager/core/store';
 import { DataKeyCache, DATA_KEY_CACHE_DEFAULTS, type DataKeyCacheOptions } from './DataKeyCache.js';
 import {
-  canonicalContext, FORMAT_ID, LEGACY_FORMAT_ID, newGeneration, openRecord, parseEnvelope, sealRecord,
-  type DataKeyScope, type Envelope,
+  canonicalContext, decodeWrappedKey, FORMAT_ID, keyHeader, LEGACY_FORMAT_ID, newGeneration, openRecord, parseEnvelope, sealRecord,
+  type DataKeyScope, type Envelope, type KeyHeader,
 } from './envelope.js';
 import type { EncryptionContext, GeneratedDataKey, KeyProvider } from './KeyProvider.js';
 import { LifetimeTracker, type ReplayDetectionOptions } from './LifetimeTracker.js';
@@ -193,6 +193,9 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
 
   readonly #scope: DataKeyScope;
   readonly #fixedContext: EncryptionContext;
+  /** The KMS context of `'store'`-scope data keys, and its id in the encrypt cache (built once). */
+  readonly #storeContext: EncryptionContext;
+  readonly #storeContextId: string;
   readonly #encryptCache: DataKeyCache | undefined;
   readonly #decryptCache: DataKeyCache | undefined;
   readonly #inflight = new SingleFlight<string, void>();
@@ -201,7 +204,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
    * is used only while its data key is still in the decrypt cache (and counts as one of its uses), so
    * plaintext is served no longer than the key that opened it would be; bounded like that cache.
    */
-  readonly #opened = new Map<string, { readonly stored: string; readonly version: number; readonly cacheId: string; readonly value: string; readonly envelope: Envelope }>();
+  readonly #opened = new Map<string, OpenedRecord>();
   readonly #reencryptOnRead: boolean;
   readonly #acceptLegacy: boolean;
   /** What this instance has seen of each record's lifetimes; `undefined` with `replayDetection: false`. */
@@ -238,6 +241,8 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
       }
     }
     this.#fixedContext = Object.freeze(fixed);
+    this.#storeContext = Object.freeze({ ...fixed, [`${CONTEXT_PREFIX}scope`]: 'store' });
+    this.#storeContextId = canonicalContext(this.#storeContext);
     this.#now = options.now ?? Date.now;
     if (options.cache === false) {
       this.#encryptCache = undefined;
@@ -515,7 +520,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
 
   /** @param generation - the record's generation; `undefined` for an amk1 record (whose context had none) */
   #kmsContext(scope: DataKeyScope, key: RecordKey, version: number, generation: string | undefined): EncryptionContext {
-    if (scope === 'store') return { ...this.#fixedContext, [`${CONTEXT_PREFIX}scope`]: 'store' };
+    if (scope === 'store') return this.#storeContext;
     return {
       ...this.#fixedContext,
       [`${CONTEXT_PREFIX}kind`]: key.kind,
@@ -531,7 +536,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     const known = this.#currentKey;
     if (known !== undefined && this.#now() - known.learnedAtMs < this.#keyIdTtlMs) return known.keyId;
     if (this.#scope === 'store') {
-      return this.#withEncryptKey(this.#kmsContext('store', PROBE_KEY, 0, undefined), (dataKey) => dataKey.keyId);
+      return this.#withStoreKey((dataKey) => dataKey.header.keyId);
     }
     const probe = await this.#generate({ ...this.#fixedContext, [`${CONTEXT_PREFIX}purpose`]: 'key-probe' });
     probe.plaintextKey.fill(0);
@@ -545,18 +550,17 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
   }
 
   async #encrypt(key: RecordKey, version: number, generation: string, plaintext: string): Promise<string> {
-    const context = this.#kmsContext(this.#scope, key, version, generation);
     if (this.#scope === 'store') {
-      return this.#withEncryptKey(context, (dataKey) =>
-        sealRecord({ dataKey: dataKey.plaintextKey, keyId: dataKey.keyId, wrappedKey: dataKey.wrappedKey, scope: 'store', generation }, key, version, plaintext));
+      return this.#withStoreKey((dataKey) => sealRecord(dataKey.plaintextKey, dataKey.header, 'store', generation, key, version, plaintext));
     }
-    const dataKey = await this.#generate(context);
+    const dataKey = await this.#generate(this.#kmsContext('record', key, version, generation));
+    const header = keyHeader(dataKey.keyId, dataKey.wrappedKey.toString('base64url'));
     try {
-      return sealRecord({ dataKey: dataKey.plaintextKey, keyId: dataKey.keyId, wrappedKey: dataKey.wrappedKey, scope: 'record', generation }, key, version, plaintext);
+      return sealRecord(dataKey.plaintextKey, header, 'record', generation, key, version, plaintext);
     } finally {
       // The same key decrypts this record: keep it for the reads that follow (the cache owns it then).
       if (this.#decryptCache) {
-        this.#decryptCache.put(decryptCacheId(dataKey.keyId, dataKey.wrappedKey.toString('base64url')), dataKey.keyId, dataKey.plaintextKey, dataKey.wrappedKey, 0);
+        this.#decryptCache.put(decryptCacheId(header.keyId, header.wrappedKeyText), header, dataKey.plaintextKey, 0);
       } else {
         dataKey.plaintextKey.fill(0);
       }
@@ -564,46 +568,39 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
   }
 
   /** Runs `fn` with the store-scope data key (cached, or generated once for concurrent callers). */
-  async #withEncryptKey<T>(
-    context: EncryptionContext, fn: (dataKey: { keyId: string; plaintextKey: Buffer; wrappedKey: Buffer }) => T,
-  ): Promise<T> {
+  async #withStoreKey<T>(fn: (dataKey: { readonly header: KeyHeader; readonly plaintextKey: Buffer }) => T): Promise<T> {
     const cache = this.#encryptCache;
-    if (cache === undefined) {
-      const dataKey = await this.#generate(context);
+    const own = async (): Promise<T> => {
+      const dataKey = await this.#generate(this.#storeContext);
       try {
-        return fn(dataKey);
+        return fn({ header: keyHeader(dataKey.keyId, dataKey.wrappedKey.toString('base64url')), plaintextKey: dataKey.plaintextKey });
       } finally {
         dataKey.plaintextKey.fill(0);
       }
-    }
-    const id = canonicalContext(context);
+    };
+    if (cache === undefined) return own();
+    const id = this.#storeContextId;
     for (let attempt = 1; ; attempt++) {
       const hit = cache.use(id, fn);
       if (hit !== undefined) return hit.value;
-      if (attempt > 3) {
-        // Keys keep being used up before this caller's turn: use a key of its own.
-        const dataKey = await this.#generate(context);
-        try {
-          return fn(dataKey);
-        } finally {
-          dataKey.plaintextKey.fill(0);
-        }
-      }
+      // Keys keep being used up before this caller's turn: use a key of its own.
+      if (attempt > 3) return own();
       await this.#singleFlight(`e\u0000${id}`, async () => {
-        const dataKey = await this.#generate(context);
-        this.#decryptCache?.put(
-          decryptCacheId(dataKey.keyId, dataKey.wrappedKey.toString('base64url')), dataKey.keyId, Buffer.from(dataKey.plaintextKey), dataKey.wrappedKey, 0,
-        );
-        cache.put(id, dataKey.keyId, dataKey.plaintextKey, dataKey.wrappedKey, 0);
+        const dataKey = await this.#generate(this.#storeContext);
+        const header = keyHeader(dataKey.keyId, dataKey.wrappedKey.toString('base64url'));
+        this.#decryptCache?.put(decryptCacheId(header.keyId, header.wrappedKeyText), header, Buffer.from(dataKey.plaintextKey), 0);
+        cache.put(id, header, dataKey.plaintextKey, 0);
       });
     }
   }
 
   /**
    * Authenticates and decrypts a record read by an inner-store call issued at mark `since`, after
-   * checking it against what this store has seen of the record's lifetimes.
+   * checking it against what this store has seen of the record's lifetimes. Synchronous (no
+   * promise) when the record was opened before or its data key is cached, the common case.
+   * @throws AuthManagerError `DECRYPTION_FAILED` (synchronously, or as the promise's rejection)
    */
-  async #decrypt(key: RecordKey, record: StoredRecord, since: number): Promise<{ value: string; envelope: Envelope }> {
+  #decrypt(key: RecordKey, record: StoredRecord, since: number): OpenedRecord | Promise<OpenedRecord> {
     const memoId = recordKeyId(key);
     const envelope = parseEnvelope(record.value);
     if (envelope === undefined) throw decryptionFailed(key, 'it is not a well-formed amk2 or amk1 record');
@@ -614,77 +611,87 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     const stale = this.#lifetimes?.check(memoId, envelope.generation, record.version, since);
     if (stale === 'ended') throw decryptionFailed(key, 'its generation belongs to a lifetime of the record that this store saw end: a deleted or replaced record put back');
     if (stale === 'older') throw decryptionFailed(key, 'it is an older version of the record than this store has already seen');
-    const opened = await this.#openMemoized(key, record, envelope, memoId);
-    this.#lifetimes?.observe(memoId, envelope.generation, record.version, since);
-    return opened;
+    const cached = this.#openCached(key, record, envelope, memoId);
+    if (cached !== undefined) {
+      this.#lifetimes?.observe(memoId, envelope.generation, record.version, since);
+      return cached;
+    }
+    return this.#openUnwrapping(key, record, envelope, memoId).then((opened) => {
+      this.#lifetimes?.observe(memoId, envelope.generation, record.version, since);
+      return opened;
+    });
   }
 
-  async #openMemoized(key: RecordKey, record: StoredRecord, envelope: Envelope, memoId: string): Promise<{ value: string; envelope: Envelope }> {
+  /**
+   * The record from the memo of opened records, or opened with a cached data key.
+   * @returns `undefined` when the data key is not cached
+   * @throws AuthManagerError `DECRYPTION_FAILED` when it does not authenticate
+   */
+  #openCached(key: RecordKey, record: StoredRecord, envelope: Envelope, memoId: string): OpenedRecord | undefined {
+    const cache = this.#decryptCache;
+    if (cache === undefined) return undefined;
     const memo = this.#opened.get(memoId);
     if (memo !== undefined) {
-      if (memo.stored === record.value && memo.version === record.version && this.#decryptCache?.use(memo.cacheId, () => true) !== undefined) {
-        return { value: memo.value, envelope: memo.envelope };
-      }
+      if (memo.stored === record.value && memo.version === record.version && cache.use(memo.cacheId, isLive) !== undefined) return memo;
       this.#opened.delete(memoId);
     }
-    const opened = await this.#open(key, record, envelope);
-    const cache = this.#decryptCache;
-    if (cache !== undefined) {
-      if (this.#opened.size >= cache.maxEntries) {
+    const cacheId = decryptCacheId(envelope.keyId, envelope.wrappedKeyText);
+    const hit = cache.use(cacheId, (entry) => openRecord(entry.plaintextKey, entry.header, envelope, key, record.version));
+    if (hit === undefined) return undefined;
+    if (hit.value === undefined) throw decryptionFailed(key, 'the ciphertext did not authenticate');
+    return this.#remember(memoId, record, envelope, cacheId, hit.value);
+  }
+
+  #remember(memoId: string, record: StoredRecord, envelope: Envelope, cacheId: string, value: string): OpenedRecord {
+    const opened: OpenedRecord = { stored: record.value, version: record.version, cacheId, value, envelope };
+    if (this.#decryptCache !== undefined) {
+      if (this.#opened.size >= this.#decryptCache.maxEntries) {
         const oldest = this.#opened.keys().next().value;
         if (oldest !== undefined) this.#opened.delete(oldest);
       }
-      this.#opened.set(memoId, {
-        stored: record.value, version: record.version, value: opened.value, envelope: opened.envelope,
-        cacheId: decryptCacheId(opened.envelope.keyId, opened.envelope.wrappedKeyText),
-      });
+      this.#opened.set(memoId, opened);
     }
     return opened;
   }
 
-  async #open(key: RecordKey, record: StoredRecord, envelope: Envelope): Promise<{ value: string; envelope: Envelope }> {
-    // The KMS context is built only when the data key must be unwrapped (not cached).
-    const context = (): EncryptionContext => this.#kmsContext(envelope.scope, key, record.version, envelope.generation);
-    let value: string | undefined;
-    try {
-      value = await this.#withDecryptKey(envelope, context, (dataKey) => openRecord(dataKey, envelope, key, record.version));
-    } catch (err) {
-      if (AuthManagerError.is(err, ErrorCode.DECRYPTION_FAILED)) {
-        throw decryptionFailed(key, 'its data key did not unwrap, or it names a key the key provider does not accept', err);
-      }
-      throw err;
-    }
-    if (value === undefined) throw decryptionFailed(key, 'the ciphertext did not authenticate');
-    return { value, envelope };
-  }
-
-  async #withDecryptKey<T>(envelope: Envelope, context: () => EncryptionContext, fn: (dataKey: Buffer) => T): Promise<T> {
-    const cache = this.#decryptCache;
-    if (cache !== undefined) {
-      // Hot path: the data key is cached (no closures built).
-      const hit = cache.use(decryptCacheId(envelope.keyId, envelope.wrappedKeyText), (entry) => fn(entry.plaintextKey));
-      if (hit !== undefined) return hit.value;
-    }
-    const unwrap = (): Promise<Buffer> =>
-      callProvider(() => this.keyProvider.decryptDataKey(envelope.keyId, envelope.wrappedKey, context()));
-    const useOwn = async (): Promise<T> => {
-      const dataKey = await unwrap();
+  /** Opens a record whose data key is not cached: unwraps it (once for concurrent readers) and caches it. */
+  async #openUnwrapping(key: RecordKey, record: StoredRecord, envelope: Envelope, memoId: string): Promise<OpenedRecord> {
+    const wrappedKey = decodeWrappedKey(envelope);
+    if (wrappedKey === undefined) throw decryptionFailed(key, 'it is not a well-formed amk2 or amk1 record');
+    const header = keyHeader(envelope.keyId, envelope.wrappedKeyText);
+    const cacheId = decryptCacheId(envelope.keyId, envelope.wrappedKeyText);
+    const open = (dataKey: Buffer): string => {
+      const value = openRecord(dataKey, header, envelope, key, record.version);
+      if (value === undefined) throw decryptionFailed(key, 'the ciphertext did not authenticate');
+      return value;
+    };
+    const unwrap = async (): Promise<Buffer> => {
       try {
-        return fn(dataKey);
-      } finally {
-        dataKey.fill(0);
+        return await callProvider(() =>
+          this.keyProvider.decryptDataKey(envelope.keyId, wrappedKey, this.#kmsContext(envelope.scope, key, record.version, envelope.generation)));
+      } catch (err) {
+        if (AuthManagerError.is(err, ErrorCode.DECRYPTION_FAILED)) {
+          throw decryptionFailed(key, 'its data key did not unwrap, or it names a key the key provider does not accept', err);
+        }
+        throw err;
       }
     };
-    if (cache === undefined) return useOwn();
-    const id = decryptCacheId(envelope.keyId, envelope.wrappedKeyText);
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      const hit = cache.use(id, (entry) => fn(entry.plaintextKey));
-      if (hit !== undefined) return hit.value;
-      await this.#singleFlight(`d\u0000${id}`, async () => {
-        cache.put(id, envelope.keyId, await unwrap(), envelope.wrappedKey, 0);
-      });
+    const cache = this.#decryptCache;
+    if (cache !== undefined) {
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        await this.#singleFlight(`d\u0000${cacheId}`, async () => {
+          cache.put(cacheId, header, await unwrap(), 0);
+        });
+        const opened = this.#openCached(key, record, envelope, memoId);
+        if (opened !== undefined) return opened;
+      }
     }
-    return useOwn();
+    const dataKey = await unwrap();
+    try {
+      return this.#remember(memoId, record, envelope, cacheId, open(dataKey));
+    } finally {
+      dataKey.fill(0);
+    }
   }
 
   #singleFlight(id: string, load: () => Promise<void>): Promise<void> {
@@ -692,8 +699,18 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
   }
 }
 
-/** Stands for "no record" where the store scope's context (which names none) is built. */
-const PROBE_KEY: RecordKey = { kind: 'credentials', provider: '*', subject: '*' };
+/** A record as last opened by this store (the memo of opened records). */
+interface OpenedRecord {
+  /** The stored text and version it was opened from. */
+  readonly stored: string;
+  readonly version: number;
+  /** The decrypt-cache id of its data key: the memo is served only while that key is cached. */
+  readonly cacheId: string;
+  readonly value: string;
+  readonly envelope: Envelope;
+}
+
+const isLive = (): true => true;
 
 /**
  * A wrapped data key names its plaintext key: the context it was wrapped under need not be part of

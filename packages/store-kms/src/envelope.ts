@@ -35,19 +35,46 @@ const SEGMENT = /^[A-Za-z0-9_-]*$/;
 /** How data keys are bound: to one record version (`record`) or shared across the store (`store`). */
 export type DataKeyScope = 'record' | 'store';
 
-/** A parsed record header and body. */
+/**
+ * What every record sealed under one data key repeats, encoded once per key (when it is generated
+ * or unwrapped, then kept with it in the cache): the key id as it appears in the header, and the
+ * key id and wrapped key as they appear in the AAD.
+ */
+export interface KeyHeader {
+  readonly keyId: string;
+  /** The wrapped data key in canonical base64url, as stored in each header. */
+  readonly wrappedKeyText: string;
+  /** `keyId` as stored in a header: base64url of its UTF-8. */
+  readonly keyIdText: string;
+  /** UTF-8 of `JSON.stringify(keyId) + ','` (the AAD's third item). */
+  readonly keyIdAad: Buffer;
+  /** UTF-8 of `JSON.stringify(wrappedKeyText) + ','`. */
+  readonly wrappedKeyAad: Buffer;
+}
+
+/** The {@link KeyHeader} of a data key; `wrappedKeyText` must be canonical base64url (as `Buffer#toString('base64url')` writes it). */
+export function keyHeader(keyId: string, wrappedKeyText: string): KeyHeader {
+  return {
+    keyId, wrappedKeyText, keyIdText: Buffer.from(keyId, 'utf8').toString('base64url'),
+    keyIdAad: Buffer.from(`${JSON.stringify(keyId)},`, 'utf8'), wrappedKeyAad: Buffer.from(`${JSON.stringify(wrappedKeyText)},`, 'utf8'),
+  };
+}
+
+/** A parsed record header and body. Only the fields a read with a cached data key needs are decoded. */
 export interface Envelope {
   readonly format: typeof FORMAT_ID | typeof LEGACY_FORMAT_ID;
   readonly scope: DataKeyScope;
   readonly keyId: string;
   /** The record's lifetime id (base64url of {@link GENERATION_BYTES} bytes); `undefined` in an amk1 record. */
   readonly generation: string | undefined;
-  readonly wrappedKey: Buffer;
-  /** `wrappedKey` as stored (canonical base64url): used in the AAD and cache ids without re-encoding. */
+  /**
+   * The wrapped key as stored, not yet checked: a cached key is found by it (only canonical texts
+   * are ever cached), and {@link decodeWrappedKey} checks it before it is unwrapped.
+   */
   readonly wrappedKeyText: string;
   readonly iv: Buffer;
   readonly tag: Buffer;
-  /** The ciphertext as stored (canonical base64url); the decipher decodes it. */
+  /** The ciphertext as stored (canonical base64url). */
   readonly ciphertextText: string;
 }
 
@@ -58,44 +85,75 @@ export function canonicalContext(context: EncryptionContext): string {
 
 /** A fresh generation id: {@link GENERATION_BYTES} random bytes in base64url. */
 export function newGeneration(): string {
-  return randomBytes(GENERATION_BYTES).toString('base64url');
+  return randomSlice(GENERATION_BYTES).toString('base64url');
 }
 
-/** Parses a stored value; `undefined` when it is not a well-formed amk2 or amk1 record. */
-export function parseEnvelope(value: string): Envelope | undefined {
-  const parts = value.split('.');
-  let format: Envelope['format'];
-  let generation: string | undefined;
-  let rest: string[];
-  if (parts.length === 8 && parts[0] === FORMAT_ID) {
-    format = FORMAT_ID;
-    generation = parts[3]!;
-    if (generation.length !== GENERATION_TEXT_LENGTH || !isCanonicalBase64url(generation)) return undefined;
-    rest = [parts[1]!, parts[2]!, ...parts.slice(4)];
-  } else if (parts.length === 7 && parts[0] === LEGACY_FORMAT_ID) {
-    format = LEGACY_FORMAT_ID;
-    generation = undefined;
-    rest = parts.slice(1);
-  } else {
-    return undefined;
+/**
+ * Random bytes for IVs and generations, drawn from the CSPRNG a page at a time: one
+ * `randomBytes` call costs several microseconds whatever its size, more than the AES-GCM of a
+ * record. Each slice is handed out once; a used-up page is replaced, never refilled, so a slice
+ * never changes under its holder. IVs and generations are public values (stored in the clear).
+ */
+const RANDOM_PAGE_BYTES = 4096;
+let randomPage = Buffer.alloc(0);
+let randomOffset = 0;
+
+function randomSlice(length: number): Buffer {
+  if (randomOffset + length > randomPage.length) {
+    randomPage = randomBytes(RANDOM_PAGE_BYTES);
+    randomOffset = 0;
   }
-  const [scopeTag, keyIdText, wrappedText, ivText, tagText, bodyText] = rest as [string, string, string, string, string, string];
-  const scope: DataKeyScope | undefined = scopeTag === 'r' ? 'record' : scopeTag === 's' ? 'store' : undefined;
-  if (scope === undefined) return undefined;
-  // Lengths and alphabets are checked on the text; only the IV and tag are decoded here (the
-  // wrapped key is decoded when it must be unwrapped, the body by the decipher).
-  if (keyIdText.length === 0 || wrappedText.length === 0 || ivText.length !== IV_TEXT_LENGTH || tagText.length !== TAG_TEXT_LENGTH) return undefined;
-  if (!isCanonicalBase64url(wrappedText) || !isCanonicalBase64url(ivText) || !isCanonicalBase64url(tagText) || !isCanonicalBase64url(bodyText)) return undefined;
-  const keyId = decodeKeyId(keyIdText);
+  const slice = randomPage.subarray(randomOffset, randomOffset + length);
+  randomOffset += length;
+  return slice;
+}
+
+/**
+ * Parses a stored value; `undefined` when it is not a well-formed amk2 or amk1 record. Fields are
+ * found with `indexOf` and checked on the text (lengths, alphabet, canonical last character); only
+ * the IV and tag are decoded. The wrapped key is checked by {@link decodeWrappedKey} when it must
+ * be unwrapped, the ciphertext's alphabet here (the decipher decodes it).
+ */
+export function parseEnvelope(value: string): Envelope | undefined {
+  let format: Envelope['format'];
+  if (value.startsWith('amk2.')) format = FORMAT_ID;
+  else if (value.startsWith('amk1.')) format = LEGACY_FORMAT_ID;
+  else return undefined;
+  const scopeTag = value.charCodeAt(5);
+  const scope: DataKeyScope | undefined = scopeTag === 0x72 /* r */ ? 'record' : scopeTag === 0x73 /* s */ ? 'store' : undefined;
+  if (scope === undefined || value.charCodeAt(6) !== 0x2e /* . */) return undefined;
+  const keyIdEnd = value.indexOf('.', 7);
+  if (keyIdEnd <= 7) return undefined;
+  const keyId = decodeKeyId(value.slice(7, keyIdEnd));
   if (keyId === undefined) return undefined;
-  let wrappedKey: Buffer | undefined;
+  let at = keyIdEnd + 1;
+  let generation: string | undefined;
+  if (format === FORMAT_ID) {
+    const end = at + GENERATION_TEXT_LENGTH;
+    if (value.charCodeAt(end) !== 0x2e) return undefined;
+    generation = value.slice(at, end);
+    if (!isCanonicalBase64url(generation)) return undefined;
+    at = end + 1;
+  }
+  const wrappedEnd = value.indexOf('.', at);
+  if (wrappedEnd <= at) return undefined;
+  const ivEnd = wrappedEnd + 1 + IV_TEXT_LENGTH;
+  const tagEnd = ivEnd + 1 + TAG_TEXT_LENGTH;
+  if (value.charCodeAt(ivEnd) !== 0x2e || value.charCodeAt(tagEnd) !== 0x2e) return undefined;
+  const ivText = value.slice(wrappedEnd + 1, ivEnd);
+  const tagText = value.slice(ivEnd + 1, tagEnd);
+  const ciphertextText = value.slice(tagEnd + 1);
+  // The alphabet check also refuses a '.' (one field too many).
+  if (!isCanonicalBase64url(ivText) || !isCanonicalBase64url(tagText) || !isCanonicalBase64url(ciphertextText)) return undefined;
   return {
-    format, scope, keyId, generation, wrappedKeyText: wrappedText, ciphertextText: bodyText,
+    format, scope, keyId, generation, wrappedKeyText: value.slice(at, wrappedEnd), ciphertextText,
     iv: Buffer.from(ivText, 'base64url'), tag: Buffer.from(tagText, 'base64url'),
-    get wrappedKey(): Buffer {
-      return (wrappedKey ??= Buffer.from(wrappedText, 'base64url'));
-    },
   };
+}
+
+/** The wrapped key of a parsed record, `undefined` when its text is not canonical base64url. */
+export function decodeWrappedKey(envelope: Envelope): Buffer | undefined {
+  return isCanonicalBase64url(envelope.wrappedKeyText) ? Buffer.from(envelope.wrappedKeyText, 'base64url') : undefined;
 }
 
 /** Key ids seen in headers (a store uses a handful), so a read does not decode and check one again. */
@@ -114,56 +172,71 @@ function decodeKeyId(text: string): string | undefined {
   return keyId;
 }
 
-/** What {@link sealRecord} encrypts under. */
-export interface SealParams {
-  readonly dataKey: Buffer;
-  readonly keyId: string;
-  readonly wrappedKey: Buffer;
-  readonly scope: DataKeyScope;
-  readonly generation: string;
-}
-
 /**
- * Encrypts `plaintext` for (`key`, `generation`, `version`) under `params.dataKey`.
+ * Encrypts `plaintext` for (`key`, `generation`, `version`) under `dataKey`, whose header is `header`.
  * @returns the stored text, `amk2.…`
  */
-export function sealRecord(params: SealParams, key: RecordKey, version: number, plaintext: string): string {
-  const { dataKey, keyId, wrappedKey, scope, generation } = params;
-  const iv = randomBytes(IV_BYTES);
-  const wrappedKeyText = wrappedKey.toString('base64url');
+export function sealRecord(
+  dataKey: Buffer, header: KeyHeader, scope: DataKeyScope, generation: string, key: RecordKey, version: number, plaintext: string,
+): string {
+  const iv = randomSlice(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
-  cipher.setAAD(recordAad(FORMAT_ID, scope, keyId, generation, wrappedKeyText, key, version));
-  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return [
-    FORMAT_ID, scope === 'record' ? 'r' : 's', Buffer.from(keyId, 'utf8').toString('base64url'), generation,
-    wrappedKeyText, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'),
-    body.toString('base64url'),
-  ].join('.');
+  cipher.setAAD(recordAad(FORMAT_ID, scope, header, generation, key, version));
+  // GCM is a stream mode: `final` only computes the tag and returns no bytes.
+  const body = cipher.update(plaintext, 'utf8');
+  cipher.final();
+  return `${FORMAT_ID}.${scope === 'record' ? 'r' : 's'}.${header.keyIdText}.${generation}.${header.wrappedKeyText}.${
+    iv.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}.${body.toString('base64url')}`;
 }
 
 /**
- * Decrypts and authenticates a parsed record (either format) for (`key`, `version`).
+ * Decrypts and authenticates a parsed record (either format) for (`key`, `version`) under
+ * `dataKey`, whose header is `header` (the one of the envelope's key id and wrapped key).
  * @returns the plaintext, or `undefined` when authentication fails
  */
-export function openRecord(dataKey: Buffer, envelope: Envelope, key: RecordKey, version: number): string | undefined {
+export function openRecord(dataKey: Buffer, header: KeyHeader, envelope: Envelope, key: RecordKey, version: number): string | undefined {
   try {
     const decipher = createDecipheriv('aes-256-gcm', dataKey, envelope.iv);
-    decipher.setAAD(recordAad(envelope.format, envelope.scope, envelope.keyId, envelope.generation, envelope.wrappedKeyText, key, version));
+    decipher.setAAD(recordAad(envelope.format, envelope.scope, header, envelope.generation, key, version));
     decipher.setAuthTag(envelope.tag);
-    return decipher.update(envelope.ciphertextText, 'base64url', 'utf8') + decipher.final('utf8');
+    const plaintext = decipher.update(Buffer.from(envelope.ciphertextText, 'base64url'));
+    decipher.final();
+    return plaintext.toString('utf8');
   } catch {
     return undefined;
   }
 }
 
+/** The AAD's first two items and their commas (`["amk2","store",`), per format and scope. */
+const AAD_HEAD = {
+  [FORMAT_ID]: { store: Buffer.from(`["${FORMAT_ID}","store",`), record: Buffer.from(`["${FORMAT_ID}","record",`) },
+  [LEGACY_FORMAT_ID]: { store: Buffer.from(`["${LEGACY_FORMAT_ID}","store",`), record: Buffer.from(`["${LEGACY_FORMAT_ID}","record",`) },
+} as const;
+
+/**
+ * The AES-GCM additional authenticated data of a record: the UTF-8 of
+ * `JSON.stringify([format, scope, keyId, generation, wrappedKeyText, kind, provider, subject, version])`
+ * (amk1: without `generation`), as records have always been written, assembled from the key's
+ * pre-encoded parts instead of encoding the wrapped key again for every record.
+ */
 function recordAad(
-  format: Envelope['format'], scope: DataKeyScope, keyId: string, generation: string | undefined, wrappedKeyText: string,
-  key: RecordKey, version: number,
+  format: Envelope['format'], scope: DataKeyScope, header: KeyHeader, generation: string | undefined, key: RecordKey, version: number,
 ): Buffer {
-  const header = format === FORMAT_ID
-    ? [FORMAT_ID, scope, keyId, generation ?? '', wrappedKeyText]
-    : [LEGACY_FORMAT_ID, scope, keyId, wrappedKeyText];
-  return Buffer.from(JSON.stringify([...header, key.kind, key.provider, key.subject, version]), 'utf8');
+  const head = AAD_HEAD[format][scope];
+  // The generation is canonical base64url: JSON needs no escapes for it.
+  const generationItem = generation === undefined ? '' : `"${generation}",`;
+  const tail = `${JSON.stringify(key.kind)},${JSON.stringify(key.provider)},${JSON.stringify(key.subject)},${version}]`;
+  const aad = Buffer.allocUnsafe(head.length + header.keyIdAad.length + generationItem.length + header.wrappedKeyAad.length + 3 * tail.length);
+  let at = 0;
+  aad.set(head, at);
+  at += head.length;
+  aad.set(header.keyIdAad, at);
+  at += header.keyIdAad.length;
+  at += aad.write(generationItem, at, 'latin1');
+  aad.set(header.wrappedKeyAad, at);
+  at += header.wrappedKeyAad.length;
+  at += aad.write(tail, at, 'utf8');
+  return aad.subarray(0, at);
 }
 
 /**
