@@ -8,7 +8,7 @@ import { followAuthorization, sandbox, startSandboxProvider } from '@authmanager
 import * as oauth from 'openid-client';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
-const ROUNDS = QUICK ? 3 : 7;
+const ROUNDS = QUICK ? 3 : 5;
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const spread = (xs) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
 const line = (name, value, extra) => console.log(`${name.padEnd(58)} ${value}  ${extra}`);

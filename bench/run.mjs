@@ -4,7 +4,8 @@ import { AuthManager, Credentials, MemoryCredentialStore } from '@authmanager/co
 import { followAuthorization, sandbox, startSandboxProvider } from '@authmanager/testing';
 import * as oauth from 'openid-client';
 
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 1500);
+const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? (QUICK ? 300 : 1000));
 const results = [];
 
 function report(name, value, unit, extra = '') {
@@ -81,7 +82,7 @@ export async function benchRefresh() {
     let rawRefreshToken = (await auth.sandbox.oauth2.exchange({ callbackUrl: await followAuthorization(url, redirectUri) })).credentials.refreshToken;
     const ours = [];
     const theirs = [];
-    const rounds = Number(process.env.BENCH_REFRESH_ROUNDS ?? 150);
+    const rounds = Number(process.env.BENCH_REFRESH_ROUNDS ?? (QUICK ? 40 : 150));
     for (let i = 0; i < rounds + 10; i++) {
       let t = performance.now();
       await auth.withSession('refresh-user', (s) => s.refresh('sandbox'));
@@ -99,26 +100,39 @@ export async function benchRefresh() {
   }
 }
 
-// `node bench/run.mjs [core|refresh|redis|stores|core-paths] [--quick]`
+// `node bench/run.mjs [core|refresh|redis|sql|stores|catalogue|core-paths] [--quick]` (--quick: fewer
+// rounds and smaller sizes, for development; the figures the issues name come from the full run).
 const only = process.argv.slice(2).find((arg) => !arg.startsWith('--'));
-if (!only || only === 'core') await benchCore();
-if (!only || only === 'refresh') await benchRefresh();
-if (!only || only === 'redis') {
-  const redis = await import('./redis.mjs').catch((err) => (err.code === 'ERR_MODULE_NOT_FOUND' ? undefined : Promise.reject(err)));
-  if (redis) await redis.benchRedis(report);
+const sections = {
+  core: () => benchCore(),
+  refresh: () => benchRefresh(),
+  redis: async () => {
+    const redis = await import('./redis.mjs').catch((err) => (err.code === 'ERR_MODULE_NOT_FOUND' ? undefined : Promise.reject(err)));
+    if (redis) await redis.benchRedis(report);
+  },
+  sql: async () => (await import('./sql.mjs')).benchSql(report),
+  stores: async () => (await import('./stores.mjs')).benchStores(),
+  catalogue: async () => {
+    const catalogue = await import('./catalogue.mjs');
+    await catalogue.benchCatalogueImport();
+    await catalogue.benchCatalogueManager();
+  },
+  'core-paths': async () => {
+    const paths = await import('./core-paths.mjs');
+    await paths.benchRefreshDue();
+    await paths.benchTelemetryOverhead();
+    await paths.benchInProcessStorm();
+    await paths.benchColdStart();
+  },
+};
+if (only !== undefined && !(only in sections)) throw new Error(`unknown section "${only}": one of ${Object.keys(sections).join(', ')}`);
+const runStarted = performance.now();
+const took = [];
+for (const [name, run] of Object.entries(sections)) {
+  if (only !== undefined && only !== name) continue;
+  const started = performance.now();
+  await run();
+  took.push(`${name} ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
-if (!only || only === 'sql') await (await import('./sql.mjs')).benchSql(report);
-if (!only || only === 'stores') await (await import('./stores.mjs')).benchStores();
-if (!only || only === 'catalogue') {
-  const catalogue = await import('./catalogue.mjs');
-  await catalogue.benchCatalogueImport();
-  await catalogue.benchCatalogueManager();
-}
-if (!only || only === 'core-paths') {
-  const paths = await import('./core-paths.mjs');
-  await paths.benchRefreshDue();
-  await paths.benchTelemetryOverhead();
-  await paths.benchInProcessStorm();
-  await paths.benchColdStart();
-}
+console.log(`# bench took ${((performance.now() - runStarted) / 1000).toFixed(0)} s (${took.join(', ')})`);
 process.exit(0);
