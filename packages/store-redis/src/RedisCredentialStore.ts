@@ -10,6 +10,7 @@ import {
   DELETE_IF_VERSION_SCRIPT, RELEASE_LOCK_SCRIPT, RENEW_LOCK_SCRIPT, SET_SCRIPT, TAKE_SCRIPT, type LuaScript,
 } from './luaScripts.js';
 import { CallDeadlines } from './CallDeadlines.js';
+import { WriteBatch, writeReply } from './WriteBatch.js';
 import { decodeOrUndefined, encodeKeyPart, RedisKeySchema } from './RedisKeySchema.js';
 
 /** Options for {@link RedisCredentialStore}. */
@@ -130,11 +131,12 @@ type WriteMode = 'any' | 'absent' | 'version';
  * maintenance work, not for request paths, or turn on {@link RedisCredentialStoreOptions.index}.
  * `list` with both provider and subject is a single `EXISTS`. `KEYS` is never used.
  *
- * **Guarantees**: every write is one Lua script on the server, so a record and its version change
- * together or not at all, and a compare-and-set never overwrites a newer version (a stale writer
- * gets `STORE_CONFLICT`). `ttlMs` becomes a server-side `PEXPIRE` (a write without `ttlMs` removes
- * any expiry). `take` is a script that reads and deletes, so one of several concurrent takes gets
- * the record. A write that ioredis resends after a dropped connection is applied once (each write
+ * **Guarantees**: every write runs in a Lua script on the server, so a record and its version
+ * change together or not at all (on a standalone server the writes of one tick share one script
+ * call, applied in call order, each with its own result), and a compare-and-set never overwrites
+ * a newer version (a stale writer gets `STORE_CONFLICT`). `ttlMs` becomes a server-side
+ * `PEXPIRE` (a write without `ttlMs` removes any expiry). `take` is a script that reads and
+ * deletes, so one of several concurrent takes gets the record. A write that ioredis resends after a dropped connection is applied once (each write
  * carries a random id).
  *
  * **Failures**: anything Redis or the network fails with becomes an `AuthManagerError` with code
@@ -165,6 +167,8 @@ export class RedisCredentialStore implements CredentialStore {
   readonly #deadlines: CallDeadlines<CallContext> | undefined;
   readonly #index: boolean;
   readonly #dueIndex: boolean;
+  /** Writes of the current tick, sent as one script call; standalone servers only (see {@link WriteBatch}). */
+  readonly #writeBatch: WriteBatch | undefined;
   /** Channel on which lock releases are published (message: the lock key). */
   readonly #releaseChannel: string;
   /** Waiters of {@link RedisCredentialStore.lockReleased}, by lock key. */
@@ -227,6 +231,9 @@ export class RedisCredentialStore implements CredentialStore {
       }
       this.#redis = instance;
     }
+    this.#writeBatch = this.#redis.isCluster
+      ? undefined
+      : new WriteBatch((keys, args) => this.#eval(SET_SCRIPT, keys, args), this.#dueIndex ? [this.#keys.dueKey()] : []);
   }
 
   /**
@@ -239,14 +246,14 @@ export class RedisCredentialStore implements CredentialStore {
    */
   async get(key: RecordKey): Promise<StoredRecord | undefined> {
     const recordKey = this.#keys.recordKey(key);
-    const stored = await this.#call('get', key, this.#redis.get(recordKey).catch((err: unknown) => this.#legacyGet(recordKey, err)));
+    const stored = await this.#call('get', key, this.#send().get(recordKey).catch((err: unknown) => this.#legacyGet(recordKey, err)));
     return toRecord(key, stored);
   }
 
   /** After a `WRONGTYPE` reply to `GET`: the record of the earlier hash format, as `<version>::<value>`. */
   async #legacyGet(recordKey: string, err: unknown): Promise<string | null> {
     if (!(err instanceof Error) || !err.message.startsWith('WRONGTYPE')) throw err;
-    const record = await this.#redis.hget(recordKey, 'r');
+    const record = await this.#send().hget(recordKey, 'r');
     return record === null ? null : legacyToCurrent(record);
   }
 
@@ -268,25 +275,32 @@ export class RedisCredentialStore implements CredentialStore {
       ttlArg = String(Math.max(0, Math.ceil(ttlMs)));
     }
     const mode: WriteMode = ifVersion === undefined ? 'any' : ifVersion === null ? 'absent' : 'version';
-    const writeId = nextWriteId();
-    const args = [value, mode, ifVersion == null ? '' : String(ifVersion), ttlArg, writeId];
     // A number indexes the record, null removes it, absent leaves its entry as it was.
     const due = this.#dueIndex && key.kind === 'credentials' && dueAtMs !== undefined;
     const dueArg = dueAtMs == null ? '' : String(Math.round(dueAtMs));
     // Standalone: the due index is updated in the write's own script. A Cluster keeps it in another
     // slot, so there it follows the write (an entry may be stale; listDue's callers read again).
-    const inScript = due && !this.#redis.isCluster;
-    const writing = inScript
-      ? this.#eval(SET_SCRIPT, [this.#keys.recordKey(key), this.#keys.dueKey()], [...args, dueArg, this.#keys.dueMember(key)])
-      : this.#eval(SET_SCRIPT, [this.#keys.recordKey(key)], args);
-    const reply = this.#index && key.kind === 'credentials'
-      ? await this.#call('set', key, this.#indexedWrite(key, writing))
-      : await this.#call('set', key, writing);
+    const batch = this.#writeBatch;
+    const inScript = due && batch !== undefined;
+    const recordKey = this.#keys.recordKey(key);
+    const args = [value, mode, ifVersion == null ? '' : String(ifVersion), ttlArg, nextWriteId(),
+      inScript ? dueArg : '-', inScript ? this.#keys.dueMember(key) : ''];
+    let reply: unknown;
+    if (this.#index && key.kind === 'credentials') {
+      // One write per call: its index entries follow it in the same pipeline (see #indexedWrite).
+      const writing = this.#eval(SET_SCRIPT, inScript ? [recordKey, this.#keys.dueKey()] : [recordKey], args)
+        .then(firstWriteReply);
+      reply = await this.#call('set', key, this.#indexedWrite(key, writing));
+    } else if (batch !== undefined) {
+      reply = await this.#call('set', key, batch.add(recordKey, args));
+    } else {
+      reply = await this.#call('set', key, this.#eval(SET_SCRIPT, [recordKey], args).then(firstWriteReply));
+    }
     const version = reply as number;
     if (version <= 0) throw conflict(key, ifVersion ?? null, -version);
     if (due && !inScript) {
       const member = this.#keys.dueMember(key);
-      await this.#call('index', key, dueArg === '' ? this.#redis.zrem(this.#keys.dueKey(), member) : this.#redis.zadd(this.#keys.dueKey(), dueArg, member));
+      await this.#call('index', key, dueArg === '' ? this.#send().zrem(this.#keys.dueKey(), member) : this.#send().zadd(this.#keys.dueKey(), dueArg, member));
     }
     return { value, version };
   }
@@ -302,14 +316,14 @@ export class RedisCredentialStore implements CredentialStore {
     if (!this.#dueIndex) {
       throw new AuthManagerError(ErrorCode.UNSUPPORTED_FLOW, 'RedisCredentialStore.listDue needs the store created with dueIndex: true (the default)');
     }
-    const members = await this.#call('list', undefined, this.#redis.zrange(this.#keys.dueKey(), '-inf', String(Math.floor(beforeMs)), 'BYSCORE', 'LIMIT', 0, Math.max(0, Math.floor(limit))));
+    const members = await this.#call('list', undefined, this.#send().zrange(this.#keys.dueKey(), '-inf', String(Math.floor(beforeMs)), 'BYSCORE', 'LIMIT', 0, Math.max(0, Math.floor(limit))));
     return (members as string[]).map((m) => this.#keys.parseDueMember(m)).filter((k): k is RecordKey => k !== undefined);
   }
 
   /** Drops `key`'s due-index entry after its record was deleted. */
   async #removeFromDue(key: RecordKey): Promise<void> {
     if (!this.#dueIndex || key.kind !== 'credentials') return;
-    await this.#call('index', key, this.#redis.zrem(this.#keys.dueKey(), this.#keys.dueMember(key)));
+    await this.#call('index', key, this.#send().zrem(this.#keys.dueKey(), this.#keys.dueMember(key)));
   }
 
   /**
@@ -330,8 +344,8 @@ export class RedisCredentialStore implements CredentialStore {
 
   #addToIndex(key: RecordKey): Promise<unknown> {
     return Promise.all([
-      this.#redis.sadd(this.#keys.providerIndexKey(key.kind, key.provider), encodeKeyPart(key.subject)),
-      this.#redis.sadd(this.#keys.subjectIndexKey(key.kind, key.subject), encodeKeyPart(key.provider)),
+      this.#send().sadd(this.#keys.providerIndexKey(key.kind, key.provider), encodeKeyPart(key.subject)),
+      this.#send().sadd(this.#keys.subjectIndexKey(key.kind, key.subject), encodeKeyPart(key.provider)),
     ]);
   }
 
@@ -342,10 +356,10 @@ export class RedisCredentialStore implements CredentialStore {
   async #removeFromIndex(key: RecordKey): Promise<void> {
     if (!this.#index || key.kind !== 'credentials') return;
     await this.#call('index', key, Promise.all([
-      this.#redis.srem(this.#keys.providerIndexKey(key.kind, key.provider), encodeKeyPart(key.subject)),
-      this.#redis.srem(this.#keys.subjectIndexKey(key.kind, key.subject), encodeKeyPart(key.provider)),
+      this.#send().srem(this.#keys.providerIndexKey(key.kind, key.provider), encodeKeyPart(key.subject)),
+      this.#send().srem(this.#keys.subjectIndexKey(key.kind, key.subject), encodeKeyPart(key.provider)),
     ]));
-    if ((await this.#call('index', key, this.#redis.exists(this.#keys.recordKey(key)))) > 0) {
+    if ((await this.#call('index', key, this.#send().exists(this.#keys.recordKey(key)))) > 0) {
       await this.#call('index', key, this.#addToIndex(key));
     }
   }
@@ -361,7 +375,7 @@ export class RedisCredentialStore implements CredentialStore {
     const recordKey = this.#keys.recordKey(key);
     const { ifVersion } = options;
     if (ifVersion === undefined) {
-      const existed = (await this.#call('delete', key, this.#redis.del(recordKey))) > 0;
+      const existed = (await this.#call('delete', key, this.#send().del(recordKey))) > 0;
       await this.#removeFromIndex(key);
       await this.#removeFromDue(key);
       return existed;
@@ -404,7 +418,7 @@ export class RedisCredentialStore implements CredentialStore {
     const { kind, provider, subject } = filter;
     if (provider !== undefined && subject !== undefined) {
       const key: RecordKey = { kind, provider, subject };
-      const exists = await this.#call('list', key, this.#redis.exists(this.#keys.recordKey(key)));
+      const exists = await this.#call('list', key, this.#send().exists(this.#keys.recordKey(key)));
       if (exists > 0) yield key;
       return;
     }
@@ -442,7 +456,7 @@ export class RedisCredentialStore implements CredentialStore {
     const seen = new Set<string>();
     let cursor = '0';
     do {
-      const [next, members] = await this.#call('list', undefined, this.#redis.sscan(indexKey, cursor, 'COUNT', SCAN_PAGE));
+      const [next, members] = await this.#call('list', undefined, this.#send().sscan(indexKey, cursor, 'COUNT', SCAN_PAGE));
       cursor = next;
       const keys: RecordKey[] = [];
       for (const member of members) {
@@ -452,7 +466,7 @@ export class RedisCredentialStore implements CredentialStore {
         if (other === undefined) continue;
         keys.push(provider !== undefined ? { kind, provider, subject: other } : { kind, provider: other, subject: subject! });
       }
-      const exists = await this.#call('list', undefined, Promise.all(keys.map((key) => this.#redis.exists(this.#keys.recordKey(key)))));
+      const exists = await this.#call('list', undefined, Promise.all(keys.map((key) => this.#send().exists(this.#keys.recordKey(key)))));
       const page: RecordKey[] = [];
       const gone: RecordKey[] = [];
       keys.forEach((key, i) => { (exists[i]! > 0 ? page : gone).push(key); });
@@ -513,7 +527,7 @@ export class RedisCredentialStore implements CredentialStore {
     let delayMs = this.#lockRetryDelayMs;
     const ttlArg = String(Math.ceil(ttlMs));
     for (;;) {
-      const reply = await this.#call('lock', key, this.#redis.set(lockKey, token, 'PX', ttlArg, 'NX'));
+      const reply = await this.#call('lock', key, this.#send().set(lockKey, token, 'PX', ttlArg, 'NX'));
       if (reply === 'OK') {
         return {
           token,
@@ -571,7 +585,7 @@ export class RedisCredentialStore implements CredentialStore {
       const maxPollMs = subscribed ? SUBSCRIBED_POLL_MAX_MS : Math.max(200, this.#lockRetryDelayMs);
       for (;;) {
         if (released) return true;
-        const pttl = await this.#call('lock wait', key, this.#redis.pttl(lockKey));
+        const pttl = await this.#call('lock wait', key, this.#send().pttl(lockKey));
         if (released || pttl === -2) return true;
         const remainingMs = deadline - performance.now();
         if (remainingMs <= 0) return false;
@@ -630,6 +644,7 @@ export class RedisCredentialStore implements CredentialStore {
    * closed. Idempotent.
    */
   async close(): Promise<void> {
+    this.#writeBatch?.flush();
     if (this.#closed) return;
     const subscriber = this.#subscriber;
     this.#subscriber = undefined;
@@ -650,6 +665,7 @@ export class RedisCredentialStore implements CredentialStore {
 
   /** The nodes to SCAN: the connection itself, or every master of a Cluster. */
   async #scanNodes(): Promise<Redis[]> {
+    this.#writeBatch?.flush();
     if (!this.#redis.isCluster) return [this.#redis as Redis];
     const cluster = this.#redis as Cluster;
     // Until the cluster has loaded its slot map it knows no nodes; a keyless command waits for that.
@@ -661,11 +677,20 @@ export class RedisCredentialStore implements CredentialStore {
     return masters;
   }
 
+  /**
+   * The connection, for a command about to be sent: the writes batched so far go first, so that
+   * the store's commands reach Redis in the order they were made.
+   */
+  #send(): Redis | Cluster {
+    this.#writeBatch?.flush();
+    return this.#redis;
+  }
+
   /** `EVALSHA` of `script`; after a `NOSCRIPT` reply (a server that has not seen it yet), `EVAL`. */
   #eval(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    return this.#redis.evalsha(script.sha, keys.length, ...keys, ...args).catch((err: unknown) => {
+    return this.#send().evalsha(script.sha, keys.length, ...keys, ...args).catch((err: unknown) => {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return this.#redis.eval(script.lua, keys.length, ...keys, ...args);
+      return this.#send().eval(script.lua, keys.length, ...keys, ...args);
     });
   }
 
@@ -724,6 +749,11 @@ function nextWriteId(): string {
   const start = writeIdOffset;
   writeIdOffset += 9;
   return writeIdPool.toString('base64url', start, writeIdOffset);
+}
+
+/** The entry of the only write of a write script call (see {@link writeReply}). */
+function firstWriteReply(replies: unknown): unknown {
+  return writeReply((replies as unknown[])[0]);
 }
 
 /** Parses a stored record, `<version>:<write id>:<value>`. */

@@ -13,54 +13,72 @@ function script(lua: string): LuaScript {
 
 // Records are strings `<version>:<writeId>:<value>` (format 2). Records written by earlier versions
 // are hashes (`v` version, `r` = `<version>:<value>`, `w` write id); every script reads both, and
-// a write replaces a hash with a string. `READ_STORED` sets `version` and `wid` (nil when absent);
-// a string that is not in the format raises a WRONGTYPE error (nothing is written).
+// a write replaces a hash with a string. `readStored(key)` returns the version and write id (nil
+// when absent), or nil, nil and an error message when the key holds neither (nothing is written).
 const READ_STORED = `
-local version, wid
-local stored = redis.pcall('GET', KEYS[1])
-if type(stored) == 'string' then
-  local digits
-  digits, wid = string.match(stored, '^(%d+):([^:]*):')
-  version = tonumber(digits)
-  if not version then return redis.error_reply('WRONGTYPE record is not in the store format') end
-elseif type(stored) == 'table' and stored.err then
-  if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return redis.error_reply(stored.err) end
-  local fields = redis.call('HMGET', KEYS[1], 'v', 'w')
-  version = tonumber(fields[1])
-  wid = fields[2]
+local function readStored(key)
+  local stored = redis.pcall('GET', key)
+  if type(stored) == 'string' then
+    local digits, wid = string.match(stored, '^(%d+):([^:]*):')
+    local version = tonumber(digits)
+    if not version then return nil, nil, 'WRONGTYPE record is not in the store format' end
+    return version, wid
+  elseif type(stored) == 'table' and stored.err then
+    if redis.call('TYPE', key).ok ~= 'hash' then return nil, nil, stored.err end
+    local fields = redis.call('HMGET', key, 'v', 'w')
+    return tonumber(fields[1]), fields[2]
+  end
+  return nil, nil
 end
 `;
 
+/** Arguments of one write in {@link SET_SCRIPT}'s `ARGV`. */
+export const SET_SCRIPT_ARGS_PER_WRITE = 7;
+
 /**
- * Versioned write. KEYS[1] = record key; KEYS[2], optional, = the due index (a sorted set), updated
- * in the same script: ARGV[6] = due time in epoch ms (`''` = remove the entry), ARGV[7] = its member.
- * ARGV = value, mode (`any` | `absent` | `version`), expected version, ttlMs (`''` = no expiry), write id.
- * Returns the new version (> 0) or, on a failed precondition, minus the stored version (`0` when
- * there is no record): an integer reply, which costs Redis less than an array.
+ * Versioned writes of one or more records, one after the other (each as if alone; a batch is
+ * simply one call). KEYS = the record key of each write, then, when any write updates it, the due
+ * index (a sorted set). ARGV = 7 per write: value, mode (`any` | `absent` | `version`), expected
+ * version, ttlMs (`''` = no expiry), write id, due time (`'-'` = leave the due entry as it is,
+ * `''` = remove it, else its score in epoch ms), due member.
+ * Returns one entry per write: the new version (> 0); minus the stored version (`0` when there is
+ * no record) on a failed precondition; or an error message (a string) when the key holds something
+ * that is not a record (that write does nothing; the others go on).
  *
  * The write id makes a command that ioredis resends after a dropped connection idempotent: when
  * the stored write id is this write's, the write already happened and its version is returned.
  * `SET` replaces a format-1 hash and sets or removes the expiry in the same command.
  */
 export const SET_SCRIPT = script(`${READ_STORED}
-if version ~= nil and wid == ARGV[5] then
-  return version
+local writes = #ARGV / ${SET_SCRIPT_ARGS_PER_WRITE}
+local dueKey = KEYS[writes + 1]
+local replies = {}
+for i = 1, writes do
+  local key, a = KEYS[i], (i - 1) * ${SET_SCRIPT_ARGS_PER_WRITE}
+  local version, wid, err = readStored(key)
+  local mode = ARGV[a + 2]
+  if err then
+    replies[i] = err
+  elseif version ~= nil and wid == ARGV[a + 5] then
+    replies[i] = version
+  elseif (mode == 'absent' and version ~= nil) or (mode == 'version' and (version == nil or version ~= tonumber(ARGV[a + 3]))) then
+    replies[i] = -(version or 0)
+  else
+    local nextVersion = (version or 0) + 1
+    local record = nextVersion .. ':' .. ARGV[a + 5] .. ':' .. ARGV[a + 1]
+    if ARGV[a + 4] == '' then
+      redis.call('SET', key, record)
+    else
+      redis.call('SET', key, record, 'PX', ARGV[a + 4])
+    end
+    local due = ARGV[a + 6]
+    if due ~= '-' then
+      if due ~= '' then redis.call('ZADD', dueKey, due, ARGV[a + 7]) else redis.call('ZREM', dueKey, ARGV[a + 7]) end
+    end
+    replies[i] = nextVersion
+  end
 end
-if ARGV[2] == 'absent' then
-  if version ~= nil then return -version end
-elseif ARGV[2] == 'version' then
-  if version == nil or version ~= tonumber(ARGV[3]) then return -(version or 0) end
-end
-local nextVersion = (version or 0) + 1
-if ARGV[4] == '' then
-  redis.call('SET', KEYS[1], nextVersion .. ':' .. ARGV[5] .. ':' .. ARGV[1])
-else
-  redis.call('SET', KEYS[1], nextVersion .. ':' .. ARGV[5] .. ':' .. ARGV[1], 'PX', ARGV[4])
-end
-if KEYS[2] then
-  if ARGV[6] ~= '' then redis.call('ZADD', KEYS[2], ARGV[6], ARGV[7]) else redis.call('ZREM', KEYS[2], ARGV[7]) end
-end
-return nextVersion
+return replies
 `);
 
 /**
@@ -68,6 +86,8 @@ return nextVersion
  * Returns `{1, deletedVersion}` or `{0, storedVersion or 0}`.
  */
 export const DELETE_IF_VERSION_SCRIPT = script(`${READ_STORED}
+local version, wid, err = readStored(KEYS[1])
+if err then return redis.error_reply(err) end
 if version == nil or version ~= tonumber(ARGV[1]) then return {0, version or 0} end
 redis.call('DEL', KEYS[1])
 return {1, version}

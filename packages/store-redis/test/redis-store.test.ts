@@ -132,14 +132,76 @@ describe('server-side expiry and atomic writes', () => {
 
   it('applies a write that ioredis resends after a dropped connection only once (same write id)', async () => {
     const key = 'resend:credentials:{p:s}';
-    const args = ['value', 'version', '1', '', 'write-id-1'];
+    const args = ['value', 'version', '1', '', 'write-id-1', '-', ''];
     await raw.set(key, '1:other:old');
     const first = await raw.eval(SET_SCRIPT.lua, 1, key, ...args);
     const resent = await raw.eval(SET_SCRIPT.lua, 1, key, ...args);
-    const other = await raw.eval(SET_SCRIPT.lua, 1, key, 'value', 'version', '1', '', 'write-id-2');
+    const other = await raw.eval(SET_SCRIPT.lua, 1, key, 'value', 'version', '1', '', 'write-id-2', '-', '');
     expect({ first, resent, other, stored: await raw.get(key) }).toEqual({
-      first: 2, resent: 2, other: -2, stored: '2:write-id-1:value',
+      first: [2], resent: [2], other: [-2], stored: '2:write-id-1:value',
     });
+  });
+});
+
+// Writes made in the same tick go to Redis as one call of the write script (WriteBatch); each
+// must still get exactly the result it would get alone, in the order the writes were made.
+describe('writes of one tick, batched into one script call', () => {
+  const outcomes: Record<string, unknown> = {};
+  let scriptCalls = 0;
+  let stored: Record<string, string | undefined> = {};
+
+  /** `EVALSHA` calls the server has run so far (INFO commandstats). */
+  async function evalshaCalls(): Promise<number> {
+    const match = /cmdstat_evalsha:calls=(\d+)/.exec(await raw.info('commandstats'));
+    return match ? Number(match[1]) : 0;
+  }
+
+  beforeAll(async () => {
+    const store = newStore('batch:');
+    const key = (subject: string): RecordKey => ({ kind: 'credentials', provider: 'notion', subject });
+    await store.set(key('cas'), 'v1');
+    await raw.rpush('batch:credentials:{notion:not-a-record}', 'x');
+    const before = await evalshaCalls();
+    const outcome = (name: string, write: Promise<{ version: number }>): Promise<void> => write.then(
+      (record) => { outcomes[name] = record.version; },
+      (err: unknown) => { outcomes[name] = AuthManagerError.is(err) ? err.code : String(err); },
+    );
+    await Promise.all([
+      outcome('same key, first', store.set(key('twice'), 'a')),
+      outcome('same key, second', store.set(key('twice'), 'b')),
+      outcome('compare-and-set, matching', store.set(key('cas'), 'v2', { ifVersion: 1 })),
+      outcome('compare-and-set, stale', store.set(key('cas'), 'v2-stale', { ifVersion: 1 })),
+      outcome('not a record', store.set(key('not-a-record'), 'y')),
+      outcome('create-only', store.set(key('new'), 'n', { ifVersion: null })),
+    ]);
+    scriptCalls = (await evalshaCalls()) - before;
+    const [, readInSameTick] = await Promise.all([store.set(key('order'), 'written'), store.get(key('order'))]);
+    outcomes['get made right after a set, same tick'] = readInSameTick?.value;
+    stored = {
+      twice: (await store.get(key('twice')))?.value,
+      cas: (await store.get(key('cas')))?.value,
+      new: (await store.get(key('new')))?.value,
+    };
+  });
+
+  it('sends them as one script call', () => {
+    expect(scriptCalls).toBe(1);
+  });
+
+  it('gives each write its own result, in call order', () => {
+    expect(outcomes).toEqual({
+      'same key, first': 1,
+      'same key, second': 2,
+      'compare-and-set, matching': 2,
+      'compare-and-set, stale': 'STORE_CONFLICT',
+      'not a record': 'STORE_UNAVAILABLE',
+      'create-only': 1,
+      'get made right after a set, same tick': 'written',
+    });
+  });
+
+  it('stores what the successful writes wrote, and nothing of the refused ones', () => {
+    expect(stored).toEqual({ twice: 'b', cas: 'v2', new: 'n' });
   });
 });
 
