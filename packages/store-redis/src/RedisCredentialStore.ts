@@ -5,7 +5,7 @@ import {
 } from '@authmanager/core';
 import { Redis, type Cluster } from 'ioredis';
 import { randomBytes, randomFillSync } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as setImmediatePromise, setTimeout as sleep } from 'node:timers/promises';
 import {
   DELETE_IF_VERSION_SCRIPT, RELEASE_LOCK_SCRIPT, RENEW_LOCK_SCRIPT, SET_SCRIPT, TAKE_SCRIPT, type LuaScript,
 } from './luaScripts.js';
@@ -408,7 +408,8 @@ export class RedisCredentialStore implements CredentialStore {
    * each once. With both `provider` and `subject` it is a single `EXISTS`. With the
    * {@link RedisCredentialStoreOptions.index} on, `credentials` of one provider or one subject are
    * read from the index (`SSCAN`, then one pipelined `EXISTS` per entry): O(result). Otherwise it
-   * walks the keyspace with `SCAN … MATCH` (every master of a Cluster), O(keys in the database).
+   * walks the keyspace with `SCAN … MATCH` (every master of a Cluster), O(keys in the database);
+   * the next page is requested while the caller consumes the current one (at most one page ahead).
    * Keys seen are remembered for de-duplication, so memory grows with the number of matching
    * records. A record written or deleted during the walk may or may not be listed.
    * @throws AuthManagerError `STORE_UNAVAILABLE` when Redis fails or cannot be reached, or a page
@@ -427,27 +428,54 @@ export class RedisCredentialStore implements CredentialStore {
       return;
     }
     const pattern = this.#keys.scanPattern(filter);
-    const head = this.#keys.recordKeyHead(kind);
+    // Keys of one provider start with `<head><provider>:`: only the subject is left to decode.
+    const head = provider === undefined ? this.#keys.recordKeyHead(kind) : this.#keys.providerKeyHead(kind, provider);
     const seen = new Set<string>();
     for (const node of await this.#scanNodes()) {
-      let cursor = '0';
-      do {
-        const [next, redisKeys] = await this.#call('list', undefined, node.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_PAGE));
-        cursor = next;
-        // One page at a time: parse and filter the whole page, then yield its keys.
+      let pending = this.#scanPage(node, '0', pattern);
+      for (;;) {
+        const [cursor, redisKeys] = await pending;
+        // The next page is on its way while this one is parsed and consumed. With auto-pipelining
+        // ioredis writes it from a process.nextTick callback, queued once the pipeline of the page
+        // just received has finished; nextTick callbacks run only when the microtask queue is
+        // empty, which without a pause would be after this whole page had been consumed.
+        const next = cursor === '0' ? undefined : this.#scanPage(node, cursor, pattern);
+        if (next !== undefined) await setImmediatePromise();
+        // Parse and filter the whole page, then yield its keys.
         const page: RecordKey[] = [];
         for (const redisKey of redisKeys) {
-          if (!redisKey.startsWith(head) || seen.has(redisKey)) continue;
-          seen.add(redisKey);
-          const key = this.#keys.parseRecordKeyOfKind(redisKey, kind, head.length);
-          if (key === undefined) continue;
-          if (provider !== undefined && key.provider !== provider) continue;
-          if (subject !== undefined && key.subject !== subject) continue;
+          if (!redisKey.startsWith(head)) continue;
+          let key: RecordKey | undefined;
+          if (provider !== undefined) {
+            // One provider: the subject identifies the key, and is shorter to hash and keep.
+            key = this.#keys.parseRecordKeyOfProvider(redisKey, kind, provider, head.length);
+            if (key === undefined) continue;
+            const size = seen.size;
+            if (seen.add(key.subject).size === size) continue; // seen before
+          } else {
+            const size = seen.size;
+            if (seen.add(redisKey).size === size) continue;
+            key = this.#keys.parseRecordKeyOfKind(redisKey, kind, head.length);
+            if (key === undefined || (subject !== undefined && key.subject !== subject)) continue;
+          }
           page.push(key);
         }
-        yield* page;
-      } while (cursor !== '0');
+        for (const key of page) yield key;
+        if (next === undefined) break;
+        pending = next;
+      }
     }
+  }
+
+  /**
+   * One `SCAN … MATCH pattern COUNT 500` page of `node`. Issued ahead of its use (while the page
+   * before is consumed), so a failure is marked handled here, in case the caller stops iterating
+   * before it awaits this page; it still rejects for the caller who does.
+   */
+  #scanPage(node: Redis, cursor: string, pattern: string): Promise<[cursor: string, keys: string[]]> {
+    const page = this.#call('list', undefined, node.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_PAGE));
+    page.catch(() => {});
+    return page;
   }
 
   /** `list` of one provider's or one subject's credentials from the index. */
@@ -470,7 +498,7 @@ export class RedisCredentialStore implements CredentialStore {
       const page: RecordKey[] = [];
       const gone: RecordKey[] = [];
       keys.forEach((key, i) => { (exists[i]! > 0 ? page : gone).push(key); });
-      yield* page;
+      for (const key of page) yield key;
       // Entries of records that expired: removed as a delete removes them (and put back if written meanwhile).
       for (const key of gone) await this.#removeFromIndex(key);
     } while (cursor !== '0');

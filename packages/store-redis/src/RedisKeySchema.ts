@@ -2,7 +2,18 @@ import type { RecordKey, RecordKind } from '@authmanager/core';
 
 /** Characters kept as they are in key parts; everything else is percent-encoded. */
 const SAFE = /^[A-Za-z0-9._~@+-]$/;
-const ALL_SAFE = /^[A-Za-z0-9._~@+-]*$/;
+/** {@link SAFE} as a table by UTF-16 code unit (ASCII): 1 = kept as it is. */
+const SAFE_CODES = new Uint8Array(128);
+for (const char of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~@+-') SAFE_CODES[char.charCodeAt(0)] = 1;
+
+/** Whether every character of `part` is kept as it is: one table look-up per character, no regular expression (the list hot path). */
+function allSafe(part: string): boolean {
+  for (let i = 0; i < part.length; i += 1) {
+    const code = part.charCodeAt(i);
+    if (code >= 128 || SAFE_CODES[code] === 0) return false;
+  }
+  return true;
+}
 /** Characters with a meaning in SCAN `MATCH` glob patterns. */
 const GLOB_SPECIAL = /[*?[\]\\]/g;
 
@@ -93,6 +104,23 @@ export class RedisKeySchema {
     return `${this.prefix}${encodeKeyPart(kind)}:{`;
   }
 
+  /** `<prefix><kind>:{<provider>:`: the start of every record key of `kind` and `provider`. */
+  providerKeyHead(kind: RecordKind, provider: string): string {
+    return `${this.recordKeyHead(kind)}${encodeKeyPart(provider)}:`;
+  }
+
+  /**
+   * The record key's (kind, provider, subject) when it starts with
+   * {@link RedisKeySchema.providerKeyHead} of `kind` and `provider` (of length `headLength`,
+   * checked by the caller), else `undefined`: only the subject is decoded.
+   */
+  parseRecordKeyOfProvider(redisKey: string, kind: RecordKind, provider: string, headLength: number): RecordKey | undefined {
+    const last = redisKey.length - 1;
+    if (redisKey.charCodeAt(last) !== 0x7d /* } */) return undefined;
+    const subject = decodeOrUndefined(redisKey.slice(headLength, last));
+    return subject === undefined ? undefined : { kind, provider, subject };
+  }
+
   /** The record key's (kind, provider, subject), or `undefined` when `redisKey` is not a record key of this schema. */
   parseRecordKey(redisKey: string): RecordKey | undefined {
     if (!redisKey.startsWith(this.prefix)) return undefined;
@@ -122,7 +150,7 @@ export class RedisKeySchema {
 
 /** {@link decodeKeyPart}, `undefined` instead of a throw; a part with only safe characters is returned as it is. */
 export function decodeOrUndefined(encoded: string): string | undefined {
-  if (ALL_SAFE.test(encoded)) return encoded;
+  if (allSafe(encoded)) return encoded;
   try {
     return decodeKeyPart(encoded);
   } catch {
@@ -142,7 +170,7 @@ export function decodeOrUndefined(encoded: string): string | undefined {
  * ```
  */
 export function encodeKeyPart(part: string): string {
-  if (ALL_SAFE.test(part)) return part; // the common case (ids, emails): no per-character work
+  if (allSafe(part)) return part; // the common case (ids, emails): no per-character work
   let out = '';
   for (const char of part) {
     if (SAFE.test(char)) {

@@ -205,6 +205,53 @@ describe('writes of one tick, batched into one script call', () => {
   });
 });
 
+// list fetches the next SCAN page while the caller consumes the current one; that page may fail
+// after the caller has stopped iterating, and must not become an unhandled rejection.
+describe('list: the page fetched ahead', () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
+  let stoppedEarly: { first: number; unhandled: number };
+  let readOn: unknown;
+
+  /** A store on an instance whose every SCAN after the first fails (fault injection). */
+  function storeWithFailingSecondScan(instance: Redis): RedisCredentialStore {
+    const realScan = instance.scan.bind(instance) as (...args: unknown[]) => Promise<unknown>;
+    let scans = 0;
+    (instance as unknown as { scan: (...args: unknown[]) => Promise<unknown> }).scan = (...args) =>
+      (scans++ === 0 ? realScan(...args) : sleep(20).then(() => { throw new Error('injected SCAN failure'); }));
+    return new RedisCredentialStore({ redis: instance, keyPrefix: 'ahead:' });
+  }
+
+  beforeAll(async () => {
+    const writer = newStore('ahead:');
+    await Promise.all(Array.from({ length: 2000 }, (_, i) => writer.set({ kind: 'credentials', provider: 'p', subject: `s${i}` }, 'x')));
+    process.on('unhandledRejection', onUnhandled);
+    const early = new Redis(server.url);
+    let first = 0;
+    for await (const _ of storeWithFailingSecondScan(early).list({ kind: 'credentials', provider: 'p' })) {
+      first += 1;
+      break;
+    }
+    await sleep(100); // the injected failure lands meanwhile
+    stoppedEarly = { first, unhandled: unhandled.length };
+    early.disconnect();
+    const reading = new Redis(server.url);
+    readOn = await rejectionOf((async () => {
+      for await (const _ of storeWithFailingSecondScan(reading).list({ kind: 'credentials', provider: 'p' })) { /* drain */ }
+    })());
+    reading.disconnect();
+    process.off('unhandledRejection', onUnhandled);
+  });
+
+  it('leaves no unhandled rejection when the caller stopped before the page failed', () => {
+    expect(stoppedEarly).toEqual({ first: 1, unhandled: 0 });
+  });
+
+  it('fails a caller who reads on with STORE_UNAVAILABLE', () => {
+    expect(AuthManagerError.is(readOn, 'STORE_UNAVAILABLE')).toBe(true);
+  });
+});
+
 describe('no KEYS command', () => {
   it('runs every operation without KEYS (seen with MONITOR), and list uses SCAN', async () => {
     const monitor = await raw.monitor();
