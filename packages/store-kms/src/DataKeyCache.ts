@@ -42,6 +42,8 @@ export class DataKeyCache {
   readonly maxEntries: number;
   readonly #entries = new Map<string, CachedDataKey>();
   readonly #now: () => number;
+  /** The entry last used or added (last in iteration order already: a repeat use need not move it). */
+  #newest: CachedDataKey | undefined;
   #sweepTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: DataKeyCacheOptions, now: () => number) {
@@ -58,19 +60,24 @@ export class DataKeyCache {
 
   /**
    * Runs `fn` with the live entry for `id`, counting one use, and drops the entry once it is
-   * exhausted. @returns `{ value }` from `fn`, or `undefined` when there is no live entry
+   * exhausted.
+   * @param keyId - when given, an entry under `id` for another key id counts as absent (and is not used)
+   * @returns `{ value }` from `fn`, or `undefined` when there is no live entry
    */
-  use<T>(id: string, fn: (entry: CachedDataKey) => T): { value: T } | undefined {
+  use<T>(id: string, fn: (entry: CachedDataKey) => T, keyId?: string): { value: T } | undefined {
     const entry = this.#entries.get(id);
-    if (entry === undefined) return undefined;
+    if (entry === undefined || (keyId !== undefined && entry.header.keyId !== keyId)) return undefined;
     if (this.#now() - entry.createdAtMs >= this.maxAgeMs || entry.uses >= this.maxUses) {
       this.delete(id);
       return undefined;
     }
     entry.uses += 1;
     // Least recently used first in iteration order.
-    this.#entries.delete(id);
-    this.#entries.set(id, entry);
+    if (entry !== this.#newest) {
+      this.#entries.delete(id);
+      this.#entries.set(id, entry);
+      this.#newest = entry;
+    }
     try {
       return { value: fn(entry) };
     } finally {
@@ -88,7 +95,9 @@ export class DataKeyCache {
       return;
     }
     this.delete(id);
-    this.#entries.set(id, { header, plaintextKey, createdAtMs: this.#now(), sweepAtMs: Date.now() + this.maxAgeMs, uses });
+    const entry: CachedDataKey = { header, plaintextKey, createdAtMs: this.#now(), sweepAtMs: Date.now() + this.maxAgeMs, uses };
+    this.#entries.set(id, entry);
+    this.#newest = entry;
     while (this.#entries.size > this.maxEntries) {
       const oldest = this.#entries.keys().next();
       if (oldest.done === true) break;
@@ -103,6 +112,7 @@ export class DataKeyCache {
     const entry = this.#entries.get(id);
     if (entry === undefined) return;
     this.#entries.delete(id);
+    if (entry === this.#newest) this.#newest = undefined;
     entry.plaintextKey.fill(0);
   }
 
@@ -110,6 +120,7 @@ export class DataKeyCache {
   clear(): void {
     for (const entry of this.#entries.values()) entry.plaintextKey.fill(0);
     this.#entries.clear();
+    this.#newest = undefined;
     clearTimeout(this.#sweepTimer);
     this.#sweepTimer = undefined;
   }

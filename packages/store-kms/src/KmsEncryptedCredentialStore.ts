@@ -5,7 +5,7 @@ import {
 } from '@authmanager/core/store';
 import { DataKeyCache, DATA_KEY_CACHE_DEFAULTS, type DataKeyCacheOptions } from './DataKeyCache.js';
 import {
-  canonicalContext, decodeWrappedKey, FORMAT_ID, keyHeader, LEGACY_FORMAT_ID, newGeneration, openRecord, parseEnvelope, sealRecord,
+  aadStem, canonicalContext, decodeWrappedKey, FORMAT_ID, keyHeader, LEGACY_FORMAT_ID, newGeneration, openRecord, parseEnvelope, sameAadStem, sealRecord,
   type DataKeyScope, type Envelope, type KeyHeader,
 } from './envelope.js';
 import type { EncryptionContext, GeneratedDataKey, KeyProvider } from './KeyProvider.js';
@@ -197,6 +197,14 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
   readonly #storeContext: EncryptionContext;
   readonly #storeContextId: string;
   readonly #encryptCache: DataKeyCache | undefined;
+  /**
+   * Data keys for reading, by wrapped key (as stored): a wrapped data key names its plaintext key.
+   * The context it was wrapped under need not be part of the id, because every record's AES-GCM
+   * additional data binds kind, provider, subject, generation and version, so a record moved
+   * elsewhere fails to open even with the cached key. The key id must match too (`use(id, fn,
+   * keyId)`), and only keys the provider unwrapped (or generated) are cached, so a record naming a
+   * key the provider refuses never finds a cached key either.
+   */
   readonly #decryptCache: DataKeyCache | undefined;
   readonly #inflight = new SingleFlight<string, void>();
   /**
@@ -275,7 +283,8 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
       this.#lifetimes?.ended(recordKeyId(key), since);
       return undefined;
     }
-    const { value, envelope } = await this.#decrypt(key, record, since);
+    const decrypting = this.#decrypt(key, record, since);
+    const { value, envelope } = decrypting instanceof Promise ? await decrypting : decrypting;
     if (this.#reencryptOnRead && key.kind === 'credentials') {
       const version = await this.#reencryptQuietly(key, record.version, envelope, value);
       return { value, version };
@@ -560,7 +569,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     } finally {
       // The same key decrypts this record: keep it for the reads that follow (the cache owns it then).
       if (this.#decryptCache) {
-        this.#decryptCache.put(decryptCacheId(header.keyId, header.wrappedKeyText), header, dataKey.plaintextKey, 0);
+        this.#decryptCache.put(header.wrappedKeyText, header, dataKey.plaintextKey, 0);
       } else {
         dataKey.plaintextKey.fill(0);
       }
@@ -588,7 +597,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
       await this.#singleFlight(`e\u0000${id}`, async () => {
         const dataKey = await this.#generate(this.#storeContext);
         const header = keyHeader(dataKey.keyId, dataKey.wrappedKey.toString('base64url'));
-        this.#decryptCache?.put(decryptCacheId(header.keyId, header.wrappedKeyText), header, Buffer.from(dataKey.plaintextKey), 0);
+        this.#decryptCache?.put(header.wrappedKeyText, header, Buffer.from(dataKey.plaintextKey), 0);
         cache.put(id, header, dataKey.plaintextKey, 0);
       });
     }
@@ -631,19 +640,26 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     const cache = this.#decryptCache;
     if (cache === undefined) return undefined;
     const memo = this.#opened.get(memoId);
+    let knownStem: Buffer | undefined;
     if (memo !== undefined) {
-      if (memo.stored === record.value && memo.version === record.version && cache.use(memo.cacheId, isLive) !== undefined) return memo;
+      if (memo.stored === record.value && memo.version === record.version && cache.use(memo.cacheId, isLive, memo.envelope.keyId) !== undefined) return memo;
+      // Another version of the same lifetime under the same key (the common change) has the same AAD stem.
+      if (sameAadStem(memo.envelope, envelope)) knownStem = memo.aadStem;
       this.#opened.delete(memoId);
     }
-    const cacheId = decryptCacheId(envelope.keyId, envelope.wrappedKeyText);
-    const hit = cache.use(cacheId, (entry) => openRecord(entry.plaintextKey, entry.header, envelope, key, record.version));
+    const cacheId = envelope.wrappedKeyText;
+    let stem: Buffer | undefined;
+    const hit = cache.use(cacheId, (entry) => {
+      stem = knownStem ?? aadStem(envelope.format, envelope.scope, entry.header, envelope.generation, key);
+      return openRecord(entry.plaintextKey, stem, envelope, record.version);
+    }, envelope.keyId);
     if (hit === undefined) return undefined;
     if (hit.value === undefined) throw decryptionFailed(key, 'the ciphertext did not authenticate');
-    return this.#remember(memoId, record, envelope, cacheId, hit.value);
+    return this.#remember(memoId, record, envelope, cacheId, stem!, hit.value);
   }
 
-  #remember(memoId: string, record: StoredRecord, envelope: Envelope, cacheId: string, value: string): OpenedRecord {
-    const opened: OpenedRecord = { stored: record.value, version: record.version, cacheId, value, envelope };
+  #remember(memoId: string, record: StoredRecord, envelope: Envelope, cacheId: string, stem: Buffer, value: string): OpenedRecord {
+    const opened: OpenedRecord = { stored: record.value, version: record.version, cacheId, aadStem: stem, value, envelope };
     if (this.#decryptCache !== undefined) {
       if (this.#opened.size >= this.#decryptCache.maxEntries) {
         const oldest = this.#opened.keys().next().value;
@@ -659,9 +675,10 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     const wrappedKey = decodeWrappedKey(envelope);
     if (wrappedKey === undefined) throw decryptionFailed(key, 'it is not a well-formed amk2 or amk1 record');
     const header = keyHeader(envelope.keyId, envelope.wrappedKeyText);
-    const cacheId = decryptCacheId(envelope.keyId, envelope.wrappedKeyText);
+    const cacheId = envelope.wrappedKeyText;
+    const stem = aadStem(envelope.format, envelope.scope, header, envelope.generation, key);
     const open = (dataKey: Buffer): string => {
-      const value = openRecord(dataKey, header, envelope, key, record.version);
+      const value = openRecord(dataKey, stem, envelope, record.version);
       if (value === undefined) throw decryptionFailed(key, 'the ciphertext did not authenticate');
       return value;
     };
@@ -679,7 +696,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     const cache = this.#decryptCache;
     if (cache !== undefined) {
       for (let attempt = 1; attempt <= 3; attempt++) {
-        await this.#singleFlight(`d\u0000${cacheId}`, async () => {
+        await this.#singleFlight(`d\u0000${envelope.keyId}\u0000${cacheId}`, async () => {
           cache.put(cacheId, header, await unwrap(), 0);
         });
         const opened = this.#openCached(key, record, envelope, memoId);
@@ -688,7 +705,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     }
     const dataKey = await unwrap();
     try {
-      return this.#remember(memoId, record, envelope, cacheId, open(dataKey));
+      return this.#remember(memoId, record, envelope, cacheId, stem, open(dataKey));
     } finally {
       dataKey.fill(0);
     }
@@ -706,22 +723,13 @@ interface OpenedRecord {
   readonly version: number;
   /** The decrypt-cache id of its data key: the memo is served only while that key is cached. */
   readonly cacheId: string;
+  /** Its AAD up to the version (see `aadStem`), reused by the next version opened. */
+  readonly aadStem: Buffer;
   readonly value: string;
   readonly envelope: Envelope;
 }
 
 const isLive = (): true => true;
-
-/**
- * A wrapped data key names its plaintext key: the context it was wrapped under need not be part of
- * the id, because every record's AES-GCM additional data binds kind, provider, subject, generation
- * and version, so a record moved elsewhere fails to open even with the cached key. The key id is
- * part of the id, and only keys the provider unwrapped (or generated) are cached, so a record
- * naming a key the provider refuses never finds a cached key either.
- */
-function decryptCacheId(keyId: string, wrappedKeyText: string): string {
-  return `${keyId}\u0000${wrappedKeyText}`;
-}
 
 /** Key-provider errors pass through when typed; anything else becomes `KEY_MANAGEMENT_FAILED`. */
 async function callProvider<T>(call: () => Promise<T>): Promise<T> {

@@ -57,6 +57,8 @@ interface Lifetime {
 export class LifetimeTracker {
   readonly maxRecords: number;
   readonly #entries = new Map<string, Lifetime>();
+  /** The entry touched last (already last in iteration order). */
+  #newest: Lifetime | undefined;
   #seq = 0;
 
   /** @throws AuthManagerError `CONFIGURATION` for a non-positive `maxRecords` */
@@ -133,6 +135,7 @@ export class LifetimeTracker {
   /** Forgets everything. */
   clear(): void {
     this.#entries.clear();
+    this.#newest = undefined;
   }
 
   #entry(id: string): Lifetime {
@@ -143,6 +146,8 @@ export class LifetimeTracker {
 
   /** Moves the entry to the most recently used end; forgets the least recently used beyond `maxRecords`. */
   #touch(id: string, entry: Lifetime): void {
+    if (entry === this.#newest) return;
+    this.#newest = entry;
     this.#entries.delete(id);
     this.#entries.set(id, entry);
     while (this.#entries.size > this.maxRecords) {

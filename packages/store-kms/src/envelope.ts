@@ -31,6 +31,7 @@ const IV_TEXT_LENGTH = 16;
 const TAG_TEXT_LENGTH = 22;
 const GENERATION_TEXT_LENGTH = 22;
 const SEGMENT = /^[A-Za-z0-9_-]*$/;
+const SEALED_TAIL = new RegExp(`^[A-Za-z0-9_-]{${IV_TEXT_LENGTH}}\\.[A-Za-z0-9_-]{${TAG_TEXT_LENGTH}}\\.[A-Za-z0-9_-]*$`);
 
 /** How data keys are bound: to one record version (`record`) or shared across the store (`store`). */
 export type DataKeyScope = 'record' | 'store';
@@ -137,17 +138,18 @@ export function parseEnvelope(value: string): Envelope | undefined {
   }
   const wrappedEnd = value.indexOf('.', at);
   if (wrappedEnd <= at) return undefined;
-  const ivEnd = wrappedEnd + 1 + IV_TEXT_LENGTH;
-  const tagEnd = ivEnd + 1 + TAG_TEXT_LENGTH;
-  if (value.charCodeAt(ivEnd) !== 0x2e || value.charCodeAt(tagEnd) !== 0x2e) return undefined;
-  const ivText = value.slice(wrappedEnd + 1, ivEnd);
-  const tagText = value.slice(ivEnd + 1, tagEnd);
-  const ciphertextText = value.slice(tagEnd + 1);
-  // The alphabet check also refuses a '.' (one field too many).
-  if (!isCanonicalBase64url(ivText) || !isCanonicalBase64url(tagText) || !isCanonicalBase64url(ciphertextText)) return undefined;
+  // `<iv>.<tag>.<ciphertext>` in one pass: fixed lengths, the alphabet, no further '.'.
+  const sealed = value.slice(wrappedEnd + 1);
+  if (!SEALED_TAIL.test(sealed)) return undefined;
+  const tagEnd = IV_TEXT_LENGTH + 1 + TAG_TEXT_LENGTH;
+  const ciphertextText = sealed.slice(tagEnd + 1);
+  // (16 characters of IV end on a byte boundary: always canonical.)
+  if (!hasCanonicalEnd(sealed.slice(IV_TEXT_LENGTH + 1, tagEnd)) || !hasCanonicalEnd(ciphertextText)) return undefined;
+  // One decode for IV and tag: 16 characters are exactly 12 bytes, so the texts concatenate.
+  const ivAndTag = Buffer.from(sealed.slice(0, IV_TEXT_LENGTH) + sealed.slice(IV_TEXT_LENGTH + 1, tagEnd), 'base64url');
   return {
     format, scope, keyId, generation, wrappedKeyText: value.slice(at, wrappedEnd), ciphertextText,
-    iv: Buffer.from(ivText, 'base64url'), tag: Buffer.from(tagText, 'base64url'),
+    iv: ivAndTag.subarray(0, IV_BYTES), tag: ivAndTag.subarray(IV_BYTES),
   };
 }
 
@@ -181,7 +183,7 @@ export function sealRecord(
 ): string {
   const iv = randomSlice(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
-  cipher.setAAD(recordAad(FORMAT_ID, scope, header, generation, key, version));
+  cipher.setAAD(recordAad(aadStem(FORMAT_ID, scope, header, generation, key), version));
   // GCM is a stream mode: `final` only computes the tag and returns no bytes.
   const body = cipher.update(plaintext, 'utf8');
   cipher.final();
@@ -190,14 +192,14 @@ export function sealRecord(
 }
 
 /**
- * Decrypts and authenticates a parsed record (either format) for (`key`, `version`) under
- * `dataKey`, whose header is `header` (the one of the envelope's key id and wrapped key).
+ * Decrypts and authenticates a parsed record (either format) at `version` under `dataKey`.
+ * @param stem - {@link aadStem} of the envelope's format, scope and generation, its data key's header and the record's key
  * @returns the plaintext, or `undefined` when authentication fails
  */
-export function openRecord(dataKey: Buffer, header: KeyHeader, envelope: Envelope, key: RecordKey, version: number): string | undefined {
+export function openRecord(dataKey: Buffer, stem: Buffer, envelope: Envelope, version: number): string | undefined {
   try {
     const decipher = createDecipheriv('aes-256-gcm', dataKey, envelope.iv);
-    decipher.setAAD(recordAad(envelope.format, envelope.scope, header, envelope.generation, key, version));
+    decipher.setAAD(recordAad(stem, version));
     decipher.setAuthTag(envelope.tag);
     const plaintext = decipher.update(Buffer.from(envelope.ciphertextText, 'base64url'));
     decipher.final();
@@ -214,29 +216,42 @@ const AAD_HEAD = {
 } as const;
 
 /**
- * The AES-GCM additional authenticated data of a record: the UTF-8 of
+ * The AES-GCM additional authenticated data of a record is the UTF-8 of
  * `JSON.stringify([format, scope, keyId, generation, wrappedKeyText, kind, provider, subject, version])`
- * (amk1: without `generation`), as records have always been written, assembled from the key's
- * pre-encoded parts instead of encoding the wrapped key again for every record.
+ * (amk1: without `generation`), as records have always been written. The stem is all of it but
+ * `version]`: it is the same for every version of a record within one lifetime under one data key,
+ * so a reader can keep it with the record, and it is assembled from the key's pre-encoded parts.
  */
-function recordAad(
-  format: Envelope['format'], scope: DataKeyScope, header: KeyHeader, generation: string | undefined, key: RecordKey, version: number,
+export function aadStem(
+  format: Envelope['format'], scope: DataKeyScope, header: KeyHeader, generation: string | undefined, key: RecordKey,
 ): Buffer {
   const head = AAD_HEAD[format][scope];
   // The generation is canonical base64url: JSON needs no escapes for it.
   const generationItem = generation === undefined ? '' : `"${generation}",`;
-  const tail = `${JSON.stringify(key.kind)},${JSON.stringify(key.provider)},${JSON.stringify(key.subject)},${version}]`;
-  const aad = Buffer.allocUnsafe(head.length + header.keyIdAad.length + generationItem.length + header.wrappedKeyAad.length + 3 * tail.length);
+  const tail = `${JSON.stringify(key.kind)},${JSON.stringify(key.provider)},${JSON.stringify(key.subject)},`;
+  const stem = Buffer.allocUnsafe(head.length + header.keyIdAad.length + generationItem.length + header.wrappedKeyAad.length + 3 * tail.length);
   let at = 0;
-  aad.set(head, at);
+  stem.set(head, at);
   at += head.length;
-  aad.set(header.keyIdAad, at);
+  stem.set(header.keyIdAad, at);
   at += header.keyIdAad.length;
-  at += aad.write(generationItem, at, 'latin1');
-  aad.set(header.wrappedKeyAad, at);
+  at += stem.write(generationItem, at, 'latin1');
+  stem.set(header.wrappedKeyAad, at);
   at += header.wrappedKeyAad.length;
-  at += aad.write(tail, at, 'utf8');
-  return aad.subarray(0, at);
+  at += stem.write(tail, at, 'utf8');
+  return stem.subarray(0, at);
+}
+
+/** Whether records parsed as `a` and `b` share an {@link aadStem} (for one record key). */
+export function sameAadStem(a: Envelope, b: Envelope): boolean {
+  return a.format === b.format && a.scope === b.scope && a.keyId === b.keyId && a.generation === b.generation && a.wrappedKeyText === b.wrappedKeyText;
+}
+
+/** The AAD of a record at `version`: its stem, then `version]`. */
+function recordAad(stem: Buffer, version: number): Buffer {
+  const aad = Buffer.allocUnsafe(stem.length + 24);
+  aad.set(stem, 0);
+  return aad.subarray(0, stem.length + aad.write(`${version}]`, stem.length, 'latin1'));
 }
 
 /**
@@ -245,7 +260,11 @@ function recordAad(
  * character. Checked without decoding and encoding again (the read hot path).
  */
 function isCanonicalBase64url(text: string): boolean {
-  if (!SEGMENT.test(text)) return false;
+  return SEGMENT.test(text) && hasCanonicalEnd(text);
+}
+
+/** For text in the base64url alphabet: whether its length and last character are as `Buffer#toString('base64url')` writes them. */
+function hasCanonicalEnd(text: string): boolean {
   const rest = text.length % 4;
   if (rest === 0) return true;
   if (rest === 1) return false;
