@@ -147,6 +147,15 @@ export class RefreshCoordinator {
   }
 
   /**
+   * The promise {@link RefreshCoordinator.loadValid} currently shares for (provider, subject): its
+   * store read, or the refresh in flight; `undefined` when neither is. A caller that kept a promise
+   * from `loadValid` knows it is still pending while this returns it.
+   */
+  pendingRead(provider: string, subject: string): Promise<Credentials<object> | undefined> | undefined {
+    return this.#loading.get(provider)?.get(subject) ?? this.#inFlight.of(provider).inFlight(subject);
+  }
+
+  /**
    * Throws the connection's last error while it is in its cooldown (`retryAtMs` in the future), so a
    * dead refresh token costs one token request per cooldown window, not one per caller.
    * @throws AuthManagerError `REAUTHORIZATION_REQUIRED`, or the last refresh's retryable code with

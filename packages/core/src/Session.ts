@@ -56,6 +56,13 @@ interface Entry {
 
 const accessTokenOf = (entry: Entry): string => entry.credentials.accessToken;
 
+/** {@link SessionOptions} as a session keeps them. */
+interface SessionSettings {
+  readonly filter: ReadonlySet<string> | undefined;
+  readonly override: SessionOptions['withCredentials'];
+  readonly connections: SessionOptions['connections'];
+}
+
 /**
  * One provider, seen from a session: what `session.<id>` returns.
  * @typeParam X - the provider's credential extras
@@ -90,9 +97,8 @@ export class Session implements AsyncDisposable, Disposable {
   /** The subject whose credentials this session uses. */
   readonly subject: string;
   readonly #host: SessionHost;
-  readonly #filter: ReadonlySet<string> | undefined;
-  readonly #override: SessionOptions['withCredentials'];
-  readonly #connections: SessionOptions['connections'];
+  /** The options that change what a session reads (most sessions have none: one field, not three). */
+  readonly #settings: SessionSettings | undefined;
   // Most sessions live for one request and one provider: the first provider's entry is kept in two
   // fields, and a map is made only for a second provider.
   #firstProvider: string | undefined;
@@ -100,7 +106,11 @@ export class Session implements AsyncDisposable, Disposable {
   #entries: Map<string, Entry> | undefined;
   /** The load in flight for one provider (the first asked for while none was), shared by its concurrent callers. */
   #loadingProvider: string | undefined;
-  #loadingEntry: Promise<Entry> | undefined;
+  #loading: Promise<Entry | string> | undefined;
+  /** Whether {@link Session.#loading} resolves to the access token (else to the entry). */
+  #loadingToken = false;
+  /** The coordinator's shared read that {@link Session.#loading} waits on: while it is still the coordinator's, the load is in flight. */
+  #loadingFrom: Promise<unknown> | undefined;
   /** Refreshes of `withCredentials` credentials (kept in the session, never stored). */
   #memoryRefresh: SingleFlight<string, Credentials<object>> | undefined;
   #closed = false;
@@ -111,9 +121,11 @@ export class Session implements AsyncDisposable, Disposable {
   constructor(host: SessionHost, subject: string, options?: SessionOptions) {
     this.#host = host;
     this.subject = subject;
-    this.#filter = options?.providers ? new Set(options.providers) : undefined;
-    this.#override = options?.withCredentials;
-    this.#connections = options?.connections;
+    this.#settings = options === undefined ? undefined : {
+      filter: options.providers ? new Set(options.providers) : undefined,
+      override: options.withCredentials,
+      connections: options.connections,
+    };
   }
 
   /**
@@ -131,7 +143,7 @@ export class Session implements AsyncDisposable, Disposable {
     }
     this.#misses++;
     if (entry !== undefined) return this.#refresh(provider, entry).then(() => entry.credentials.accessToken);
-    return this.#loadValid(provider).then(accessTokenOf);
+    return this.#loadValid(provider, true);
   }
 
   /** The entry held for `provider`, if loaded. */
@@ -307,7 +319,7 @@ export class Session implements AsyncDisposable, Disposable {
 
   /** The provider part of the store key of this session's connection of `provider`. */
   #storeKey(provider: string): string {
-    const connection = this.#connections?.[provider];
+    const connection = this.#settings?.connections?.[provider];
     return connection === undefined ? provider : connectionStoreProvider(provider, connection);
   }
 
@@ -318,10 +330,21 @@ export class Session implements AsyncDisposable, Disposable {
    * one load. Plain promise chains, one reaction per session: every request's first read passes here,
    * and a storm of ten thousand sessions pays for each allocation ten thousand times.
    */
-  #loadValid(provider: string): Promise<Entry> {
-    if (this.#loadingProvider === provider && this.#loadingEntry !== undefined) return this.#loadingEntry;
+  #loadValid(provider: string): Promise<Entry>;
+  #loadValid(provider: string, token: true): Promise<string>;
+  /**
+   * @param token - resolve to the access token instead of the entry (`accessToken()`: one reaction
+   *   per session instead of two)
+   */
+  #loadValid(provider: string, token = false): Promise<Entry | string> {
+    const storeKey = this.#storeKey(provider);
+    // A failed load leaves the coordinator, so it is not shared again: no rejection handler (and its
+    // closure) per session.
+    if (this.#loadingProvider === provider && this.#loadingToken === token && this.#loading !== undefined &&
+        this.#host.coordinator.pendingRead(storeKey, this.subject) === this.#loadingFrom) return this.#loading;
     if (this.#closed) return Promise.reject(new AuthManagerError(ErrorCode.SESSION_CLOSED, `This session for provider "${provider}" was already disposed; open a new one`, { provider }));
-    if (this.#filter && !this.#filter.has(provider)) {
+    const filter = this.#settings?.filter;
+    if (filter && !filter.has(provider)) {
       return Promise.reject(new AuthManagerError(ErrorCode.PROVIDER_NOT_IN_SESSION, `Provider "${provider}" is not in this session's providers`, { provider }));
     }
     let rt: ProviderRuntime;
@@ -330,23 +353,28 @@ export class Session implements AsyncDisposable, Disposable {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    const given = this.#override?.[provider];
+    const given = this.#settings?.override?.[provider];
     if (given !== undefined) {
-      return Promise.resolve(this.#valid(provider, this.#keep(provider, { credentials: given instanceof Credentials ? given : new Credentials(given), source: 'session' })));
+      const entry = Promise.resolve(this.#valid(provider, this.#keep(provider, { credentials: given instanceof Credentials ? given : new Credentials(given), source: 'session' })));
+      return token ? entry.then(accessTokenOf) : entry;
     }
-    const loading: Promise<Entry> = this.#host.coordinator.loadValid(this.#storeKey(provider), this.subject, this.#host.grant(provider)).then((loaded) => {
-      if (this.#loadingEntry === loading) this.#loadingEntry = undefined;
-      if (loaded) return this.#keep(provider, { credentials: loaded, source: 'store' });
+    const from = this.#host.coordinator.loadValid(storeKey, this.subject, this.#host.grant(provider));
+    const loading: Promise<Entry | string> = from.then((loaded) => {
+      if (this.#loading === loading) this.#loading = undefined;
+      if (loaded) {
+        const entry = this.#keep(provider, { credentials: loaded, source: 'store' });
+        return token ? entry.credentials.accessToken : entry;
+      }
       const fixed = rt.staticCredentials();
-      if (fixed) return this.#valid(provider, this.#keep(provider, { credentials: fixed, source: 'static' }));
-      throw new AuthManagerError(ErrorCode.CREDENTIALS_NOT_FOUND, `No ${provider} credentials for this subject: connect the account first`, { provider });
-    }, (err: unknown) => {
-      if (this.#loadingEntry === loading) this.#loadingEntry = undefined;
-      throw err;
+      if (!fixed) throw new AuthManagerError(ErrorCode.CREDENTIALS_NOT_FOUND, `No ${provider} credentials for this subject: connect the account first`, { provider });
+      const entry = this.#valid(provider, this.#keep(provider, { credentials: fixed, source: 'static' }));
+      return token ? Promise.resolve(entry).then(accessTokenOf) : entry;
     });
-    if (this.#loadingEntry === undefined) {
+    if (this.#loading === undefined || this.#loadingProvider === provider) {
       this.#loadingProvider = provider;
-      this.#loadingEntry = loading;
+      this.#loadingToken = token;
+      this.#loading = loading;
+      this.#loadingFrom = from;
     }
     return loading;
   }

@@ -41,6 +41,33 @@ describe('in-process refresh storm: callers join an in-flight load or refresh be
   });
 });
 
+describe('one session, concurrent callers: one shared load, and a failed load is not shared afterwards', () => {
+  it('100 concurrent accessToken() in one session read the store once and get one token', async () => {
+    const store = new CountingStore();
+    const auth = new AuthManager({ providers: [hostile({ origin: server.origin })], store });
+    await auth.storeCredentials('hostile', 'one', new Credentials({ accessToken: 'valid-token', expiresAt: new Date(Date.now() + 3_600_000) }));
+    store.gets = 0;
+    const session = auth.session('one');
+    const tokens = await Promise.all(Array.from({ length: 100 }, () => session.accessToken('hostile')));
+    expect(new Set(tokens)).toEqual(new Set(['valid-token']));
+    expect(store.gets).toBe(1);
+    // Held now: no further read.
+    await session.accessToken('hostile');
+    expect(store.gets).toBe(1);
+  });
+
+  it('a session whose load failed (nothing stored) reads again on its next call and finds what was stored since', async () => {
+    const store = new CountingStore();
+    const auth = new AuthManager({ providers: [hostile({ origin: server.origin })], store });
+    const session = auth.session('later');
+    const first = await Promise.allSettled([session.accessToken('hostile'), session.accessToken('hostile')]);
+    expect(first.map((r) => r.status === 'rejected' && (r.reason as { code?: string }).code)).toEqual(['CREDENTIALS_NOT_FOUND', 'CREDENTIALS_NOT_FOUND']);
+    await auth.storeCredentials('hostile', 'later', new Credentials({ accessToken: 'stored-later', expiresAt: new Date(Date.now() + 3_600_000) }));
+    await expect(session.accessToken('hostile')).resolves.toBe('stored-later');
+    await expect(session.credentials('hostile')).resolves.toMatchObject({ accessToken: 'stored-later' });
+  });
+});
+
 describe('regression: storeCredentials(exchangeResult) could store a result under another provider', () => {
   it('is CONFIGURATION when the result is of another provider', async () => {
     const auth = new AuthManager({ providers: [hostile({ origin: server.origin })] });
