@@ -76,7 +76,13 @@ export class WriteBatch {
     this.#args = [];
     this.#waiters = [];
     this.#valueChars = 0;
-    this.#run(keys, args).then(
+    let sending: Promise<unknown>;
+    try {
+      sending = this.#run(keys, args);
+    } catch (err) {
+      sending = Promise.reject(err);
+    }
+    sending.then(
       (replies) => {
         const entries = replies as unknown[];
         waiters.forEach((waiter, i) => {
