@@ -6,7 +6,7 @@ import {
 import { DataKeyCache, DATA_KEY_CACHE_DEFAULTS, type DataKeyCacheOptions } from './DataKeyCache.js';
 import {
   aadStem, canonicalContext, decodeWrappedKey, FORMAT_ID, keyHeader, LEGACY_FORMAT_ID, newGeneration, openRecord, parseEnvelope, sameAadStem, sealRecord,
-  type DataKeyScope, type Envelope, type KeyHeader,
+  type DataKeyScope, type Envelope, type KeyHeader, type SealedRecord,
 } from './envelope.js';
 import type { EncryptionContext, GeneratedDataKey, KeyProvider } from './KeyProvider.js';
 import { LifetimeTracker, type ReplayDetectionOptions } from './LifetimeTracker.js';
@@ -320,7 +320,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
         generation = current?.version === ifVersion ? this.#generationToKeep(key, current.value) : newGeneration();
       }
       const sealed = await this.#encrypt(key, target, generation, value);
-      return { value, version: await this.#write(key, sealed, writeOptions(ifVersion), target, generation, since) };
+      return { value, version: await this.#write(key, sealed, value, writeOptions(ifVersion), target, since) };
     }
     let triedKnown = false;
     for (let attempt = 1; ; attempt++) {
@@ -343,7 +343,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
       const target = (expected ?? 0) + 1;
       const sealed = await this.#encrypt(key, target, generation, value);
       try {
-        return { value, version: await this.#write(key, sealed, writeOptions(expected), target, generation, since) };
+        return { value, version: await this.#write(key, sealed, value, writeOptions(expected), target, since) };
       } catch (err) {
         if (!AuthManagerError.is(err, ErrorCode.STORE_CONFLICT)) throw err;
         if (known !== undefined) { attempt -= 1; continue; } // a stale guess is not one of the attempts
@@ -463,7 +463,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
       const generation = opened.envelope.generation ?? newGeneration();
       const sealed = await this.#encrypt(key, record.version + 1, generation, opened.value);
       try {
-        await this.#write(key, sealed, { ifVersion: record.version }, record.version + 1, generation, writing);
+        await this.#write(key, sealed, opened.value, { ifVersion: record.version }, record.version + 1, writing);
         return 'reencrypted';
       } catch (err) {
         if (!AuthManagerError.is(err, ErrorCode.STORE_CONFLICT) || attempt >= this.#maxWriteAttempts) throw err;
@@ -478,7 +478,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
       const writing = this.#mark();
       const generation = envelope.generation ?? newGeneration();
       const sealed = await this.#encrypt(key, version + 1, generation, value);
-      return await this.#write(key, sealed, { ifVersion: version }, version + 1, generation, writing);
+      return await this.#write(key, sealed, value, { ifVersion: version }, version + 1, writing);
     } catch {
       // The read stands; the record is left under its old key for a later read or rotate().
       return version;
@@ -486,11 +486,13 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
   }
 
   /**
-   * Writes a sealed record and notes its generation as the record's current one.
+   * Writes a sealed record and notes its generation as the record's current one, and the record
+   * among those opened: this store wrote exactly that text at that version, so reading it back
+   * needs no decryption (while its data key is cached, as for records it opened).
    * @param since - the mark taken before the reads this write is based on
    */
-  async #write(key: RecordKey, sealed: string, options: WriteOptions, target: number, generation: string, since: number): Promise<number> {
-    const written = await this.inner.set(key, sealed, options);
+  async #write(key: RecordKey, sealed: SealedRecord, value: string, options: WriteOptions, target: number, since: number): Promise<number> {
+    const written = await this.inner.set(key, sealed.text, options);
     if (written.version !== target) {
       throw new AuthManagerError(
         ErrorCode.STORE_UNAVAILABLE,
@@ -498,7 +500,9 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
         { provider: key.provider },
       );
     }
-    this.#lifetimes?.observe(recordKeyId(key), generation, written.version, since);
+    const memoId = recordKeyId(key);
+    this.#lifetimes?.observe(memoId, sealed.envelope.generation, written.version, since);
+    this.#remember(memoId, { value: sealed.text, version: written.version }, sealed.envelope, sealed.envelope.wrappedKeyText, sealed.aadStem, value);
     return written.version;
   }
 
@@ -558,7 +562,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     return dataKey;
   }
 
-  async #encrypt(key: RecordKey, version: number, generation: string, plaintext: string): Promise<string> {
+  async #encrypt(key: RecordKey, version: number, generation: string, plaintext: string): Promise<SealedRecord> {
     if (this.#scope === 'store') {
       return this.#withStoreKey((dataKey) => sealRecord(dataKey.plaintextKey, dataKey.header, 'store', generation, key, version, plaintext));
     }
@@ -661,6 +665,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
   #remember(memoId: string, record: StoredRecord, envelope: Envelope, cacheId: string, stem: Buffer, value: string): OpenedRecord {
     const opened: OpenedRecord = { stored: record.value, version: record.version, cacheId, aadStem: stem, value, envelope };
     if (this.#decryptCache !== undefined) {
+      this.#opened.delete(memoId);
       if (this.#opened.size >= this.#decryptCache.maxEntries) {
         const oldest = this.#opened.keys().next().value;
         if (oldest !== undefined) this.#opened.delete(oldest);

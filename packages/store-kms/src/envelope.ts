@@ -174,21 +174,34 @@ function decodeKeyId(text: string): string | undefined {
   return keyId;
 }
 
+/** What {@link sealRecord} produced: the stored text, and what a parse of it and the reader's AAD stem would give. */
+export interface SealedRecord {
+  readonly text: string;
+  readonly envelope: Envelope;
+  readonly aadStem: Buffer;
+}
+
 /**
  * Encrypts `plaintext` for (`key`, `generation`, `version`) under `dataKey`, whose header is `header`.
- * @returns the stored text, `amk2.…`
+ * @returns the stored text (`amk2.…`) with its envelope and AAD stem
  */
 export function sealRecord(
   dataKey: Buffer, header: KeyHeader, scope: DataKeyScope, generation: string, key: RecordKey, version: number, plaintext: string,
-): string {
+): SealedRecord {
   const iv = randomSlice(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
-  cipher.setAAD(recordAad(aadStem(FORMAT_ID, scope, header, generation, key), version));
+  const stem = aadStem(FORMAT_ID, scope, header, generation, key);
+  cipher.setAAD(recordAad(stem, version));
   // GCM is a stream mode: `final` only computes the tag and returns no bytes.
-  const body = cipher.update(plaintext, 'utf8');
+  const ciphertextText = cipher.update(plaintext, 'utf8').toString('base64url');
   cipher.final();
-  return `${FORMAT_ID}.${scope === 'record' ? 'r' : 's'}.${header.keyIdText}.${generation}.${header.wrappedKeyText}.${
-    iv.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}.${body.toString('base64url')}`;
+  const tag = cipher.getAuthTag();
+  const envelope: Envelope = {
+    format: FORMAT_ID, scope, keyId: header.keyId, generation, wrappedKeyText: header.wrappedKeyText, iv, tag, ciphertextText,
+  };
+  const text = `${FORMAT_ID}.${scope === 'record' ? 'r' : 's'}.${header.keyIdText}.${generation}.${header.wrappedKeyText}.${
+    iv.toString('base64url')}.${tag.toString('base64url')}.${ciphertextText}`;
+  return { text, envelope, aadStem: stem };
 }
 
 /**

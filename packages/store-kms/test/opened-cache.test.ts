@@ -51,3 +51,30 @@ describe('re-reading an unchanged record', () => {
     expect(kms.requestCount('Decrypt')).toBeLessThanOrEqual(10);
   });
 });
+
+// A record this store wrote is known without decrypting it; these pin that only that exact text and version is.
+describe('reading back a record this store wrote', () => {
+  it('returns what was written, and a byte changed in place after the write is still rejected', async () => {
+    const inner = new TamperableStore();
+    const store = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId, client }));
+    await store.set(key, 'written');
+    const readBack = (await store.get(key))!.value;
+    const parts = (await inner.memory.get(key))!.value.split('.');
+    const tag = Buffer.from(parts[6]!, 'base64url');
+    tag[0] = tag[0]! ^ 1;
+    parts[6] = tag.toString('base64url');
+    inner.overwriteInPlace(key, parts.join('.'));
+    expect({ readBack, tampered: codeOf(await rejectionOf(store.get(key))) }).toEqual({ readBack: 'written', tampered: 'DECRYPTION_FAILED' });
+  });
+
+  it('is not served once the data key has left the cache: the next read decrypts (one Decrypt)', async () => {
+    const inner = new TamperableStore();
+    let nowMs = 0;
+    const store = new KmsEncryptedCredentialStore(inner, new AwsKmsKeyProvider({ keyId, client }), { cache: { maxAgeMs: 1_000 }, now: () => nowMs });
+    await store.set(key, 'aged');
+    nowMs = 1_000;
+    kms.resetCounts();
+    const value = (await store.get(key))!.value;
+    expect({ value, decrypts: kms.requestCount('Decrypt') }).toEqual({ value: 'aged', decrypts: 1 });
+  });
+});
