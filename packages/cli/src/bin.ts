@@ -1,5 +1,12 @@
 #!/usr/bin/env node
-import { main } from './program.js';
+import { enableCompileCache } from 'node:module';
+
+// Every run of a CLI starts cold: Node's on-disk compile cache (in `os.tmpdir()/node-compile-cache`
+// unless NODE_COMPILE_CACHE names a directory; NODE_DISABLE_COMPILE_CACHE=1 turns it off) lets the
+// next run skip compiling the ~500 modules a run loads.
+// https://nodejs.org/api/module.html#moduleenablecompilecachecachedir
+enableCompileCache?.();
+const { main } = await import('./program.js');
 
 // `node:sqlite` (the local store) is still flagged experimental on some Node versions and prints
 // an ExperimentalWarning on first use; a CLI whose stderr people and scripts read must not show
