@@ -56,8 +56,8 @@ export interface RedisCredentialStoreOptions {
    * progress, or its command queued behind an earlier pipeline that is still waiting for replies
    * (ioredis' own `commandTimeout` starts only when a command is sent, so it cannot bound that).
    * Applies to an ioredis instance you pass in as well. One timer serves all calls in flight
-   * (armed for the oldest, cleared when none is waiting); `0` turns it off, and then a hung server blocks callers until
-   * the connection drops.
+   * (armed for the oldest, cleared when none is waiting); `0` turns it off, and then a hung
+   * server blocks callers until the connection drops.
    *
    * A write that failed this way may still reach Redis later (when the server wakes up or the
    * connection's queue is sent after a reconnect); it is applied completely or not at all.
@@ -136,8 +136,8 @@ type WriteMode = 'any' | 'absent' | 'version';
  * call, applied in call order, each with its own result), and a compare-and-set never overwrites
  * a newer version (a stale writer gets `STORE_CONFLICT`). `ttlMs` becomes a server-side
  * `PEXPIRE` (a write without `ttlMs` removes any expiry). `take` is a script that reads and
- * deletes, so one of several concurrent takes gets the record. A write that ioredis resends after a dropped connection is applied once (each write
- * carries a random id).
+ * deletes, so one of several concurrent takes gets the record. A write that ioredis resends
+ * after a dropped connection is applied once (each write carries a random id).
  *
  * **Failures**: anything Redis or the network fails with becomes an `AuthManagerError` with code
  * `STORE_UNAVAILABLE`, whose `cause` is a copy of the ioredis error without the command arguments
