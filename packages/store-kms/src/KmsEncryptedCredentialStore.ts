@@ -564,7 +564,9 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
 
   async #encrypt(key: RecordKey, version: number, generation: string, plaintext: string): Promise<SealedRecord> {
     if (this.#scope === 'store') {
-      return this.#withStoreKey((dataKey) => sealRecord(dataKey.plaintextKey, dataKey.header, 'store', generation, key, version, plaintext));
+      // The record as last opened or written: an update in the same lifetime under the same key has its AAD stem.
+      const known = this.#opened.get(recordKeyId(key));
+      return this.#withStoreKey((dataKey) => sealRecord(dataKey.plaintextKey, dataKey.header, 'store', generation, key, version, plaintext, known));
     }
     const dataKey = await this.#generate(this.#kmsContext('record', key, version, generation));
     const header = keyHeader(dataKey.keyId, dataKey.wrappedKey.toString('base64url'));

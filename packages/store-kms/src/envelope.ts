@@ -183,14 +183,18 @@ export interface SealedRecord {
 
 /**
  * Encrypts `plaintext` for (`key`, `generation`, `version`) under `dataKey`, whose header is `header`.
+ * @param known - an earlier version of the record (as opened or written): its AAD stem is reused when it fits
  * @returns the stored text (`amk2.…`) with its envelope and AAD stem
  */
 export function sealRecord(
   dataKey: Buffer, header: KeyHeader, scope: DataKeyScope, generation: string, key: RecordKey, version: number, plaintext: string,
+  known?: { readonly envelope: Envelope; readonly aadStem: Buffer },
 ): SealedRecord {
   const iv = randomSlice(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
-  const stem = aadStem(FORMAT_ID, scope, header, generation, key);
+  const stem = known !== undefined && stemFits(known.envelope, FORMAT_ID, scope, header, generation)
+    ? known.aadStem
+    : aadStem(FORMAT_ID, scope, header, generation, key);
   cipher.setAAD(recordAad(stem, version));
   // GCM is a stream mode: `final` only computes the tag and returns no bytes.
   const ciphertextText = cipher.update(plaintext, 'utf8').toString('base64url');
@@ -257,7 +261,15 @@ export function aadStem(
 
 /** Whether records parsed as `a` and `b` share an {@link aadStem} (for one record key). */
 export function sameAadStem(a: Envelope, b: Envelope): boolean {
-  return a.format === b.format && a.scope === b.scope && a.keyId === b.keyId && a.generation === b.generation && a.wrappedKeyText === b.wrappedKeyText;
+  return stemFits(a, b.format, b.scope, { keyId: b.keyId, wrappedKeyText: b.wrappedKeyText }, b.generation);
+}
+
+/** Whether the {@link aadStem} of the record parsed as `envelope` is that of (`format`, `scope`, `header`, `generation`) for the same record key. */
+function stemFits(
+  envelope: Envelope, format: Envelope['format'], scope: DataKeyScope, header: Pick<KeyHeader, 'keyId' | 'wrappedKeyText'>, generation: string | undefined,
+): boolean {
+  return envelope.format === format && envelope.scope === scope && envelope.keyId === header.keyId
+    && envelope.generation === generation && envelope.wrappedKeyText === header.wrappedKeyText;
 }
 
 /** The AAD of a record at `version`: its stem, then `version]`. */
