@@ -31,6 +31,14 @@ export class CredentialRepository {
    * (the memory store): no bound needed, an entry goes when its record does.
    */
   readonly #byRecord = new WeakMap<StoredRecord, LoadedCredentials>();
+  /**
+   * Whether the store's `get` hands back the objects it keeps, as learnt from reads: `true` after a
+   * read found its record object remembered (then the by-key cache is not needed), `false` after a
+   * read returned an equal record in a new object (then remembering record objects is not: a
+   * WeakMap entry per decoded record costs the garbage collector on every read of a large store).
+   * `undefined` until known: both are kept.
+   */
+  #storeKeepsRecords: boolean | undefined;
 
   readonly #dueAt: ((provider: string, credentials: Credentials<object>) => number | undefined) | undefined;
 
@@ -59,11 +67,17 @@ export class CredentialRepository {
   }
 
   #decode(key: RecordKey, record: StoredRecord): LoadedCredentials {
-    const same = this.#byRecord.get(record);
-    if (same !== undefined) return same;
+    if (this.#storeKeepsRecords !== false) {
+      const same = this.#byRecord.get(record);
+      if (same !== undefined) {
+        this.#storeKeepsRecords = true;
+        return same;
+      }
+    }
     const id = recordKeyId(key);
     const hit = this.#decoded.get(id);
     if (hit !== undefined && (hit.record === record || (hit.record.version === record.version && hit.record.value === record.value))) {
+      if (hit.record !== record) this.#storeKeepsRecords = false;
       return hit.loaded;
     }
     const credentials = this.codec.decode(record.value);
@@ -93,13 +107,14 @@ export class CredentialRepository {
   }
 
   #remember(id: string, record: StoredRecord, credentials: Credentials<object>): Decoded {
+    const entry = { record, loaded: { credentials, version: record.version } };
+    if (this.#storeKeepsRecords !== false) this.#byRecord.set(record, entry.loaded);
+    if (this.#storeKeepsRecords === true) return entry;
     if (this.#decoded.size >= DECODED_CACHE_LIMIT && !this.#decoded.has(id)) {
       const oldest = this.#decoded.keys().next().value;
       if (oldest !== undefined) this.#decoded.delete(oldest);
     }
-    const entry = { record, loaded: { credentials, version: record.version } };
     this.#decoded.set(id, entry);
-    this.#byRecord.set(record, entry.loaded);
     return entry;
   }
 }
