@@ -86,7 +86,7 @@ export class LifetimeTracker {
   check(id: string, generation: string | undefined, version: number, since: number): StaleReason | undefined {
     const entry = this.#entries.get(id);
     if (entry === undefined || generation === undefined) return undefined;
-    const endedAt = entry.ended.get(generation);
+    const endedAt = entry.ended.size === 0 ? undefined : entry.ended.get(generation);
     if (endedAt !== undefined && endedAt <= since) return 'ended';
     if (entry.generation === generation && entry.atSeq <= since && version < entry.version) return 'older';
     return undefined;
