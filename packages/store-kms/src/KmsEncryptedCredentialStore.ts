@@ -208,7 +208,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
   readonly #decryptCache: DataKeyCache | undefined;
   readonly #inflight = new SingleFlight<string, void>();
   /**
-   * The last record opened per key, so re-reading an unchanged record costs no decryption. An entry
+   * The last record opened or written per key, so reading an unchanged record costs no decryption. An entry
    * is used only while its data key is still in the decrypt cache (and counts as one of its uses), so
    * plaintext is served no longer than the key that opened it would be; bounded like that cache.
    */
