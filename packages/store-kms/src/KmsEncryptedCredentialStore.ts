@@ -303,12 +303,13 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     const writeOptions = (expected: number | null): WriteOptions => ({
       ifVersion: expected, ...(ttlMs !== undefined ? { ttlMs } : {}), ...(dueAtMs !== undefined ? { dueAtMs } : {}),
     });
+    const id = recordKeyId(key);
     if (ifVersion !== undefined) {
       const since = this.#mark();
       const target = ifVersion === null ? 1 : ifVersion + 1;
       // An update continues the generation of the record it replaces; a creation starts one.
       let generation: string;
-      const known = ifVersion === null ? undefined : this.#lifetimes?.latest(recordKeyId(key));
+      const known = ifVersion === null ? undefined : this.#lifetimes?.latest(id);
       if (ifVersion === null) {
         generation = newGeneration();
       } else if (known?.version === ifVersion) {
@@ -319,8 +320,8 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
         const current = await this.inner.get(key);
         generation = current?.version === ifVersion ? this.#generationToKeep(key, current.value) : newGeneration();
       }
-      const sealed = await this.#encrypt(key, target, generation, value);
-      return { value, version: await this.#write(key, sealed, value, writeOptions(ifVersion), target, since) };
+      const sealed = await this.#encrypt(key, target, generation, value, id);
+      return { value, version: await this.#write(key, sealed, value, writeOptions(ifVersion), target, since, id) };
     }
     let triedKnown = false;
     for (let attempt = 1; ; attempt++) {
@@ -328,7 +329,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
       // First attempt: the version and generation this store last saw, so a write is one inner
       // round trip (as an unencrypted write is); when they are stale the compare-and-set fails
       // and the next attempt reads them.
-      const known = triedKnown ? undefined : this.#lifetimes?.latest(recordKeyId(key));
+      const known = triedKnown ? undefined : this.#lifetimes?.latest(id);
       triedKnown = true;
       let expected: number | null;
       let generation: string;
@@ -341,9 +342,9 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
         generation = current === undefined ? newGeneration() : this.#generationToKeep(key, current.value);
       }
       const target = (expected ?? 0) + 1;
-      const sealed = await this.#encrypt(key, target, generation, value);
+      const sealed = await this.#encrypt(key, target, generation, value, id);
       try {
-        return { value, version: await this.#write(key, sealed, value, writeOptions(expected), target, since) };
+        return { value, version: await this.#write(key, sealed, value, writeOptions(expected), target, since, id) };
       } catch (err) {
         if (!AuthManagerError.is(err, ErrorCode.STORE_CONFLICT)) throw err;
         if (known !== undefined) { attempt -= 1; continue; } // a stale guess is not one of the attempts
@@ -490,8 +491,11 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
    * among those opened: this store wrote exactly that text at that version, so reading it back
    * needs no decryption (while its data key is cached, as for records it opened).
    * @param since - the mark taken before the reads this write is based on
+   * @param memoId - `recordKeyId(key)`
    */
-  async #write(key: RecordKey, sealed: SealedRecord, value: string, options: WriteOptions, target: number, since: number): Promise<number> {
+  async #write(
+    key: RecordKey, sealed: SealedRecord, value: string, options: WriteOptions, target: number, since: number, memoId = recordKeyId(key),
+  ): Promise<number> {
     const written = await this.inner.set(key, sealed.text, options);
     if (written.version !== target) {
       throw new AuthManagerError(
@@ -500,7 +504,6 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
         { provider: key.provider },
       );
     }
-    const memoId = recordKeyId(key);
     this.#lifetimes?.observe(memoId, sealed.envelope.generation, written.version, since);
     this.#remember(memoId, { value: sealed.text, version: written.version }, sealed.envelope, sealed.envelope.wrappedKeyText, sealed.aadStem, value);
     return written.version;
@@ -562,10 +565,11 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     return dataKey;
   }
 
-  async #encrypt(key: RecordKey, version: number, generation: string, plaintext: string): Promise<SealedRecord> {
+  /** @param id - `recordKeyId(key)` */
+  async #encrypt(key: RecordKey, version: number, generation: string, plaintext: string, id = recordKeyId(key)): Promise<SealedRecord> {
     if (this.#scope === 'store') {
       // The record as last opened or written: an update in the same lifetime under the same key has its AAD stem.
-      const known = this.#opened.get(recordKeyId(key));
+      const known = this.#opened.get(id);
       return this.#withStoreKey((dataKey) => sealRecord(dataKey.plaintextKey, dataKey.header, 'store', generation, key, version, plaintext, known));
     }
     const dataKey = await this.#generate(this.#kmsContext('record', key, version, generation));
