@@ -584,7 +584,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     if (!spec) return undefined;
     let due = c.expiresAtMs ?? Number.POSITIVE_INFINITY;
     if (c.refreshTokenExpiresAt) due = Math.min(due, c.refreshTokenExpiresAt.getTime());
-    if (spec.refreshTokenIdleLifetimeSeconds !== undefined) due = Math.min(due, c.obtainedAt.getTime() + spec.refreshTokenIdleLifetimeSeconds * 1000);
+    if (spec.refreshTokenIdleLifetimeSeconds !== undefined) due = Math.min(due, c.obtainedAtMs + spec.refreshTokenIdleLifetimeSeconds * 1000);
     return Number.isFinite(due) ? due : undefined;
   }
 

@@ -41,7 +41,7 @@ export const jsonCredentialCodec: CredentialCodec = {
     if (c.scopes !== undefined) out.sc = c.scopes;
     if (c.expiresAtMs !== undefined) out.exp = c.expiresAtMs;
     if (c.idToken !== undefined) out.id = c.idToken;
-    out.iat = c.obtainedAt.getTime();
+    out.iat = c.obtainedAtMs;
     out.x = c.extras;
     out.raw = c.raw;
     if (c.refreshTokenExpiresAt !== undefined) out.rx = c.refreshTokenExpiresAt.getTime();
@@ -88,8 +88,8 @@ export const jsonCredentialCodec: CredentialCodec = {
       tokenType: o.tt,
       obtainedAt: new Date(typeof o.iat === 'number' ? o.iat : 0),
       // Parsed here and owned by nobody else: frozen in place rather than copied.
-      extras: Object.freeze((o.x ?? {}) as Record<string, unknown>),
-      raw: Object.freeze((o.raw ?? {}) as Record<string, unknown>),
+      extras: frozenInPlace(o.x),
+      raw: frozenInPlace(o.raw),
     };
     if (o.rt !== undefined) init.refreshToken = o.rt as string;
     if (o.sc !== undefined) init.scopes = Object.freeze(o.sc as string[]);
@@ -100,6 +100,13 @@ export const jsonCredentialCodec: CredentialCodec = {
     return new Credentials(init);
   },
 };
+
+/** A parsed object frozen in place (owned by nobody else), or `undefined` for an empty one (the credential shares one empty object). */
+function frozenInPlace(value: unknown): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  for (const key in value as object) if (Object.hasOwn(value as object, key)) return Object.freeze(value as Record<string, unknown>);
+  return undefined;
+}
 
 function decodeState(cs: unknown): ConnectionState {
   const ok = (v: unknown) => v === undefined || isDateMs(v);

@@ -1,6 +1,7 @@
 import type { Credentials } from './Credentials.js';
 import type { CredentialCodec } from './CredentialCodec.js';
 import { recordKeyId, type CredentialStore, type RecordKey, type SetOptions, type StoredRecord } from './CredentialStore.js';
+import { DecodedRecord, WRITE_CREDENTIALS, writesCredentials, type CredentialObjectStore } from './DecodedRecord.js';
 
 /** Credentials read from the store with the version they were read at (for compare-and-set). */
 export interface LoadedCredentials {
@@ -18,27 +19,15 @@ interface Decoded {
 /**
  * Reads and writes credentials through a store and a codec. Remembers the last decoded record per
  * key (the last 10,000 keys) so that reading an unchanged record does not decode it again (the
- * record string is compared, so a change by any writer, in any process, is always seen), and,
- * without a bound, per record object for stores that return the object they keep (a record
- * object is never changed, so it always decodes the same).
+ * record is compared, so a change by any writer, in any process, is always seen). A store that
+ * keeps credentials as objects (the memory store, see {@link DecodedRecord}) is written with them
+ * and read back without decoding at all.
  */
 export class CredentialRepository {
   readonly store: CredentialStore;
   readonly codec: CredentialCodec;
   readonly #decoded = new Map<string, Decoded>();
-  /**
-   * What was decoded per record object, for stores whose `get` hands back the object they keep
-   * (the memory store): no bound needed, an entry goes when its record does.
-   */
-  readonly #byRecord = new WeakMap<StoredRecord, LoadedCredentials>();
-  /**
-   * Whether the store's `get` hands back the objects it keeps, as learnt from reads: `true` after a
-   * read found its record object remembered (then the by-key cache is not needed), `false` after a
-   * read returned an equal record in a new object (then remembering record objects is not: a
-   * WeakMap entry per decoded record costs the garbage collector on every read of a large store).
-   * `undefined` until known: both are kept.
-   */
-  #storeKeepsRecords: boolean | undefined;
+  readonly #objectStore: CredentialObjectStore | undefined;
 
   readonly #dueAt: ((provider: string, credentials: Credentials<object>) => number | undefined) | undefined;
 
@@ -50,6 +39,7 @@ export class CredentialRepository {
     this.store = store;
     this.codec = codec;
     this.#dueAt = store.listDue ? dueAt : undefined;
+    this.#objectStore = writesCredentials(store) ? store : undefined;
   }
 
   /** The store key of (provider, subject)'s credentials. */
@@ -63,21 +53,13 @@ export class CredentialRepository {
   load(provider: string, subject: string): Promise<LoadedCredentials | undefined> {
     // A plain reaction rather than an async function: one promise less on every session's first read.
     const key = this.key(provider, subject);
-    return this.store.get(key).then((record) => (record === undefined ? undefined : this.#decode(key, record)));
+    return this.store.get(key).then((record) => (record === undefined ? undefined : record instanceof DecodedRecord ? record : this.#decode(key, record)));
   }
 
   #decode(key: RecordKey, record: StoredRecord): LoadedCredentials {
-    if (this.#storeKeepsRecords !== false) {
-      const same = this.#byRecord.get(record);
-      if (same !== undefined) {
-        this.#storeKeepsRecords = true;
-        return same;
-      }
-    }
     const id = recordKeyId(key);
     const hit = this.#decoded.get(id);
     if (hit !== undefined && (hit.record === record || (hit.record.version === record.version && hit.record.value === record.value))) {
-      if (hit.record !== record) this.#storeKeepsRecords = false;
       return hit.loaded;
     }
     const credentials = this.codec.decode(record.value);
@@ -94,6 +76,12 @@ export class CredentialRepository {
     const options: SetOptions = this.#dueAt === undefined
       ? (ifVersion === undefined ? {} : { ifVersion })
       : { ...(ifVersion === undefined ? {} : { ifVersion }), dueAtMs: this.#dueAt(provider, credentials) ?? null };
+    if (this.#objectStore !== undefined) {
+      const written = await this.#objectStore[WRITE_CREDENTIALS](key, credentials, this.codec, options);
+      if (written instanceof DecodedRecord) this.#decoded.delete(recordKeyId(key));
+      else this.#remember(recordKeyId(key), written, credentials);
+      return written.version;
+    }
     const record = await this.store.set(key, this.codec.encode(credentials), options);
     this.#remember(recordKeyId(key), record, credentials);
     return record.version;
@@ -108,8 +96,6 @@ export class CredentialRepository {
 
   #remember(id: string, record: StoredRecord, credentials: Credentials<object>): Decoded {
     const entry = { record, loaded: { credentials, version: record.version } };
-    if (this.#storeKeepsRecords !== false) this.#byRecord.set(record, entry.loaded);
-    if (this.#storeKeepsRecords === true) return entry;
     if (this.#decoded.size >= DECODED_CACHE_LIMIT && !this.#decoded.has(id)) {
       const oldest = this.#decoded.keys().next().value;
       if (oldest !== undefined) this.#decoded.delete(oldest);

@@ -95,6 +95,17 @@ function isValidDate(d: Date | undefined): boolean {
   return Number.isFinite(t) && Math.abs(t) <= MAX_DATE_MS;
 }
 
+/** The one frozen empty object every credential without extras (or raw fields) shares. */
+const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** `value` frozen: shared as it is when frozen already, the shared empty object when it has no keys, else a frozen copy. */
+function frozenCopy(value: object | undefined): Readonly<Record<string, unknown>> {
+  if (value === undefined) return EMPTY;
+  if (Object.isFrozen(value)) return value as Readonly<Record<string, unknown>>;
+  for (const key in value) if (Object.hasOwn(value, key)) return Object.freeze({ ...value }) as Readonly<Record<string, unknown>>;
+  return EMPTY;
+}
+
 /**
  * A user's credentials at one provider: tokens plus the provider's extras.
  *
@@ -114,14 +125,14 @@ export class Credentials<X extends object = Record<string, unknown>> {
   readonly tokenType: string;
   /** Granted scopes, if the provider said (RFC 6749 §3.3). */
   readonly scopes: readonly string[] | undefined;
-  /** When the access token expires; `undefined` means it does not expire. */
-  readonly expiresAt: Date | undefined;
   /** `expiresAt` in epoch milliseconds (hot-path friendly); `undefined` when it never expires. */
   readonly expiresAtMs: number | undefined;
-  /** When these credentials were obtained. */
-  readonly obtainedAt: Date;
-  /** When the refresh token stops working, when the provider said; `undefined` when unknown. */
-  readonly refreshTokenExpiresAt: Date | undefined;
+  /** `obtainedAt` in epoch milliseconds. */
+  readonly obtainedAtMs: number;
+  // Times are kept as numbers, and the `Date` getters below make a new `Date` per call: a stored
+  // credential holds no `Date` objects (~96 bytes each), and no caller can change a credential's
+  // time through a shared mutable `Date`.
+  readonly #refreshTokenExpiresAtMs: number | undefined;
   /** The connection's persisted state; `undefined` for credentials never stored with one (`active`). */
   readonly connection: ConnectionState | undefined;
   /** Provider extras (non-secret fields from the token response). */
@@ -153,14 +164,28 @@ export class Credentials<X extends object = Record<string, unknown>> {
     // Frozen inputs (from a codec, or another Credentials) are shared as they are: same shallow
     // immutability as a frozen copy, without the copy.
     this.scopes = init.scopes ? (Object.isFrozen(init.scopes) ? init.scopes : Object.freeze([...init.scopes])) : undefined;
-    this.expiresAt = init.expiresAt;
     this.expiresAtMs = init.expiresAt?.getTime();
-    this.obtainedAt = init.obtainedAt ?? new Date();
-    this.#lifetimeMs = this.expiresAtMs === undefined ? 0 : this.expiresAtMs - this.obtainedAt.getTime();
-    this.refreshTokenExpiresAt = init.refreshTokenExpiresAt;
-    this.connection = init.connection === undefined ? undefined : Object.freeze({ ...init.connection });
-    this.extras = init.extras !== undefined && Object.isFrozen(init.extras) ? init.extras : Object.freeze({ ...(init.extras ?? ({} as X)) });
-    this.raw = init.raw !== undefined && Object.isFrozen(init.raw) ? init.raw : Object.freeze({ ...(init.raw ?? {}) });
+    this.obtainedAtMs = init.obtainedAt?.getTime() ?? Date.now();
+    this.#lifetimeMs = this.expiresAtMs === undefined ? 0 : this.expiresAtMs - this.obtainedAtMs;
+    this.#refreshTokenExpiresAtMs = init.refreshTokenExpiresAt?.getTime();
+    this.connection = init.connection === undefined ? undefined : Object.isFrozen(init.connection) ? init.connection : Object.freeze({ ...init.connection });
+    this.extras = frozenCopy(init.extras) as Readonly<X>;
+    this.raw = frozenCopy(init.raw);
+  }
+
+  /** When the access token expires (a new `Date` per call); `undefined` means it does not expire. */
+  get expiresAt(): Date | undefined {
+    return this.expiresAtMs === undefined ? undefined : new Date(this.expiresAtMs);
+  }
+
+  /** When these credentials were obtained (a new `Date` per call). */
+  get obtainedAt(): Date {
+    return new Date(this.obtainedAtMs);
+  }
+
+  /** When the refresh token stops working, when the provider said (a new `Date` per call); `undefined` when unknown. */
+  get refreshTokenExpiresAt(): Date | undefined {
+    return this.#refreshTokenExpiresAtMs === undefined ? undefined : new Date(this.#refreshTokenExpiresAtMs);
   }
 
   /** RFC 6749 §1.4 access token. A secret: never log it. */

@@ -1,5 +1,6 @@
 import type { CredentialStore, DeleteOptions, ListFilter, LockOptions, RecordKey, SetOptions, StoredRecord, StoreLock } from './CredentialStore.js';
 import { TelemetryAttributes, type Telemetry } from './Telemetry.js';
+import { WRITE_CREDENTIALS, writesCredentials, type CredentialObjectStore } from './DecodedRecord.js';
 
 /**
  * The manager's view of the user's store: each operation in an `authmanager.store.<operation>` span
@@ -12,6 +13,7 @@ export class InstrumentedStore implements CredentialStore {
   readonly lock?: (key: RecordKey, options: LockOptions) => Promise<StoreLock>;
   readonly lockReleased?: (key: RecordKey, timeoutMs: number) => Promise<boolean>;
   readonly listDue?: (beforeMs: number, limit: number) => Promise<RecordKey[]>;
+  readonly [WRITE_CREDENTIALS]?: CredentialObjectStore[typeof WRITE_CREDENTIALS];
 
   constructor(store: CredentialStore, telemetry: Telemetry) {
     this.#store = store;
@@ -19,6 +21,9 @@ export class InstrumentedStore implements CredentialStore {
     if (store.lock) this.lock = (key, options) => this.#span('lock', key, () => store.lock!(key, options));
     if (store.listDue) {
       this.listDue = (beforeMs, limit) => this.#telemetry.span('authmanager.store.list_due', { [TelemetryAttributes.STORE_OPERATION]: 'list_due' }, () => store.listDue!(beforeMs, limit));
+    }
+    if (writesCredentials(store)) {
+      this[WRITE_CREDENTIALS] = (key, credentials, codec, options) => this.#span('set', key, () => store[WRITE_CREDENTIALS](key, credentials, codec, options));
     }
     if (store.lockReleased) this.lockReleased = (key, timeoutMs) => this.#span('lock_released', key, () => store.lockReleased!(key, timeoutMs));
   }

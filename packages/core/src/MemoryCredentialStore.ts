@@ -1,6 +1,9 @@
 import { AuthManagerError } from './AuthManagerError.js';
 import { ErrorCode } from './ErrorCode.js';
 import { DueIndex } from './DueIndex.js';
+import type { CredentialCodec } from './CredentialCodec.js';
+import type { Credentials } from './Credentials.js';
+import { DecodedRecord, WRITE_CREDENTIALS } from './DecodedRecord.js';
 import {
   type CredentialStore, type DeleteOptions, type ListFilter, type RecordKey, type SetOptions, type StoredRecord,
 } from './CredentialStore.js';
@@ -24,8 +27,9 @@ export interface MemoryCredentialStoreOptions {
  * costs the same per write at a thousand records as at a million; it keeps no timer, so it never
  * holds the process open.
  *
- * `get` returns the very record object `set` stored (records are never mutated), so a reader can
- * remember what it decoded per record object (the credential repository does).
+ * `get` returns the very record object `set` stored (records are never mutated). A manager writes
+ * credentials to it as objects (one copy of each token, read back without decoding); `get` still
+ * gives their encoded `value` to any other reader.
  *
  * Not shared between processes and lost on exit: use `@authmanager/store-redis` for services with
  * more than one process. Implements no `lock` (the manager's in-process single-flight suffices).
@@ -47,8 +51,12 @@ export class MemoryCredentialStore implements CredentialStore {
   #writesSinceSweep = 0;
   /** Credential records written with `dueAtMs`; made on first use. */
   #due: DueIndex<StoredRecord> | undefined;
-  /** The due time of each record the due index holds an entry for. */
+  /** The due time of each string record the due index holds an entry for (a {@link DecodedRecord} keeps its own). */
   readonly #indexed = new WeakMap<StoredRecord, number>();
+
+  #dueOf(record: StoredRecord): number | undefined {
+    return record instanceof DecodedRecord ? record.dueAtMs : this.#indexed.get(record);
+  }
 
   /** @param options - the clock, see {@link MemoryCredentialStoreOptions} */
   constructor(options: MemoryCredentialStoreOptions = {}) {
@@ -91,10 +99,25 @@ export class MemoryCredentialStore implements CredentialStore {
    * @throws AuthManagerError `STORE_CONFLICT` when `options.ifVersion` does not match
    */
   async set(key: RecordKey, value: string, options: SetOptions = {}): Promise<StoredRecord> {
+    return this.#write(key, (version) => ({ value, version }), options);
+  }
+
+  /**
+   * What the credential repository writes through: the credentials themselves, kept as a
+   * {@link DecodedRecord} (see there), with `set`'s versioning and options.
+   * @throws AuthManagerError `STORE_CONFLICT` when `options.ifVersion` does not match
+   */
+  async [WRITE_CREDENTIALS](key: RecordKey, credentials: Credentials<object>, codec: CredentialCodec, options: SetOptions = {}): Promise<StoredRecord> {
+    // A subclass that overrides `set` (to count writes, or to make them fail) sees every write.
+    if (this.set !== MemoryCredentialStore.prototype.set) return this.set(key, codec.encode(credentials), options);
+    return this.#write(key, (version) => new DecodedRecord(credentials, codec, version), options);
+  }
+
+  #write<R extends StoredRecord>(key: RecordKey, make: (version: number) => R, options: SetOptions): R {
     const current = this.#live(key);
     checkVersion(key, current?.version, options.ifVersion);
-    const record: StoredRecord = { value, version: (current?.version ?? 0) + 1 };
-    const previousDue = current === undefined ? undefined : this.#indexed.get(current);
+    const record = make((current?.version ?? 0) + 1);
+    const previousDue = current === undefined ? undefined : this.#dueOf(current);
     if (current !== undefined) {
       this.#expiring.delete(current);
       if (previousDue !== undefined) this.#due!.dropped();
@@ -102,8 +125,9 @@ export class MemoryCredentialStore implements CredentialStore {
     // A number indexes the record, null removes it, absent keeps the previous due time.
     const dueAtMs = options.dueAtMs === undefined ? previousDue : options.dueAtMs ?? undefined;
     if (dueAtMs !== undefined && key.kind === 'credentials') {
-      (this.#due ??= new DueIndex()).add(dueAtMs, { kind: key.kind, provider: key.provider, subject: key.subject }, record);
-      this.#indexed.set(record, dueAtMs);
+      (this.#due ??= new DueIndex()).add(dueAtMs, key, record);
+      if (record instanceof DecodedRecord) record.dueAtMs = dueAtMs;
+      else this.#indexed.set(record, dueAtMs);
     }
     if (options.ttlMs !== undefined) {
       this.#expiring.set(record, { key: { kind: key.kind, provider: key.provider, subject: key.subject }, expiresAtMs: this.#now() + options.ttlMs });
@@ -122,7 +146,7 @@ export class MemoryCredentialStore implements CredentialStore {
     if (options.ifVersion !== undefined) checkVersion(key, current?.version, options.ifVersion);
     if (current === undefined) return false;
     this.#expiring.delete(current);
-    if (this.#indexed.has(current)) this.#due!.dropped();
+    if (this.#dueOf(current) !== undefined) this.#due!.dropped();
     return this.#bucket(key, false)!.delete(key.subject);
   }
 
@@ -131,7 +155,7 @@ export class MemoryCredentialStore implements CredentialStore {
     const current = this.#live(key);
     if (current !== undefined) {
       this.#expiring.delete(current);
-      if (this.#indexed.has(current)) this.#due!.dropped();
+      if (this.#dueOf(current) !== undefined) this.#due!.dropped();
       this.#bucket(key, false)!.delete(key.subject);
     }
     return current;
