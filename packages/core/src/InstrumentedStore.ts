@@ -1,6 +1,15 @@
 import type { CredentialStore, DeleteOptions, ListFilter, LockOptions, RecordKey, SetOptions, StoredRecord, StoreLock } from './CredentialStore.js';
+import type { Span } from '@opentelemetry/api';
 import { TelemetryAttributes, type Telemetry } from './Telemetry.js';
 import { WRITE_CREDENTIALS, writesCredentials, type CredentialObjectStore } from './DecodedRecord.js';
+
+type StoreOperation = 'get' | 'set' | 'delete' | 'take' | 'lock' | 'lock_released';
+
+/** Span names, made once (every store call starts one). */
+const SPAN_NAMES: Readonly<Record<StoreOperation, string>> = {
+  get: 'authmanager.store.get', set: 'authmanager.store.set', delete: 'authmanager.store.delete',
+  take: 'authmanager.store.take', lock: 'authmanager.store.lock', lock_released: 'authmanager.store.lock_released',
+};
 
 /**
  * The manager's view of the user's store: each operation in an `authmanager.store.<operation>` span
@@ -18,28 +27,46 @@ export class InstrumentedStore implements CredentialStore {
   constructor(store: CredentialStore, telemetry: Telemetry) {
     this.#store = store;
     this.#telemetry = telemetry;
-    if (store.lock) this.lock = (key, options) => this.#span('lock', key, () => store.lock!(key, options));
+    if (store.lock) this.lock = (key, options) => this.#traced('lock', key, () => store.lock!(key, options));
     if (store.listDue) {
-      this.listDue = (beforeMs, limit) => this.#telemetry.span('authmanager.store.list_due', { [TelemetryAttributes.STORE_OPERATION]: 'list_due' }, () => store.listDue!(beforeMs, limit));
+      this.listDue = (beforeMs, limit) => {
+        const span = this.#telemetry.recordingSpan('authmanager.store.list_due');
+        const run = () => store.listDue!(beforeMs, limit);
+        return span === undefined ? run() : this.#telemetry.inSpan(span, { [TelemetryAttributes.STORE_OPERATION]: 'list_due' }, run);
+      };
     }
     if (writesCredentials(store)) {
-      this[WRITE_CREDENTIALS] = (key, credentials, codec, options) => this.#span('set', key, () => store[WRITE_CREDENTIALS](key, credentials, codec, options));
+      this[WRITE_CREDENTIALS] = (key, credentials, codec, options) => this.#traced('set', key, () => store[WRITE_CREDENTIALS](key, credentials, codec, options));
     }
-    if (store.lockReleased) this.lockReleased = (key, timeoutMs) => this.#span('lock_released', key, () => store.lockReleased!(key, timeoutMs));
+    if (store.lockReleased) this.lockReleased = (key, timeoutMs) => this.#traced('lock_released', key, () => store.lockReleased!(key, timeoutMs));
   }
 
-  get(key: RecordKey): Promise<StoredRecord | undefined> { return this.#span('get', key, () => this.#store.get(key)); }
-  set(key: RecordKey, value: string, options?: SetOptions): Promise<StoredRecord> { return this.#span('set', key, () => this.#store.set(key, value, options)); }
-  delete(key: RecordKey, options?: DeleteOptions): Promise<boolean> { return this.#span('delete', key, () => this.#store.delete(key, options)); }
-  take(key: RecordKey): Promise<StoredRecord | undefined> { return this.#span('take', key, () => this.#store.take(key)); }
+  get(key: RecordKey): Promise<StoredRecord | undefined> {
+    const span = this.#telemetry.recordingSpan(SPAN_NAMES.get);
+    return span === undefined ? this.#store.get(key) : this.#inSpan(span, 'get', key, () => this.#store.get(key));
+  }
+
+  set(key: RecordKey, value: string, options?: SetOptions): Promise<StoredRecord> {
+    const span = this.#telemetry.recordingSpan(SPAN_NAMES.set);
+    return span === undefined ? this.#store.set(key, value, options) : this.#inSpan(span, 'set', key, () => this.#store.set(key, value, options));
+  }
+
+  delete(key: RecordKey, options?: DeleteOptions): Promise<boolean> { return this.#traced('delete', key, () => this.#store.delete(key, options)); }
+  take(key: RecordKey): Promise<StoredRecord | undefined> { return this.#traced('take', key, () => this.#store.take(key)); }
   list(filter: ListFilter): AsyncIterable<RecordKey> { return this.#store.list(filter); }
   close(): Promise<void> { return this.#store.close?.() ?? Promise.resolve(); }
 
-  #span<T>(operation: string, key: RecordKey, fn: () => Promise<T>): Promise<T> {
-    return this.#telemetry.span(`authmanager.store.${operation}`, () => ({
+  /** `fn` in an `authmanager.store.<operation>` span (when one records). */
+  #traced<T>(operation: StoreOperation, key: RecordKey, fn: () => Promise<T>): Promise<T> {
+    const span = this.#telemetry.recordingSpan(SPAN_NAMES[operation]);
+    return span === undefined ? fn() : this.#inSpan(span, operation, key, fn);
+  }
+
+  #inSpan<T>(span: Span, operation: StoreOperation, key: RecordKey, fn: () => Promise<T>): Promise<T> {
+    return this.#telemetry.inSpan(span, {
       [TelemetryAttributes.STORE_OPERATION]: operation,
       [TelemetryAttributes.RECORD_KIND]: key.kind,
       ...(key.kind === 'credentials' ? { [TelemetryAttributes.PROVIDER]: key.provider } : {}),
-    }), fn);
+    }, fn);
   }
 }

@@ -22,6 +22,12 @@ export const TelemetryAttributes = {
   CACHE_RESULT: 'authmanager.session.cache.result',
 } as const;
 
+// Made once: these are passed on every span and every disposed session.
+const INTERNAL_SPAN = Object.freeze({ kind: SpanKind.INTERNAL });
+const CLIENT_SPAN = Object.freeze({ kind: SpanKind.CLIENT });
+const CACHE_HIT: Attributes = Object.freeze({ [TelemetryAttributes.CACHE_RESULT]: 'hit' });
+const CACHE_MISS: Attributes = Object.freeze({ [TelemetryAttributes.CACHE_RESULT]: 'miss' });
+
 /** The outcome attribute of an error: its code, or `error` for anything that is not ours. */
 export function outcomeOf(err: unknown): string {
   return AuthManagerError.is(err) ? err.code : 'error';
@@ -62,9 +68,23 @@ export class Telemetry {
    * on failure, an error status carrying only the code (never the message).
    */
   span<T>(name: string, attributes: Attributes | (() => Attributes), fn: (span: Span) => Promise<T>, kind: SpanKind = SpanKind.INTERNAL): Promise<T> {
-    const span = this.#tracer.startSpan(name, { kind });
+    const span = this.#tracer.startSpan(name, kind === SpanKind.CLIENT ? CLIENT_SPAN : INTERNAL_SPAN);
     // Without an SDK the span records nothing: skip the attributes, the context switch and the bookkeeping.
     if (!span.isRecording()) return fn(span);
+    return this.inSpan(span, attributes, fn);
+  }
+
+  /**
+   * A started internal span named `name` when it records, else `undefined`: for the hot paths (every
+   * store call) that then build no closures or attributes at all without an SDK.
+   */
+  recordingSpan(name: string): Span | undefined {
+    const span = this.#tracer.startSpan(name, INTERNAL_SPAN);
+    return span.isRecording() ? span : undefined;
+  }
+
+  /** Runs `fn` in `span` (made active), which then ends with the outcome as {@link Telemetry.span} says. */
+  inSpan<T>(span: Span, attributes: Attributes | (() => Attributes), fn: (span: Span) => Promise<T>): Promise<T> {
     span.setAttributes(typeof attributes === 'function' ? attributes() : attributes);
     return context.with(trace.setSpan(context.active(), span), async () => {
       try {
@@ -97,8 +117,8 @@ export class Telemetry {
 
   /** Adds a disposed session's cache counts. */
   sessionCache(hits: number, misses: number): void {
-    if (hits > 0) this.#sessionCache.add(hits, { [TelemetryAttributes.CACHE_RESULT]: 'hit' });
-    if (misses > 0) this.#sessionCache.add(misses, { [TelemetryAttributes.CACHE_RESULT]: 'miss' });
+    if (hits > 0) this.#sessionCache.add(hits, CACHE_HIT);
+    if (misses > 0) this.#sessionCache.add(misses, CACHE_MISS);
   }
 
   /**
