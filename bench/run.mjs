@@ -3,6 +3,7 @@
 import { AuthManager, Credentials, MemoryCredentialStore } from '@authmanager/core';
 import { followAuthorization, sandbox, startSandboxProvider } from '@authmanager/testing';
 import * as oauth from 'openid-client';
+import { fileURLToPath } from 'node:url';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? (QUICK ? 300 : 1000));
@@ -126,12 +127,19 @@ const sections = {
   },
 };
 if (only !== undefined && !(only in sections)) throw new Error(`unknown section "${only}": one of ${Object.keys(sections).join(', ')}`);
+if (only !== undefined) {
+  await sections[only]();
+  process.exit(0);
+}
+// The whole run: each section in a fresh process (same flags), one after the other, so no section
+// measures on a heap the previous ones grew.
+const { spawnSync } = await import('node:child_process');
 const runStarted = performance.now();
 const took = [];
-for (const [name, run] of Object.entries(sections)) {
-  if (only !== undefined && only !== name) continue;
+for (const name of Object.keys(sections)) {
   const started = performance.now();
-  await run();
+  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), name, ...process.argv.slice(2)], { stdio: 'inherit' });
+  if (child.status !== 0) throw new Error(`bench section "${name}" failed (exit ${child.status ?? child.signal})`);
   took.push(`${name} ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 console.log(`# bench took ${((performance.now() - runStarted) / 1000).toFixed(0)} s (${took.join(', ')})`);

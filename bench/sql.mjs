@@ -12,7 +12,7 @@ const pg = fromStoreSql('pg');
 const { DatabaseSync } = await import('node:sqlite');
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? (QUICK ? 250 : 500));
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? (QUICK ? 200 : 350));
 const ROUNDS = Number(process.env.BENCH_SQL_ROUNDS ?? (QUICK ? 3 : 5));
 const SUBJECTS = 256;
 const CONCURRENCY = 64;

@@ -10,6 +10,8 @@ export interface LoadedCredentials {
 }
 
 const DECODED_CACHE_LIMIT = 10_000;
+/** Reads per window over which the decode cache's hit rate is judged. */
+const ADMISSION_WINDOW = 4096;
 
 interface Decoded {
   readonly record: StoredRecord;
@@ -19,7 +21,8 @@ interface Decoded {
 /**
  * Reads and writes credentials through a store and a codec. Remembers the last decoded record per
  * key (the last 10,000 keys) so that reading an unchanged record does not decode it again (the
- * record is compared, so a change by any writer, in any process, is always seen). A store that
+ * record is compared, so a change by any writer, in any process, is always seen); when reads
+ * mostly miss it (random reads over far more keys), it admits only one decoded record in sixteen. A store that
  * keeps credentials as objects (the memory store, see {@link DecodedRecord}) is written with them
  * and read back without decoding at all.
  */
@@ -28,6 +31,10 @@ export class CredentialRepository {
   readonly codec: CredentialCodec;
   readonly #decoded = new Map<string, Decoded>();
   readonly #objectStore: CredentialObjectStore | undefined;
+  /** Decode-cache lookups and hits in the current window, and how many decoded records make one cached (1 = all). */
+  #reads = 0;
+  #hits = 0;
+  #admitEvery = 1;
 
   readonly #dueAt: ((provider: string, credentials: Credentials<object>) => number | undefined) | undefined;
 
@@ -59,11 +66,23 @@ export class CredentialRepository {
   #decode(key: RecordKey, record: StoredRecord): LoadedCredentials {
     const id = recordKeyId(key);
     const hit = this.#decoded.get(id);
+    const reads = ++this.#reads;
     if (hit !== undefined && (hit.record === record || (hit.record.version === record.version && hit.record.value === record.value))) {
+      this.#hits++;
       return hit.loaded;
     }
     const credentials = this.codec.decode(record.value);
-    return this.#remember(id, record, credentials).loaded;
+    if (reads >= ADMISSION_WINDOW) {
+      // Over the last window, did the cache answer at least one read in eight? Random reads over
+      // a keyspace far larger than the cache (a million subjects) hit ~1%: then only one decoded
+      // record in sixteen is cached, instead of every one evicting another (each costs the garbage
+      // collector: the entry outlives the young generation, then dies in the old one).
+      this.#admitEvery = this.#hits * 8 >= reads ? 1 : 16;
+      this.#reads = 0;
+      this.#hits = 0;
+    }
+    if (this.#decoded.size < DECODED_CACHE_LIMIT || reads % this.#admitEvery === 0) this.#remember(id, record, credentials);
+    return { credentials, version: record.version };
   }
 
   /**

@@ -71,3 +71,27 @@ describe.each<[string, () => CredentialStore, readonly [number, number]]>([
     expect(codec.decodes).toBe(afterSecond);
   });
 });
+
+describe('CredentialRepository decode cache under random reads over many keys', () => {
+  it('after a run of misses it caches only some decoded records, and a key read again and again is still cached soon', async () => {
+    const store = new CopyingStore();
+    const writer = new CredentialRepository(store, jsonCredentialCodec);
+    const KEYS = 12_000;
+    for (let i = 0; i < KEYS; i++) await writer.save('p', `s${i}`, creds(`t${i}`));
+    const codec = countingCodec();
+    const reader = new CredentialRepository(store, codec);
+    // Two passes over more keys than the cache holds: the first misses throughout; in the second,
+    // the records cached in the first are no longer all evicted by the ones read before them.
+    for (let i = 0; i < KEYS; i++) await reader.load('p', `s${i}`);
+    expect(codec.decodes).toBe(KEYS);
+    for (let i = 0; i < KEYS; i++) await reader.load('p', `s${i}`);
+    expect(codec.decodes).toBeLessThan(2 * KEYS - 8_000);
+    const before = codec.decodes;
+    for (let i = 0; i < 100; i++) expect((await reader.load('p', 'hot'))).toBeUndefined();
+    await writer.save('p', 'hot', creds('hot-token'));
+    for (let i = 0; i < 100; i++) expect((await reader.load('p', 'hot'))?.credentials.accessToken).toBe('hot-token');
+    // Cached within a few reads (one miss in sixteen is cached), not decoded on each of the 100.
+    expect(codec.decodes - before).toBeGreaterThanOrEqual(1);
+    expect(codec.decodes - before).toBeLessThanOrEqual(16);
+  }, 60_000);
+});
