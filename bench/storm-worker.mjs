@@ -4,11 +4,9 @@
 // { tokens (SHA-256), errors, latenciesMs }; "exit" ends it. argv: issuer redirectUri redisUrl subject callers.
 import { AuthManager } from '@authmanager/core';
 import { RedisCredentialStore } from '@authmanager/store-redis';
-import { sandbox } from '@authmanager/testing';
-import { createHash } from 'node:crypto';
+import { sandbox, stormCallers } from '@authmanager/testing';
 import { createInterface } from 'node:readline';
 
-const digest = (token) => createHash('sha256').update(token).digest('hex');
 const [issuer, redirectUri, redisUrl, subject, callers] = process.argv.slice(2);
 const store = new RedisCredentialStore({ redis: redisUrl });
 const auth = new AuthManager({ providers: [sandbox({ issuer, redirectUri })], store });
@@ -20,20 +18,7 @@ process.stdout.write('ready\n');
 for await (const line of createInterface({ input: process.stdin })) {
   if (line.trim() === 'exit') break;
   if (line.trim() !== 'go') continue;
-  const results = await Promise.all(Array.from({ length: Number(callers) }, async () => {
-    const start = performance.now();
-    try {
-      const token = await auth.withSession(subject, (s) => s.accessToken('sandbox'));
-      return { token: digest(token), ms: performance.now() - start };
-    } catch (err) {
-      return { error: `${err.code ?? err.name}: ${err.message}`, ms: performance.now() - start };
-    }
-  }));
-  process.stdout.write(`${JSON.stringify({
-    tokens: results.filter((r) => r.token).map((r) => r.token),
-    errors: results.filter((r) => r.error).map((r) => r.error),
-    latenciesMs: results.map((r) => r.ms),
-  })}\n`);
+  process.stdout.write(`${JSON.stringify(await stormCallers(Number(callers), () => auth.withSession(subject, (s) => s.accessToken('sandbox'))))}\n`);
 }
 await auth.close();
 process.exit(0);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
@@ -6,6 +7,29 @@ export interface StormWorkerReport {
   readonly tokens: string[];
   readonly errors: string[];
   readonly latenciesMs: number[];
+}
+
+/**
+ * The worker's side of a storm: `callers` concurrent `accessToken()` calls, each timed, reported as
+ * a worker prints it (tokens as their SHA-256 only: no token leaves the worker process).
+ * @param accessToken - one caller's call, e.g. `() => auth.withSession(subject, (s) => s.accessToken('sandbox'))`
+ */
+export async function stormCallers(callers: number, accessToken: () => Promise<string>): Promise<StormWorkerReport> {
+  const results = await Promise.all(Array.from({ length: callers }, async () => {
+    const start = performance.now();
+    try {
+      const token = await accessToken();
+      return { token: createHash('sha256').update(token).digest('hex'), ms: performance.now() - start };
+    } catch (err) {
+      const e = err as { code?: string; name?: string; message?: string };
+      return { error: `${e.code ?? e.name}: ${e.message}`, ms: performance.now() - start };
+    }
+  }));
+  return {
+    tokens: results.flatMap((r) => (r.token === undefined ? [] : [r.token])),
+    errors: results.flatMap((r) => (r.error === undefined ? [] : [r.error])),
+    latenciesMs: results.map((r) => r.ms),
+  };
 }
 
 /** A started worker process, warmed up and waiting for `go`. */
