@@ -123,7 +123,7 @@ export async function benchStorm(report) {
     const { url } = await auth.sandbox.oauth2.authorize({ subject: 'storm', params: { login_hint: 'storm' } });
     const { credentials } = await auth.sandbox.oauth2.exchange({ callbackUrl: await followAuthorization(url, redirectUri) });
     await auth.storeCredentials('sandbox', 'storm', credentials);
-    const worker = fileURLToPath(new URL('./storm-worker.mjs', import.meta.url));
+    const worker = fileURLToPath(new URL('../packages/store-redis/test/fixtures/refresh-worker.mjs', import.meta.url));
     const workers = await Promise.all(Array.from({ length: 4 }, () => new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [worker, server.issuer, redirectUri, redis.url, 'storm', '100'], { stdio: ['pipe', 'pipe', 'ignore'] });
       children.push(child);
