@@ -166,7 +166,7 @@ export class Session implements AsyncDisposable, Disposable {
    * @throws as {@link Session.accessToken}, and `REAUTHORIZATION_REQUIRED` for static tokens
    */
   async refresh(provider: string): Promise<Credentials<object>> {
-    const entry = this.#entry(provider) ?? await this.#loadValid(provider);
+    const entry = this.#entry(provider) ?? await this.#loadValid(provider, false, false);
     await this.#refresh(provider, entry);
     return entry.credentials;
   }
@@ -330,13 +330,15 @@ export class Session implements AsyncDisposable, Disposable {
    * one load. Plain promise chains, one reaction per session: every request's first read passes here,
    * and a storm of ten thousand sessions pays for each allocation ten thousand times.
    */
-  #loadValid(provider: string): Promise<Entry>;
+  #loadValid(provider: string, token?: false, validate?: boolean): Promise<Entry>;
   #loadValid(provider: string, token: true): Promise<string>;
   /**
    * @param token - resolve to the access token instead of the entry (`accessToken()`: one reaction
    *   per session instead of two)
+   * @param validate - refresh given credentials within the skew of expiry (off for `refresh()`, which
+   *   refreshes them anyway: one token request, not two)
    */
-  #loadValid(provider: string, token = false): Promise<Entry | string> {
+  #loadValid(provider: string, token = false, validate = true): Promise<Entry | string> {
     const storeKey = this.#storeKey(provider);
     // A failed load leaves the coordinator, so it is not shared again: no rejection handler (and its
     // closure) per session.
@@ -355,7 +357,8 @@ export class Session implements AsyncDisposable, Disposable {
     }
     const given = this.#settings?.override?.[provider];
     if (given !== undefined) {
-      const entry = Promise.resolve(this.#valid(provider, this.#keep(provider, { credentials: given instanceof Credentials ? given : new Credentials(given), source: 'session' })));
+      const kept = this.#keep(provider, { credentials: given instanceof Credentials ? given : new Credentials(given), source: 'session' });
+      const entry = Promise.resolve(validate ? this.#valid(provider, kept) : kept);
       return token ? entry.then(accessTokenOf) : entry;
     }
     const from = this.#host.coordinator.loadValid(storeKey, this.subject, this.#host.grant(provider));

@@ -68,6 +68,19 @@ describe('one session, concurrent callers: one shared load, and a failed load is
   });
 });
 
+describe('session.refresh() of expired withCredentials credentials', () => {
+  it('makes one token request, not a refresh on load and another for the refresh', async () => {
+    const auth = new AuthManager({ providers: [hostile({ origin: server.origin })] });
+    server.answer({ body: { access_token: 'refreshed-once', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt-next' } });
+    const session = auth.session('given', { withCredentials: { hostile: { accessToken: 'expired', refreshToken: 'rt', expiresAt: new Date(Date.now() - 1000) } } });
+    const before = server.count('/token');
+    await expect(session.refresh('hostile')).resolves.toMatchObject({ accessToken: 'refreshed-once' });
+    expect(server.count('/token') - before).toBe(1);
+    await expect(session.accessToken('hostile')).resolves.toBe('refreshed-once');
+    expect(server.count('/token') - before).toBe(1);
+  });
+});
+
 describe('regression: storeCredentials(exchangeResult) could store a result under another provider', () => {
   it('is CONFIGURATION when the result is of another provider', async () => {
     const auth = new AuthManager({ providers: [hostile({ origin: server.origin })] });
