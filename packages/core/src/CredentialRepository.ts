@@ -22,9 +22,9 @@ interface Decoded {
  * Reads and writes credentials through a store and a codec. Remembers the last decoded record per
  * key (the last 10,000 keys) so that reading an unchanged record does not decode it again (the
  * record is compared, so a change by any writer, in any process, is always seen); when reads
- * mostly miss it (random reads over far more keys), it admits only one decoded record in sixteen. A store that
- * keeps credentials as objects (the memory store, see {@link DecodedRecord}) is written with them
- * and read back without decoding at all.
+ * mostly miss it (random reads over far more keys), it admits only one decoded record in sixteen.
+ * A store that keeps credentials as objects (the memory store, see {@link DecodedRecord}) is
+ * written with them and read back without decoding at all.
  */
 export class CredentialRepository {
   readonly store: CredentialStore;

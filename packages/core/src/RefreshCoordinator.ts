@@ -122,9 +122,8 @@ export class RefreshCoordinator {
     if (flight !== undefined) return flight;
     // The shared read by hand rather than through SingleFlight.run: its extra reaction and closures
     // are a measurable share of a session's first read, which every request makes.
-    let loading = this.#loading.get(provider);
-    if (loading === undefined) this.#loading.set(provider, (loading = new Map()));
-    const shared = loading.get(subject);
+    const reads = this.#readsOf(provider);
+    const shared = reads.get(subject);
     if (shared !== undefined) return shared;
     let read: Promise<LoadedCredentials | undefined>;
     try {
@@ -132,7 +131,6 @@ export class RefreshCoordinator {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    const reads = loading;
     const done = read.then((loaded) => {
       if (reads.get(subject) === done) reads.delete(subject);
       const current = loaded?.credentials;
@@ -142,8 +140,15 @@ export class RefreshCoordinator {
       if (reads.get(subject) === done) reads.delete(subject);
       throw err;
     });
-    loading.set(subject, done);
+    reads.set(subject, done);
     return done;
+  }
+
+  /** The shared reads of `provider`'s records, by subject. */
+  #readsOf(provider: string): Map<string, Promise<Credentials<object> | undefined>> {
+    let reads = this.#loading.get(provider);
+    if (reads === undefined) this.#loading.set(provider, (reads = new Map()));
+    return reads;
   }
 
   /**
