@@ -3,7 +3,7 @@ import {
   type CredentialStore, type DeleteOptions, type ListFilter, type LockOptions, type RecordKey, type RecordKind, type SetOptions,
   type StoredRecord, type StoreLock,
 } from '@authmanager/core';
-import { Redis, type Cluster } from 'ioredis';
+import { Command, Redis, type Cluster } from 'ioredis';
 import { randomBytes, randomFillSync } from 'node:crypto';
 import { setImmediate as setImmediatePromise, setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -233,7 +233,7 @@ export class RedisCredentialStore implements CredentialStore {
     }
     this.#writeBatch = this.#redis.isCluster
       ? undefined
-      : new WriteBatch((keys, args) => this.#eval(SET_SCRIPT, keys, args), this.#dueIndex ? [this.#keys.dueKey()] : []);
+      : new WriteBatch((keys, args) => this.#evalNow(SET_SCRIPT, keys, args), this.#dueIndex ? [this.#keys.dueKey()] : []);
   }
 
   /**
@@ -717,6 +717,21 @@ export class RedisCredentialStore implements CredentialStore {
   /** `EVALSHA` of `script`; after a `NOSCRIPT` reply (a server that has not seen it yet), `EVAL`. */
   #eval(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
     return this.#send().evalsha(script.sha, keys.length, ...keys, ...args).catch((err: unknown) => {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return this.#send().eval(script.lua, keys.length, ...keys, ...args);
+    });
+  }
+
+  /**
+   * As {@link #eval}, but written to the connection now rather than in ioredis' auto-pipeline at
+   * the next `setImmediate` (when nothing is waiting there: that would be overtaken).
+   */
+  #evalNow(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    const redis = this.#redis as Redis;
+    if (redis.autoPipelineQueueSize > 0) return this.#eval(script, keys, args);
+    const command = new Command('evalsha', [script.sha, keys.length, ...keys, ...args], { replyEncoding: 'utf8' });
+    void redis.sendCommand(command);
+    return command.promise.catch((err: unknown) => {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
       return this.#send().eval(script.lua, keys.length, ...keys, ...args);
     });

@@ -4,8 +4,13 @@ interface Waiter {
   readonly reject: (err: unknown) => void;
 }
 
-/** Most writes in one batch. */
-const MAX_WRITES = 128;
+/**
+ * Most writes in one batch. Smaller batches let Redis run the script of one while this process
+ * builds the next (they are written to the connection as soon as they are full): with 64
+ * concurrent writers, batches of 32 gave twice the writes per second of one batch of 64 or more,
+ * and batches of 8 or 16 no more than 32 (`bench/stores.mjs redis`, figure 10f).
+ */
+const MAX_WRITES = 32;
 /** A batch is sent as soon as its values add up to this many characters. */
 const MAX_VALUE_CHARS = 1 << 20;
 
@@ -20,7 +25,9 @@ const MAX_VALUE_CHARS = 1 << 20;
  *
  * The batch goes out in a microtask after the first write, or at once when it is full or when the
  * store is about to send any other command ({@link WriteBatch.flush}), so the store's commands
- * reach Redis in the order they were made.
+ * reach Redis in the order they were made. The store writes a batch to the connection at once,
+ * not in ioredis' auto-pipeline (which waits for `setImmediate`), unless commands are already
+ * waiting there.
  */
 export class WriteBatch {
   readonly #run: (keys: string[], args: string[]) => Promise<unknown>;

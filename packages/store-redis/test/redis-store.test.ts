@@ -143,18 +143,18 @@ describe('server-side expiry and atomic writes', () => {
   });
 });
 
+/** `EVALSHA` calls the server has run so far (INFO commandstats). */
+async function evalshaCalls(): Promise<number> {
+  const match = /cmdstat_evalsha:calls=(\d+)/.exec(await raw.info('commandstats'));
+  return match ? Number(match[1]) : 0;
+}
+
 // Writes made in the same tick go to Redis as one call of the write script (WriteBatch); each
 // must still get exactly the result it would get alone, in the order the writes were made.
 describe('writes of one tick, batched into one script call', () => {
   const outcomes: Record<string, unknown> = {};
   let scriptCalls = 0;
   let stored: Record<string, string | undefined> = {};
-
-  /** `EVALSHA` calls the server has run so far (INFO commandstats). */
-  async function evalshaCalls(): Promise<number> {
-    const match = /cmdstat_evalsha:calls=(\d+)/.exec(await raw.info('commandstats'));
-    return match ? Number(match[1]) : 0;
-  }
 
   beforeAll(async () => {
     const store = newStore('batch:');
@@ -202,6 +202,42 @@ describe('writes of one tick, batched into one script call', () => {
 
   it('stores what the successful writes wrote, and nothing of the refused ones', () => {
     expect(stored).toEqual({ twice: 'b', cas: 'v2', new: 'n' });
+  });
+});
+
+// A full batch (32 writes) is written to the connection at once, ahead of ioredis' auto-pipeline,
+// but never ahead of a command already waiting there.
+describe('a tick with more writes than one batch holds', () => {
+  const key = (subject: string): RecordKey => ({ kind: 'credentials', provider: 'notion', subject });
+  let calls: { alone: number; afterRead: number };
+  let versions: number[];
+  let readFirst: string | undefined;
+  let stored: (string | undefined)[];
+
+  beforeAll(async () => {
+    const store = newStore('full-batch:');
+    const calls0 = await evalshaCalls();
+    const written = await Promise.all(Array.from({ length: 40 }, (_, i) => store.set(key(`s-${i}`), `v-${i}`)));
+    versions = written.map((record) => record.version);
+    const calls1 = await evalshaCalls();
+    await store.set(key('read-first'), 'old');
+    const calls2 = await evalshaCalls();
+    // The read waits in the auto-pipeline; the 32 writes after it fill a batch.
+    const reading = store.get(key('read-first'));
+    const writes = [store.set(key('read-first'), 'new'), ...Array.from({ length: 31 }, (_, i) => store.set(key(`t-${i}`), 'x'))];
+    readFirst = (await reading)?.value;
+    await Promise.all(writes);
+    calls = { alone: calls1 - calls0, afterRead: (await evalshaCalls()) - calls2 };
+    stored = await Promise.all([key('s-0'), key('s-31'), key('s-32'), key('s-39'), key('read-first')].map(async (k) => (await store.get(k))?.value));
+  });
+
+  it('sends 40 writes as two script calls, each write with its own result', () => {
+    expect({ calls: calls.alone, versions }).toEqual({ calls: 2, versions: Array.from({ length: 40 }, () => 1) });
+    expect(stored.slice(0, 4)).toEqual(['v-0', 'v-31', 'v-32', 'v-39']);
+  });
+
+  it('does not send a full batch ahead of a read made before it', () => {
+    expect({ readFirst, calls: calls.afterRead, now: stored[4] }).toEqual({ readFirst: 'old', calls: 1, now: 'new' });
   });
 });
 
