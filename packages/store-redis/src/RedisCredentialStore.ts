@@ -10,6 +10,7 @@ import {
   DELETE_IF_VERSION_SCRIPT, RELEASE_LOCK_SCRIPT, RENEW_LOCK_SCRIPT, SET_SCRIPT, TAKE_SCRIPT, type LuaScript,
 } from './luaScripts.js';
 import { CallDeadlines } from './CallDeadlines.js';
+import { ReadBatch } from './ReadBatch.js';
 import { WriteBatch, writeReply } from './WriteBatch.js';
 import { decodeOrUndefined, encodeKeyPart, RedisKeySchema } from './RedisKeySchema.js';
 
@@ -169,6 +170,8 @@ export class RedisCredentialStore implements CredentialStore {
   readonly #dueIndex: boolean;
   /** Writes of the current tick, sent as one script call; standalone servers only (see {@link WriteBatch}). */
   readonly #writeBatch: WriteBatch | undefined;
+  /** Reads of the current tick, sent as one `MGET`; standalone servers only (see {@link ReadBatch}). */
+  readonly #readBatch: ReadBatch | undefined;
   /** Channel on which lock releases are published (message: the lock key). */
   readonly #releaseChannel: string;
   /** Waiters of {@link RedisCredentialStore.lockReleased}, by lock key. */
@@ -234,11 +237,14 @@ export class RedisCredentialStore implements CredentialStore {
     this.#writeBatch = this.#redis.isCluster
       ? undefined
       : new WriteBatch((keys, args) => this.#evalNow(SET_SCRIPT, keys, args), this.#dueIndex ? [this.#keys.dueKey()] : []);
+    this.#readBatch = this.#redis.isCluster ? undefined : new ReadBatch((keys) => this.#sendNow('mget', keys));
   }
 
   /**
    * The record, or `undefined` when absent or expired. One `GET` (the record is one string,
-   * `<version>:<write id>:<value>`); a record in the earlier hash format costs one `HGET` more.
+   * `<version>:<write id>:<value>`), or on a standalone server one entry of an `MGET` of the reads
+   * made in the same tick (see the README's "Guarantees"); a missing key costs one `GET` more, a
+   * record in the earlier hash format one `GET` and one `HGET` more.
    * @throws AuthManagerError `STORE_UNAVAILABLE` when Redis fails, cannot be reached or has not
    *   replied within `commandTimeoutMs`
    * @throws AuthManagerError `INVALID_STORED_CREDENTIALS` when the stored string is not in the
@@ -246,8 +252,21 @@ export class RedisCredentialStore implements CredentialStore {
    */
   async get(key: RecordKey): Promise<StoredRecord | undefined> {
     const recordKey = this.#keys.recordKey(key);
-    const stored = await this.#call('get', key, this.#send().get(recordKey).catch((err: unknown) => this.#legacyGet(recordKey, err)));
-    return toRecord(key, stored);
+    const batch = this.#readBatch;
+    let reading: Promise<string | null>;
+    if (batch === undefined) {
+      reading = this.#getAlone(recordKey);
+    } else {
+      this.#writeBatch?.flush();
+      // A `nil` in the batch's MGET is a missing key or a record of the hash format: read alone.
+      reading = batch.add(recordKey).then((stored) => (stored === null ? this.#getAlone(recordKey) : stored));
+    }
+    return toRecord(key, await this.#call('get', key, reading));
+  }
+
+  /** One `GET` of `recordKey` (a record of the earlier hash format: see {@link #legacyGet}). */
+  #getAlone(recordKey: string): Promise<string | null> {
+    return this.#send().get(recordKey).catch((err: unknown) => this.#legacyGet(recordKey, err));
   }
 
   /** After a `WRONGTYPE` reply to `GET`: the record of the earlier hash format, as `<version>::<value>`. */
@@ -292,6 +311,7 @@ export class RedisCredentialStore implements CredentialStore {
         .then(firstWriteReply);
       reply = await this.#call('set', key, this.#indexedWrite(key, writing));
     } else if (batch !== undefined) {
+      this.#readBatch?.flush();
       reply = await this.#call('set', key, batch.add(recordKey, args));
     } else {
       reply = await this.#call('set', key, this.#eval(SET_SCRIPT, [recordKey], args).then(firstWriteReply));
@@ -672,6 +692,7 @@ export class RedisCredentialStore implements CredentialStore {
    * closed. Idempotent.
    */
   async close(): Promise<void> {
+    this.#readBatch?.flush();
     this.#writeBatch?.flush();
     if (this.#closed) return;
     const subscriber = this.#subscriber;
@@ -693,6 +714,7 @@ export class RedisCredentialStore implements CredentialStore {
 
   /** The nodes to SCAN: the connection itself, or every master of a Cluster. */
   async #scanNodes(): Promise<Redis[]> {
+    this.#readBatch?.flush();
     this.#writeBatch?.flush();
     if (!this.#redis.isCluster) return [this.#redis as Redis];
     const cluster = this.#redis as Cluster;
@@ -710,6 +732,7 @@ export class RedisCredentialStore implements CredentialStore {
    * the store's commands reach Redis in the order they were made.
    */
   #send(): Redis | Cluster {
+    this.#readBatch?.flush();
     this.#writeBatch?.flush();
     return this.#redis;
   }
@@ -727,14 +750,24 @@ export class RedisCredentialStore implements CredentialStore {
    * the next `setImmediate` (when nothing is waiting there: that would be overtaken).
    */
   #evalNow(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    const redis = this.#redis as Redis;
-    if (redis.autoPipelineQueueSize > 0) return this.#eval(script, keys, args);
-    const command = new Command('evalsha', [script.sha, keys.length, ...keys, ...args], { replyEncoding: 'utf8' });
-    void redis.sendCommand(command);
-    return command.promise.catch((err: unknown) => {
+    if ((this.#redis as Redis).autoPipelineQueueSize > 0) return this.#eval(script, keys, args);
+    return this.#sendNow('evalsha', [script.sha, keys.length, ...keys, ...args]).catch((err: unknown) => {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
       return this.#send().eval(script.lua, keys.length, ...keys, ...args);
     });
+  }
+
+  /**
+   * `command` written to the connection now (standalone), rather than in ioredis' auto-pipeline at
+   * the next `setImmediate`; through the auto-pipeline when commands already wait there, which it
+   * must not overtake.
+   */
+  #sendNow(name: string, args: (string | number)[]): Promise<unknown> {
+    const redis = this.#redis as Redis;
+    if (redis.autoPipelineQueueSize > 0) return redis.call(name, ...args);
+    const command = new Command(name, args, { replyEncoding: 'utf8' });
+    void redis.sendCommand(command);
+    return command.promise;
   }
 
   /**

@@ -205,6 +205,73 @@ describe('writes of one tick, batched into one script call', () => {
   });
 });
 
+/** Calls of `command` the server has run so far (INFO commandstats). */
+async function commandCalls(command: string): Promise<number> {
+  const match = new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(await raw.info('commandstats'));
+  return match ? Number(match[1]) : 0;
+}
+
+// Reads made in the same tick go to Redis as one MGET (ReadBatch); MGET answers nil for a missing
+// key and for one holding a hash (the earlier record format) alike, so those are read again alone.
+describe('reads of one tick, batched into one MGET', () => {
+  const key = (subject: string): RecordKey => ({ kind: 'credentials', provider: 'notion', subject });
+  const outcomes: Record<string, unknown> = {};
+  let calls: Record<string, number>;
+  let fortyReads: { mget: number; values: (string | undefined)[] };
+
+  beforeAll(async () => {
+    const store = newStore('read-batch:');
+    await store.set(key('present'), 'value-1');
+    await store.set(key('twice-written'), 'value-2');
+    await raw.hset('read-batch:credentials:{notion:hash-format}', 'v', '3', 'r', '3:old-format', 'w', 'id');
+    await raw.set('read-batch:credentials:{notion:not-a-record}', 'no version here');
+    const outcome = (name: string, read: Promise<{ value: string; version: number } | undefined>): Promise<void> => read.then(
+      (record) => { outcomes[name] = record === undefined ? 'absent' : `${record.version}:${record.value}`; },
+      (err: unknown) => { outcomes[name] = AuthManagerError.is(err) ? err.code : String(err); },
+    );
+    const before = { mget: await commandCalls('mget'), get: await commandCalls('get') };
+    await Promise.all([
+      outcome('present', store.get(key('present'))),
+      outcome('absent', store.get(key('absent'))),
+      outcome('hash format', store.get(key('hash-format'))),
+      outcome('not a record', store.get(key('not-a-record'))),
+      outcome('same key twice, first', store.get(key('twice-written'))),
+      outcome('same key twice, second', store.get(key('twice-written'))),
+    ]);
+    calls = { mget: (await commandCalls('mget')) - before.mget, get: (await commandCalls('get')) - before.get };
+    // A read made before a write in the same tick reads what was there; one made after reads the write.
+    const [readBefore, , readAfter] = await Promise.all([store.get(key('present')), store.set(key('present'), 'value-3'), store.get(key('present'))]);
+    outcomes['read before a write, same tick'] = readBefore?.value;
+    outcomes['read after a write, same tick'] = readAfter?.value;
+    await Promise.all(Array.from({ length: 40 }, (_, i) => store.set(key(`r-${i}`), `v-${i}`)));
+    const mget0 = await commandCalls('mget');
+    const values = (await Promise.all(Array.from({ length: 40 }, (_, i) => store.get(key(`r-${i}`))))).map((record) => record?.value);
+    fortyReads = { mget: (await commandCalls('mget')) - mget0, values };
+  });
+
+  it('sends them as one MGET, reading alone only the keys it answered nil for', () => {
+    // The missing key and the hash-format record: one GET each (then HGET for the hash).
+    expect(calls).toEqual({ mget: 1, get: 2 });
+  });
+
+  it('gives each read the result it would get alone', () => {
+    expect(outcomes).toEqual({
+      present: '1:value-1',
+      absent: 'absent',
+      'hash format': '3:old-format',
+      'not a record': 'INVALID_STORED_CREDENTIALS',
+      'same key twice, first': '1:value-2',
+      'same key twice, second': '1:value-2',
+      'read before a write, same tick': 'value-1',
+      'read after a write, same tick': 'value-3',
+    });
+  });
+
+  it('sends 40 reads as two MGETs of at most 32 keys', () => {
+    expect(fortyReads).toEqual({ mget: 2, values: Array.from({ length: 40 }, (_, i) => `v-${i}`) });
+  });
+});
+
 // A full batch (32 writes) is written to the connection at once, ahead of ioredis' auto-pipeline,
 // but never ahead of a command already waiting there.
 describe('a tick with more writes than one batch holds', () => {
