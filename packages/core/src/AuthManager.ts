@@ -583,7 +583,7 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
     const spec = this.#registrations.get(parseConnectionStoreProvider(storeProvider).provider)?.definition.oauth2;
     if (!spec) return undefined;
     let due = c.expiresAtMs ?? Number.POSITIVE_INFINITY;
-    if (c.refreshTokenExpiresAt) due = Math.min(due, c.refreshTokenExpiresAt.getTime());
+    if (c.refreshTokenExpiresAtMs !== undefined) due = Math.min(due, c.refreshTokenExpiresAtMs);
     if (spec.refreshTokenIdleLifetimeSeconds !== undefined) due = Math.min(due, c.obtainedAtMs + spec.refreshTokenIdleLifetimeSeconds * 1000);
     return Number.isFinite(due) ? due : undefined;
   }

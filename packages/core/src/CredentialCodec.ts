@@ -1,5 +1,5 @@
 import { AuthManagerError } from './AuthManagerError.js';
-import { Credentials, isValidAccessToken, isValidTokenType, type CredentialsInit } from './Credentials.js';
+import { CHECKED, Credentials, isValidAccessToken, isValidTokenType, type CredentialsInit } from './Credentials.js';
 import { isConnectionStatus, type ConnectionState } from './ConnectionState.js';
 import { ErrorCode } from './ErrorCode.js';
 import { MAX_JSON_DEPTH, isJsonObject, jsonShapeProblem } from './JsonShape.js';
@@ -36,7 +36,8 @@ export interface CredentialCodec {
 export const jsonCredentialCodec: CredentialCodec = {
   encode(c) {
     const state = c.connection;
-    const out: Record<string, unknown> = { v: state !== undefined || c.refreshTokenExpiresAt !== undefined ? 2 : 1, at: c.accessToken, tt: c.tokenType };
+    const rx = c.refreshTokenExpiresAtMs;
+    const out: Record<string, unknown> = { v: state !== undefined || rx !== undefined ? 2 : 1, at: c.accessToken, tt: c.tokenType };
     if (c.refreshToken !== undefined) out.rt = c.refreshToken;
     if (c.scopes !== undefined) out.sc = c.scopes;
     if (c.expiresAtMs !== undefined) out.exp = c.expiresAtMs;
@@ -44,7 +45,7 @@ export const jsonCredentialCodec: CredentialCodec = {
     out.iat = c.obtainedAtMs;
     out.x = c.extras;
     out.raw = c.raw;
-    if (c.refreshTokenExpiresAt !== undefined) out.rx = c.refreshTokenExpiresAt.getTime();
+    if (rx !== undefined) out.rx = rx;
     if (state !== undefined) {
       const cs: Record<string, unknown> = { st: state.status };
       if (state.lastErrorCode !== undefined) cs.ec = state.lastErrorCode;
@@ -86,18 +87,22 @@ export const jsonCredentialCodec: CredentialCodec = {
     const init: CredentialsInit<Record<string, unknown>> = {
       accessToken: o.at,
       tokenType: o.tt,
-      obtainedAt: new Date(typeof o.iat === 'number' ? o.iat : 0),
       // Parsed here and owned by nobody else: frozen in place rather than copied.
       extras: frozenInPlace(o.x),
       raw: frozenInPlace(o.raw),
     };
     if (o.rt !== undefined) init.refreshToken = o.rt as string;
     if (o.sc !== undefined) init.scopes = Object.freeze(o.sc as string[]);
-    if (o.exp !== undefined) init.expiresAt = new Date(o.exp as number);
     if (o.id !== undefined) init.idToken = o.id as string;
-    if (o.rx !== undefined) init.refreshTokenExpiresAt = new Date(o.rx as number);
     if (connection !== undefined) init.connection = connection;
-    return new Credentials(init);
+    // Every field the constructor checks was checked above (tokens, token type, dates): the
+    // times go in as numbers, and nothing is checked twice.
+    return new Credentials(init, {
+      [CHECKED]: true,
+      expiresAtMs: o.exp as number | undefined,
+      obtainedAtMs: typeof o.iat === 'number' ? o.iat : 0,
+      refreshTokenExpiresAtMs: o.rx as number | undefined,
+    });
   },
 };
 
@@ -114,14 +119,14 @@ function decodeState(cs: unknown): ConnectionState {
       !ok(cs.ca) || !ok(cs.lr) || !ok(cs.ra) || (cs.fc !== undefined && !(Number.isInteger(cs.fc) && (cs.fc as number) >= 0))) {
     throw invalid('have a malformed connection state');
   }
-  return {
-    status: cs.st,
-    ...(cs.ec !== undefined ? { lastErrorCode: cs.ec as ErrorCode } : {}),
-    ...(cs.ca !== undefined ? { connectedAtMs: cs.ca as number } : {}),
-    ...(cs.lr !== undefined ? { lastRefreshedAtMs: cs.lr as number } : {}),
-    ...(cs.fc !== undefined ? { failureCount: cs.fc as number } : {}),
-    ...(cs.ra !== undefined ? { retryAtMs: cs.ra as number } : {}),
-  };
+  const state: { -readonly [K in keyof ConnectionState]: ConnectionState[K] } = { status: cs.st };
+  if (cs.ec !== undefined) state.lastErrorCode = cs.ec as ErrorCode;
+  if (cs.ca !== undefined) state.connectedAtMs = cs.ca as number;
+  if (cs.lr !== undefined) state.lastRefreshedAtMs = cs.lr as number;
+  if (cs.fc !== undefined) state.failureCount = cs.fc as number;
+  if (cs.ra !== undefined) state.retryAtMs = cs.ra as number;
+  // Frozen here, so the credential shares it instead of freezing a copy.
+  return Object.freeze(state);
 }
 
 function invalid(what: string): AuthManagerError {

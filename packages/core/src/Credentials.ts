@@ -95,6 +95,27 @@ function isValidDate(d: Date | undefined): boolean {
   return Number.isFinite(t) && Math.abs(t) <= MAX_DATE_MS;
 }
 
+/**
+ * Brand of {@link CheckedTimes} (internal: not exported from the package, so only this package's
+ * codec and `Credentials#with` can make one).
+ */
+export const CHECKED: unique symbol = Symbol('authmanager.checkedCredentials');
+
+/**
+ * The second constructor argument of the package's own callers that have already checked every
+ * field the constructor checks (a codec that validated a stored record, `with` copying valid
+ * fields): the times as epoch milliseconds, in place of `init`'s `Date`s (internal).
+ */
+export interface CheckedTimes {
+  readonly [CHECKED]: true;
+  readonly expiresAtMs: number | undefined;
+  readonly obtainedAtMs: number;
+  readonly refreshTokenExpiresAtMs: number | undefined;
+}
+
+/** The fields `with` must check again when `changes` has them (the constructor's checks). */
+const CHECKED_FIELDS = ['accessToken', 'tokenType', 'refreshToken', 'expiresAt', 'obtainedAt', 'refreshTokenExpiresAt'] as const;
+
 /** The one frozen empty object every credential without extras (or raw fields) shares. */
 const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
 
@@ -143,8 +164,40 @@ export class Credentials<X extends object = Record<string, unknown>> {
   /**
    * @throws AuthManagerError `CONFIGURATION` when `accessToken` is empty or has characters outside
    *   RFC 6749 VSCHAR (CR, LF, non-Latin-1…), `tokenType` is not an RFC 9110 token, or a date is invalid
+   * @param checked - internal to this package (its codec and `with`): the caller has checked
+   *   `init`, and these are its times; anything else is ignored and `init` is checked
    */
-  constructor(init: CredentialsInit<X>) {
+  constructor(init: CredentialsInit<X>, checked?: CheckedTimes) {
+    if (checked !== undefined && checked[CHECKED] === true) {
+      // The caller checked every field (see CheckedTimes); the times come as numbers.
+      this.#accessToken = init.accessToken;
+      this.#refreshToken = init.refreshToken;
+      this.#idToken = init.idToken;
+      this.tokenType = init.tokenType ?? 'Bearer';
+      this.scopes = init.scopes ? (Object.isFrozen(init.scopes) ? init.scopes : Object.freeze([...init.scopes])) : undefined;
+      this.expiresAtMs = checked.expiresAtMs;
+      this.obtainedAtMs = checked.obtainedAtMs;
+      this.#refreshTokenExpiresAtMs = checked.refreshTokenExpiresAtMs;
+    } else {
+      Credentials.#check(init);
+      this.#accessToken = init.accessToken;
+      this.#refreshToken = init.refreshToken;
+      this.#idToken = init.idToken;
+      this.tokenType = init.tokenType ?? 'Bearer';
+      // Frozen inputs (from a codec, or another Credentials) are shared as they are: same shallow
+      // immutability as a frozen copy, without the copy.
+      this.scopes = init.scopes ? (Object.isFrozen(init.scopes) ? init.scopes : Object.freeze([...init.scopes])) : undefined;
+      this.expiresAtMs = init.expiresAt?.getTime();
+      this.obtainedAtMs = init.obtainedAt?.getTime() ?? Date.now();
+      this.#refreshTokenExpiresAtMs = init.refreshTokenExpiresAt?.getTime();
+    }
+    this.#lifetimeMs = this.expiresAtMs === undefined ? 0 : this.expiresAtMs - this.obtainedAtMs;
+    this.connection = init.connection === undefined ? undefined : Object.isFrozen(init.connection) ? init.connection : Object.freeze({ ...init.connection });
+    this.extras = frozenCopy(init.extras) as Readonly<X>;
+    this.raw = frozenCopy(init.raw);
+  }
+
+  static #check(init: CredentialsInit<object>): void {
     if (!isValidAccessToken(init.accessToken)) {
       throw new AuthManagerError(ErrorCode.CONFIGURATION, 'Credentials need a non-empty accessToken of visible ASCII characters (RFC 6749 Appendix A.12)');
     }
@@ -157,20 +210,6 @@ export class Credentials<X extends object = Record<string, unknown>> {
     if (init.refreshToken !== undefined && (typeof init.refreshToken !== 'string' || init.refreshToken === '')) {
       throw new AuthManagerError(ErrorCode.CONFIGURATION, 'Credentials refreshToken must be a non-empty string when given');
     }
-    this.#accessToken = init.accessToken;
-    this.#refreshToken = init.refreshToken;
-    this.#idToken = init.idToken;
-    this.tokenType = init.tokenType ?? 'Bearer';
-    // Frozen inputs (from a codec, or another Credentials) are shared as they are: same shallow
-    // immutability as a frozen copy, without the copy.
-    this.scopes = init.scopes ? (Object.isFrozen(init.scopes) ? init.scopes : Object.freeze([...init.scopes])) : undefined;
-    this.expiresAtMs = init.expiresAt?.getTime();
-    this.obtainedAtMs = init.obtainedAt?.getTime() ?? Date.now();
-    this.#lifetimeMs = this.expiresAtMs === undefined ? 0 : this.expiresAtMs - this.obtainedAtMs;
-    this.#refreshTokenExpiresAtMs = init.refreshTokenExpiresAt?.getTime();
-    this.connection = init.connection === undefined ? undefined : Object.isFrozen(init.connection) ? init.connection : Object.freeze({ ...init.connection });
-    this.extras = frozenCopy(init.extras) as Readonly<X>;
-    this.raw = frozenCopy(init.raw);
   }
 
   /** When the access token expires (a new `Date` per call); `undefined` means it does not expire. */
@@ -181,6 +220,11 @@ export class Credentials<X extends object = Record<string, unknown>> {
   /** When these credentials were obtained (a new `Date` per call). */
   get obtainedAt(): Date {
     return new Date(this.obtainedAtMs);
+  }
+
+  /** `refreshTokenExpiresAt` in epoch milliseconds; `undefined` when unknown. */
+  get refreshTokenExpiresAtMs(): number | undefined {
+    return this.#refreshTokenExpiresAtMs;
   }
 
   /** When the refresh token stops working, when the provider said (a new `Date` per call); `undefined` when unknown. */
@@ -234,9 +278,25 @@ export class Credentials<X extends object = Record<string, unknown>> {
     catch { return undefined; }
   }
 
-  /** A copy with some fields replaced. */
+  /**
+   * A copy with some fields replaced.
+   * @throws AuthManagerError `CONFIGURATION` as the constructor, for a replaced field
+   */
   with(changes: Partial<CredentialsInit<X>>): Credentials<X> {
-    return new Credentials<X>({ ...this.toInit(), ...changes });
+    for (const field of CHECKED_FIELDS) if (field in changes) return new Credentials<X>({ ...this.toInit(), ...changes });
+    // Only unchecked fields change (connection, extras, raw, scopes, idToken): this credential's
+    // checked fields and times are copied as they are, without checking them again.
+    const init: CredentialsInit<X> = {
+      accessToken: this.#accessToken, tokenType: this.tokenType, extras: this.extras as X,
+      raw: this.raw as Record<string, unknown>, ...changes,
+    };
+    if (this.#refreshToken !== undefined) init.refreshToken = this.#refreshToken;
+    if (!('idToken' in changes) && this.#idToken !== undefined) init.idToken = this.#idToken;
+    if (!('scopes' in changes) && this.scopes !== undefined) init.scopes = this.scopes;
+    if (!('connection' in changes) && this.connection !== undefined) init.connection = this.connection;
+    return new Credentials<X>(init, {
+      [CHECKED]: true, expiresAtMs: this.expiresAtMs, obtainedAtMs: this.obtainedAtMs, refreshTokenExpiresAtMs: this.#refreshTokenExpiresAtMs,
+    });
   }
 
   /** Every field, secrets included: for codecs and copies, never for logs. */

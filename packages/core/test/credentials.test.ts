@@ -62,10 +62,53 @@ describe('Credentials expiry', () => {
   });
 });
 
+// `with` copies the checked fields of a valid credential without checking them again unless the
+// changes replace one of them; a forged second constructor argument never skips the checks.
+describe('Credentials.with', () => {
+  it('keeps every other field, times included, when only the connection changes', () => {
+    const base = sample().with({ refreshTokenExpiresAt: new Date(1_900_000_000_000) });
+    const changed = base.with({ connection: { status: 'active', connectedAtMs: 5 } });
+    expect({ ...changed.toInit(), connection: undefined }).toEqual({ ...base.toInit(), connection: undefined });
+    expect({
+      connection: changed.connection, expiresAtMs: changed.expiresAtMs, obtainedAtMs: changed.obtainedAtMs,
+      refreshTokenExpiresAtMs: changed.refreshTokenExpiresAtMs, frozen: Object.isFrozen(changed.connection),
+    }).toEqual({
+      connection: { status: 'active', connectedAtMs: 5 }, expiresAtMs: 1_800_000_000_000, obtainedAtMs: 1_700_000_000_000,
+      refreshTokenExpiresAtMs: 1_900_000_000_000, frozen: true,
+    });
+  });
+  it('replaces and removes fields as given', () => {
+    const changed = sample().with({ scopes: ['c'], idToken: undefined, extras: { workspace_id: 'ws-2' }, expiresAt: undefined });
+    expect({ scopes: changed.scopes, idToken: changed.idToken, extras: changed.extras, expiresAt: changed.expiresAt, refreshToken: changed.refreshToken })
+      .toEqual({ scopes: ['c'], idToken: undefined, extras: { workspace_id: 'ws-2' }, expiresAt: undefined, refreshToken: REFRESH });
+  });
+  it.each([
+    ['an access token with a line break', { accessToken: 'a\nb' }],
+    ['an empty refresh token', { refreshToken: '' }],
+    ['an invalid expiry', { expiresAt: new Date(Number.NaN) }],
+    ['a token type that is no auth scheme', { tokenType: 'Bearer x' }],
+  ])('checks a replaced field: %s', (_name, changes) => {
+    expect(() => sample().with(changes)).toThrow(expect.objectContaining({ code: 'CONFIGURATION' }));
+  });
+  it('checks every field when the second constructor argument is not the package\'s own', () => {
+    const forged = { [Symbol('authmanager.checkedCredentials')]: true, expiresAtMs: 1, obtainedAtMs: 1, refreshTokenExpiresAtMs: undefined };
+    expect(() => new (Credentials as unknown as new (init: object, checked: object) => Credentials)({ accessToken: 'a\nb' }, forged))
+      .toThrow(expect.objectContaining({ code: 'CONFIGURATION' }));
+  });
+});
+
 describe('jsonCredentialCodec', () => {
   it('round-trips every field', () => {
     const back = jsonCredentialCodec.decode(jsonCredentialCodec.encode(sample()));
     expect(back.toInit()).toEqual(sample().toInit());
+  });
+  it('round-trips the connection state and the refresh token expiry (format version 2), frozen', () => {
+    const state = { status: 'reauthorization_required', lastErrorCode: 'TOKEN_REFRESH_FAILED', connectedAtMs: 1, lastRefreshedAtMs: 2, failureCount: 3, retryAtMs: 4 } as const;
+    const original = sample().with({ connection: state, refreshTokenExpiresAt: new Date(1_900_000_000_000) });
+    const encoded = jsonCredentialCodec.encode(original);
+    const back = jsonCredentialCodec.decode(encoded);
+    expect({ v: JSON.parse(encoded).v, init: back.toInit(), frozen: Object.isFrozen(back.connection) })
+      .toEqual({ v: 2, init: original.toInit(), frozen: true });
   });
   it('stores each token exactly once', () => {
     const encoded = jsonCredentialCodec.encode(sample());
