@@ -621,7 +621,9 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
    */
   #decrypt(key: RecordKey, record: StoredRecord, since: number): OpenedRecord | Promise<OpenedRecord> {
     const memoId = recordKeyId(key);
-    const envelope = parseEnvelope(record.value);
+    // A changed record keeps its header (same lifetime, same data key): parsed from the memo's.
+    const memo = this.#opened.get(memoId);
+    const envelope = parseEnvelope(record.value, memo?.envelope);
     if (envelope === undefined) throw decryptionFailed(key, 'it is not a well-formed amk2 or amk1 record');
     if (envelope.format === LEGACY_FORMAT_ID && !this.#acceptLegacy) {
       throw decryptionFailed(key, 'it is an amk1 record, which carries no generation, and acceptLegacyRecords is false');
@@ -630,7 +632,7 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
     const stale = this.#lifetimes?.check(memoId, envelope.generation, record.version, since);
     if (stale === 'ended') throw decryptionFailed(key, 'its generation belongs to a lifetime of the record that this store saw end: a deleted or replaced record put back');
     if (stale === 'older') throw decryptionFailed(key, 'it is an older version of the record than this store has already seen');
-    const cached = this.#openCached(key, record, envelope, memoId);
+    const cached = this.#openCached(key, record, envelope, memoId, memo);
     if (cached !== undefined) {
       this.#lifetimes?.observe(memoId, envelope.generation, record.version, since);
       return cached;
@@ -646,13 +648,14 @@ export class KmsEncryptedCredentialStore implements CredentialStore {
    * @returns `undefined` when the data key is not cached
    * @throws AuthManagerError `DECRYPTION_FAILED` when it does not authenticate
    */
-  #openCached(key: RecordKey, record: StoredRecord, envelope: Envelope, memoId: string): OpenedRecord | undefined {
+  #openCached(
+    key: RecordKey, record: StoredRecord, envelope: Envelope, memoId: string, memo = this.#opened.get(memoId),
+  ): OpenedRecord | undefined {
     const cache = this.#decryptCache;
     if (cache === undefined) return undefined;
-    const memo = this.#opened.get(memoId);
     let knownStem: Buffer | undefined;
     if (memo !== undefined) {
-      if (memo.stored === record.value && memo.version === record.version && cache.use(memo.cacheId, isLive, memo.envelope.keyId) !== undefined) return memo;
+      if (memo.version === record.version && memo.stored === record.value && cache.use(memo.cacheId, isLive, memo.envelope.keyId) !== undefined) return memo;
       // Another version of the same lifetime under the same key (the common change) has the same AAD stem.
       if (sameAadStem(memo.envelope, envelope)) knownStem = memo.aadStem;
       this.#opened.delete(memoId);
