@@ -94,13 +94,18 @@ describe('reading a record another writer changed', () => {
     expect(outcomes).toEqual(Object.fromEntries(tailEdits(sample.length - tailStart(sample)).map(([name]) => [name, 'DECRYPTION_FAILED'])));
   });
 
-  it('rejects with DECRYPTION_FAILED a next version whose wrapped key was changed (a header not the one already read)', async () => {
+  /** A record the reader has opened at version 1, then written again (version 2, 'second') by the writer: what the reader reads next. */
+  async function secondVersionAfterARead() {
     const { inner, writer, reader } = twoProcesses();
     const key = newKey();
     await writer.set(key, 'first');
     await reader.get(key);
     await writer.set(key, 'second');
-    const stored = (await inner.memory.get(key))!.value;
+    return { inner, writer, reader, key, stored: (await inner.memory.get(key))!.value };
+  }
+
+  it('rejects with DECRYPTION_FAILED a next version whose wrapped key was changed (a header not the one already read)', async () => {
+    const { inner, writer, reader, key, stored } = await secondVersionAfterARead();
     const wrapped = Buffer.from(stored.split('.')[4]!, 'base64url');
     wrapped[0] = wrapped[0]! ^ 1;
     inner.overwriteInPlace(key, withField(stored, 4, wrapped.toString('base64url')));
@@ -108,12 +113,7 @@ describe('reading a record another writer changed', () => {
   });
 
   it('still opens the genuine next version after a rejected edit', async () => {
-    const { inner, writer, reader } = twoProcesses();
-    const key = newKey();
-    await writer.set(key, 'first');
-    await reader.get(key);
-    await writer.set(key, 'second');
-    const stored = (await inner.memory.get(key))!.value;
+    const { inner, writer, reader, key, stored } = await secondVersionAfterARead();
     inner.overwriteInPlace(key, `${stored.slice(0, -3)}!${stored.slice(-3)}`);
     const rejected = codeOf(await rejectionOf(reader.get(key)));
     await writer.set(key, 'third');

@@ -1,8 +1,4 @@
-/** A write waiting in a {@link WriteBatch}. */
-interface Waiter {
-  readonly resolve: (reply: unknown) => void;
-  readonly reject: (err: unknown) => void;
-}
+import { TickBatch } from './TickBatch.js';
 
 /**
  * Most writes in one batch. Smaller batches let Redis run the script of one while this process
@@ -29,18 +25,12 @@ const MAX_VALUE_CHARS = 1 << 20;
  * not in ioredis' auto-pipeline (which waits for `setImmediate`), unless commands are already
  * waiting there.
  */
-export class WriteBatch {
+export class WriteBatch extends TickBatch<unknown> {
   readonly #run: (keys: string[], args: string[]) => Promise<unknown>;
   readonly #trailingKeys: readonly string[];
   #keys: string[] = [];
   #args: string[] = [];
-  #waiters: Waiter[] = [];
   #valueChars = 0;
-  #scheduled = false;
-  readonly #flushSoon = (): void => {
-    this.#scheduled = false;
-    this.flush();
-  };
 
   /**
    * @param run - sends one script call: the record keys of the writes followed by `trailingKeys`,
@@ -48,6 +38,7 @@ export class WriteBatch {
    * @param trailingKeys - keys the script may touch besides the records (the due index)
    */
   constructor(run: (keys: string[], args: string[]) => Promise<unknown>, trailingKeys: readonly string[]) {
+    super();
     this.#run = run;
     this.#trailingKeys = trailingKeys;
   }
@@ -58,50 +49,24 @@ export class WriteBatch {
    *   when the script answered this write with an error message
    */
   add(recordKey: string, args: readonly string[]): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      this.#keys.push(recordKey);
-      for (const arg of args) this.#args.push(arg);
-      this.#waiters.push({ resolve, reject });
-      this.#valueChars += args[0]!.length;
-      if (this.#waiters.length >= MAX_WRITES || this.#valueChars >= MAX_VALUE_CHARS) {
-        this.flush();
-      } else if (!this.#scheduled) {
-        this.#scheduled = true;
-        queueMicrotask(this.#flushSoon);
-      }
-    });
+    this.#keys.push(recordKey);
+    for (const arg of args) this.#args.push(arg);
+    this.#valueChars += args[0]!.length;
+    return this.enqueue(this.#keys.length >= MAX_WRITES || this.#valueChars >= MAX_VALUE_CHARS);
   }
 
-  /** Sends the queued writes now (nothing when none is queued). */
-  flush(): void {
-    const waiters = this.#waiters;
-    if (waiters.length === 0) return;
+  protected send(): Promise<unknown> {
     const keys = this.#keys;
     const args = this.#args;
     for (const key of this.#trailingKeys) keys.push(key);
     this.#keys = [];
     this.#args = [];
-    this.#waiters = [];
     this.#valueChars = 0;
-    let sending: Promise<unknown>;
-    try {
-      sending = this.#run(keys, args);
-    } catch (err) {
-      sending = Promise.reject(err);
-    }
-    sending.then(
-      (replies) => {
-        const entries = replies as unknown[];
-        waiters.forEach((waiter, i) => {
-          try {
-            waiter.resolve(writeReply(entries[i]));
-          } catch (err) {
-            waiter.reject(err);
-          }
-        });
-      },
-      (err: unknown) => { for (const waiter of waiters) waiter.reject(err); },
-    );
+    return this.#run(keys, args);
+  }
+
+  protected reply(entry: unknown): unknown {
+    return writeReply(entry);
   }
 }
 
