@@ -236,7 +236,7 @@ export class RedisCredentialStore implements CredentialStore {
     }
     this.#writeBatch = this.#redis.isCluster
       ? undefined
-      : new WriteBatch((keys, args) => this.#evalNow(SET_SCRIPT, keys, args), this.#dueIndex ? [this.#keys.dueKey()] : []);
+      : new WriteBatch((keys, args) => this.#eval(SET_SCRIPT, keys, args, true), this.#dueIndex ? [this.#keys.dueKey()] : []);
     this.#readBatch = this.#redis.isCluster ? undefined : new ReadBatch((keys) => this.#sendNow('mget', keys));
   }
 
@@ -737,21 +737,15 @@ export class RedisCredentialStore implements CredentialStore {
     return this.#redis;
   }
 
-  /** `EVALSHA` of `script`; after a `NOSCRIPT` reply (a server that has not seen it yet), `EVAL`. */
-  #eval(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    return this.#send().evalsha(script.sha, keys.length, ...keys, ...args).catch((err: unknown) => {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return this.#send().eval(script.lua, keys.length, ...keys, ...args);
-    });
-  }
-
   /**
-   * As {@link #eval}, but written to the connection now rather than in ioredis' auto-pipeline at
-   * the next `setImmediate` (when nothing is waiting there: that would be overtaken).
+   * `EVALSHA` of `script`; after a `NOSCRIPT` reply (a server that has not seen it yet), `EVAL`.
+   * @param now - write it to the connection now (standalone: see {@link #sendNow})
    */
-  #evalNow(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    if ((this.#redis as Redis).autoPipelineQueueSize > 0) return this.#eval(script, keys, args);
-    return this.#sendNow('evalsha', [script.sha, keys.length, ...keys, ...args]).catch((err: unknown) => {
+  #eval(script: LuaScript, keys: readonly string[], args: readonly string[], now = false): Promise<unknown> {
+    const sending = now
+      ? this.#sendNow('evalsha', [script.sha, keys.length, ...keys, ...args])
+      : this.#send().evalsha(script.sha, keys.length, ...keys, ...args);
+    return sending.catch((err: unknown) => {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
       return this.#send().eval(script.lua, keys.length, ...keys, ...args);
     });
