@@ -377,16 +377,35 @@ export function describeCredentialStore(
       });
 
       it('a rewrite with ttlMs sets a new expiry from the time of that write', async () => {
-        const key = newKey('pending');
-        await store.set(key, 'a', { ttlMs: 200 });
-        await sleep(120);
-        await store.set(key, 'b', { ttlMs: 400 });
-        await sleep(180); // 300 ms after the first write: past the first ttl, within the second
-        const alive = await store.get(key);
-        await sleep(400);
-        expect({ alive: plain(alive), gone: await store.get(key) }).toEqual({
-          alive: { value: 'b', version: 2 }, gone: undefined,
-        });
+        // The expectation holds only if each call lands in its window: the rewrite within the first
+        // ttl, the first read past the first ttl and within the second, the last read past the
+        // second. Each window is checked on the calls' start and end times (a busy machine can
+        // stretch a sleep); a scenario that missed one is run again, at most five times.
+        const FIRST_TTL_MS = 300;
+        const SECOND_TTL_MS = 600;
+        const SLACK_MS = 25; // the store's clock against this process's
+        let outcome: { alive: unknown; gone: unknown } | undefined;
+        for (let attempt = 1; attempt <= 5 && outcome === undefined; attempt++) {
+          const key = newKey('pending');
+          const t0 = performance.now();
+          await store.set(key, 'a', { ttlMs: FIRST_TTL_MS });
+          const firstDone = performance.now();
+          await sleep(100);
+          const rewriteStart = performance.now();
+          await store.set(key, 'b', { ttlMs: SECOND_TTL_MS });
+          const rewriteDone = performance.now();
+          await sleep(Math.max(0, firstDone + FIRST_TTL_MS + SLACK_MS - performance.now()));
+          const readStart = performance.now();
+          const alive = await store.get(key);
+          const readDone = performance.now();
+          await sleep(Math.max(0, rewriteDone + SECOND_TTL_MS + SLACK_MS - performance.now()));
+          const gone = await store.get(key);
+          const inWindows = rewriteDone + SLACK_MS < t0 + FIRST_TTL_MS
+            && readStart > firstDone + FIRST_TTL_MS
+            && readDone + SLACK_MS < rewriteStart + SECOND_TTL_MS;
+          if (inWindows) outcome = { alive: plain(alive), gone };
+        }
+        expect(outcome).toEqual({ alive: { value: 'b', version: 2 }, gone: undefined });
       });
 
       it('a record without ttlMs does not expire', async () => {
