@@ -168,29 +168,19 @@ export class Credentials<X extends object = Record<string, unknown>> {
    *   `init`, and these are its times; anything else is ignored and `init` is checked
    */
   constructor(init: CredentialsInit<X>, checked?: CheckedTimes) {
-    if (checked !== undefined && checked[CHECKED] === true) {
-      // The caller checked every field (see CheckedTimes); the times come as numbers.
-      this.#accessToken = init.accessToken;
-      this.#refreshToken = init.refreshToken;
-      this.#idToken = init.idToken;
-      this.tokenType = init.tokenType ?? 'Bearer';
-      this.scopes = init.scopes ? (Object.isFrozen(init.scopes) ? init.scopes : Object.freeze([...init.scopes])) : undefined;
-      this.expiresAtMs = checked.expiresAtMs;
-      this.obtainedAtMs = checked.obtainedAtMs;
-      this.#refreshTokenExpiresAtMs = checked.refreshTokenExpiresAtMs;
-    } else {
-      Credentials.#check(init);
-      this.#accessToken = init.accessToken;
-      this.#refreshToken = init.refreshToken;
-      this.#idToken = init.idToken;
-      this.tokenType = init.tokenType ?? 'Bearer';
-      // Frozen inputs (from a codec, or another Credentials) are shared as they are: same shallow
-      // immutability as a frozen copy, without the copy.
-      this.scopes = init.scopes ? (Object.isFrozen(init.scopes) ? init.scopes : Object.freeze([...init.scopes])) : undefined;
-      this.expiresAtMs = init.expiresAt?.getTime();
-      this.obtainedAtMs = init.obtainedAt?.getTime() ?? Date.now();
-      this.#refreshTokenExpiresAtMs = init.refreshTokenExpiresAt?.getTime();
-    }
+    // The package's own callers that checked every field (see CheckedTimes) pass the times as numbers.
+    const times = checked !== undefined && checked[CHECKED] === true ? checked : undefined;
+    if (times === undefined) Credentials.#check(init);
+    this.#accessToken = init.accessToken;
+    this.#refreshToken = init.refreshToken;
+    this.#idToken = init.idToken;
+    this.tokenType = init.tokenType ?? 'Bearer';
+    // Frozen inputs (from a codec, or another Credentials) are shared as they are: same shallow
+    // immutability as a frozen copy, without the copy.
+    this.scopes = init.scopes ? (Object.isFrozen(init.scopes) ? init.scopes : Object.freeze([...init.scopes])) : undefined;
+    this.expiresAtMs = times ? times.expiresAtMs : init.expiresAt?.getTime();
+    this.obtainedAtMs = times ? times.obtainedAtMs : init.obtainedAt?.getTime() ?? Date.now();
+    this.#refreshTokenExpiresAtMs = times ? times.refreshTokenExpiresAtMs : init.refreshTokenExpiresAt?.getTime();
     this.#lifetimeMs = this.expiresAtMs === undefined ? 0 : this.expiresAtMs - this.obtainedAtMs;
     this.connection = init.connection === undefined ? undefined : Object.isFrozen(init.connection) ? init.connection : Object.freeze({ ...init.connection });
     this.extras = frozenCopy(init.extras) as Readonly<X>;
