@@ -733,9 +733,10 @@ function openDatabase(database: SqlDatabase, poolSize: number, commandTimeoutMs:
           const db = new DatabaseSync(path);
           if (path !== ':memory:') {
             // WAL: readers don't block the writer; several processes may share the file, waiting
-            // up to busy_timeout for the write lock.
-            db.exec('PRAGMA journal_mode = WAL');
+            // up to busy_timeout for the write lock. busy_timeout first: switching a new file to
+            // WAL takes a lock, and without the timeout a concurrent opener fails at once.
             db.exec(`PRAGMA busy_timeout = ${connectTimeoutMs}`);
+            db.exec('PRAGMA journal_mode = WAL');
           }
           const adapter = new NodeSqliteDatabase(db, true);
           drivers.sqlite = adapter;
