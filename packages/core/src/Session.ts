@@ -56,11 +56,34 @@ interface Entry {
 
 const accessTokenOf = (entry: Entry): string => entry.credentials.accessToken;
 
+/**
+ * The sessions waiting on one of the coordinator's shared reads for their access token (see
+ * `Session.#awaitToken`), by that read's promise: an entry lives as long as the read's promise does.
+ */
+interface SharedTokenLoad extends PendingLoad {
+  readonly token: true;
+  readonly promise: Promise<string>;
+  readonly waiters: Session[];
+}
+const sharedTokenLoads = new WeakMap<Promise<Credentials<object> | undefined>, SharedTokenLoad>();
+
+/** A session's load of one provider's credentials in flight, shared by its concurrent callers. */
+interface PendingLoad {
+  readonly provider: string;
+  /** Whether {@link PendingLoad.promise} resolves to the access token (else to the entry). */
+  readonly token: boolean;
+  readonly promise: Promise<Entry | string>;
+  /** The coordinator's shared read it waits on: while that is still the coordinator's, the load is in flight. */
+  readonly from: Promise<unknown>;
+}
+
 /** {@link SessionOptions} as a session keeps them. */
 interface SessionSettings {
   readonly filter: ReadonlySet<string> | undefined;
   readonly override: SessionOptions['withCredentials'];
   readonly connections: SessionOptions['connections'];
+  /** Refreshes of `withCredentials` credentials (kept in the session, never stored). */
+  memoryRefresh?: SingleFlight<string, Credentials<object>>;
 }
 
 /**
@@ -104,15 +127,8 @@ export class Session implements AsyncDisposable, Disposable {
   #firstProvider: string | undefined;
   #firstEntry: Entry | undefined;
   #entries: Map<string, Entry> | undefined;
-  /** The load in flight for one provider (the first asked for while none was), shared by its concurrent callers. */
-  #loadingProvider: string | undefined;
-  #loading: Promise<Entry | string> | undefined;
-  /** Whether {@link Session.#loading} resolves to the access token (else to the entry). */
-  #loadingToken = false;
-  /** The coordinator's shared read that {@link Session.#loading} waits on: while it is still the coordinator's, the load is in flight. */
-  #loadingFrom: Promise<unknown> | undefined;
-  /** Refreshes of `withCredentials` credentials (kept in the session, never stored). */
-  #memoryRefresh: SingleFlight<string, Credentials<object>> | undefined;
+  /** The load in flight for one provider (the first asked for while none was). */
+  #load: PendingLoad | undefined;
   #closed = false;
   /** `accessToken()` calls answered from the held credential / after a load, reported at dispose. */
   #hits = 0;
@@ -327,14 +343,15 @@ export class Session implements AsyncDisposable, Disposable {
    * Loads `provider`'s credentials into the session, valid: stored ones come back valid from the
    * coordinator (it refreshes as it reads); given and static ones are refreshed here when within the
    * skew (static ones cannot be: `REAUTHORIZATION_REQUIRED`). Concurrent callers of one session share
-   * one load. Plain promise chains, one reaction per session: every request's first read passes here,
-   * and a storm of ten thousand sessions pays for each allocation ten thousand times.
+   * one load. Plain promise chains, one reaction per session (none for `accessToken()`: sessions
+   * share one, see {@link Session.#awaitToken}): every request's first read passes here, and a storm
+   * of ten thousand sessions pays for each allocation ten thousand times.
    */
   #loadValid(provider: string, token?: false, validate?: boolean): Promise<Entry>;
   #loadValid(provider: string, token: true): Promise<string>;
   /**
-   * @param token - resolve to the access token instead of the entry (`accessToken()`: one reaction
-   *   per session instead of two)
+   * @param token - resolve to the access token instead of the entry (`accessToken()`: the promise
+   *   every session waiting on the same store read shares)
    * @param validate - refresh given credentials within the skew of expiry (off for `refresh()`, which
    *   refreshes them anyway: one token request, not two)
    */
@@ -342,8 +359,9 @@ export class Session implements AsyncDisposable, Disposable {
     const storeKey = this.#storeKey(provider);
     // A failed load leaves the coordinator, so it is not shared again: no rejection handler (and its
     // closure) per session.
-    if (this.#loadingProvider === provider && this.#loadingToken === token && this.#loading !== undefined &&
-        this.#host.coordinator.pendingRead(storeKey, this.subject) === this.#loadingFrom) return this.#loading;
+    const load = this.#load;
+    if (load !== undefined && load.provider === provider && load.token === token &&
+        this.#host.coordinator.pendingRead(storeKey, this.subject) === load.from) return load.promise;
     if (this.#closed) return Promise.reject(new AuthManagerError(ErrorCode.SESSION_CLOSED, `This session for provider "${provider}" was already disposed; open a new one`, { provider }));
     const filter = this.#settings?.filter;
     if (filter && !filter.has(provider)) {
@@ -362,24 +380,63 @@ export class Session implements AsyncDisposable, Disposable {
       return token ? entry.then(accessTokenOf) : entry;
     }
     const from = this.#host.coordinator.loadValid(storeKey, this.subject, this.#host.grant(provider));
-    const loading: Promise<Entry | string> = from.then((loaded) => {
-      if (this.#loading === loading) this.#loading = undefined;
-      if (loaded) {
-        const entry = this.#keep(provider, { credentials: loaded, source: 'store' });
-        return token ? entry.credentials.accessToken : entry;
-      }
+    if (token) return this.#awaitToken(provider, rt, from);
+    const loading: Promise<Entry> = from.then((loaded) => {
+      if (this.#load?.promise === loading) this.#load = undefined;
+      if (loaded) return this.#keep(provider, { credentials: loaded, source: 'store' });
       const fixed = rt.staticCredentials();
       if (!fixed) throw new AuthManagerError(ErrorCode.CREDENTIALS_NOT_FOUND, `No ${provider} credentials for this subject: connect the account first`, { provider });
-      const entry = this.#valid(provider, this.#keep(provider, { credentials: fixed, source: 'static' }));
-      return token ? Promise.resolve(entry).then(accessTokenOf) : entry;
+      return this.#valid(provider, this.#keep(provider, { credentials: fixed, source: 'static' }));
     });
-    if (this.#loading === undefined || this.#loadingProvider === provider) {
-      this.#loadingProvider = provider;
-      this.#loadingToken = token;
-      this.#loading = loading;
-      this.#loadingFrom = from;
-    }
+    this.#noteLoad({ provider, token: false, promise: loading, from });
     return loading;
+  }
+
+  /** Marks `load` as this session's load in flight (unless another provider's is). */
+  #noteLoad(load: PendingLoad): void {
+    if (this.#load === undefined || this.#load.provider === load.provider) this.#load = load;
+  }
+
+  /**
+   * The access token from the coordinator's shared read `from`, for `accessToken()`: every session
+   * waiting on the same read joins one {@link SharedTokenLoad} (its list of waiting sessions and one
+   * promise of the token), so a storm of ten thousand sessions on one credential costs one reaction
+   * and a list entry per session, not a promise, a reaction and a closure each. When the read
+   * settles, each waiting session still open keeps the one entry made for the record, then the token
+   * is handed out.
+   */
+  #awaitToken(provider: string, rt: ProviderRuntime, from: Promise<Credentials<object> | undefined>): Promise<string> {
+    let shared = sharedTokenLoads.get(from);
+    if (shared === undefined || shared.provider !== provider) {
+      const waiters: Session[] = [];
+      const host = this.#host;
+      const load: SharedTokenLoad = {
+        provider,
+        token: true,
+        from,
+        waiters,
+        promise: from.then((loaded) => {
+          const credentials = loaded ?? rt.staticCredentials();
+          if (credentials === undefined) throw new AuthManagerError(ErrorCode.CREDENTIALS_NOT_FOUND, `No ${provider} credentials for this subject: connect the account first`, { provider });
+          // One entry for all of them: it holds one store record (or the configured static token),
+          // and a refresh by any of them replaces it with the record's next version for all.
+          const entry: Entry = { credentials, source: loaded ? 'store' : 'static' };
+          for (const session of waiters) {
+            if (session.#load === load) session.#load = undefined;
+            if (!session.#closed) session.#keep(provider, entry);
+          }
+          // Stored credentials come back valid from the coordinator; static ones cannot be refreshed.
+          if (entry.source === 'static' && credentials.needsRefresh(host.skewMs, host.now())) {
+            throw new AuthManagerError(ErrorCode.REAUTHORIZATION_REQUIRED, `${provider}: the configured static token cannot be refreshed`, { provider });
+          }
+          return credentials.accessToken;
+        }),
+      };
+      sharedTokenLoads.set(from, (shared = load));
+    }
+    shared.waiters.push(this);
+    this.#noteLoad(shared);
+    return shared.promise;
   }
 
   /** `entry`, refreshed first when within the skew of expiry. */
@@ -411,7 +468,9 @@ export class Session implements AsyncDisposable, Disposable {
     if (entry.source === 'store') {
       fresh = await this.#host.coordinator.refresh(this.#storeKey(provider), this.subject, stale, grant);
     } else {
-      fresh = await (this.#memoryRefresh ??= new SingleFlight()).run(provider, () => grant(stale));
+      // Only `withCredentials` entries are kept in the session, so it has settings.
+      const settings = this.#settings!;
+      fresh = await (settings.memoryRefresh ??= new SingleFlight()).run(provider, () => grant(stale));
     }
     if (entry.credentials === stale) entry.credentials = fresh;
   }

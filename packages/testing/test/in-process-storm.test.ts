@@ -68,6 +68,46 @@ describe('one session, concurrent callers: one shared load, and a failed load is
   });
 });
 
+describe('concurrent sessions share one store read for accessToken(), and each holds what it read', () => {
+  it('each open session answers its next call without a read; a session disposed while waiting throws SESSION_CLOSED', async () => {
+    const store = new CountingStore();
+    const auth = new AuthManager({ providers: [hostile({ origin: server.origin })], store });
+    await auth.storeCredentials('hostile', 'shared', new Credentials({ accessToken: 'held-token', expiresAt: new Date(Date.now() + 3_600_000) }));
+    store.gets = 0;
+    const sessions = Array.from({ length: 50 }, () => auth.session('shared'));
+    const pending = sessions.map((s) => s.accessToken('hostile'));
+    sessions[7]!.dispose();
+    expect(await Promise.all(pending)).toEqual(sessions.map(() => 'held-token'));
+    expect(store.gets).toBe(1);
+    const again = await Promise.all(sessions.filter((_, i) => i !== 7).map((s) => s.accessToken('hostile')));
+    expect(new Set(again)).toEqual(new Set(['held-token']));
+    expect(store.gets).toBe(1);
+    await expect(sessions[7]!.accessToken('hostile')).rejects.toMatchObject({ code: 'SESSION_CLOSED' });
+    await expect(sessions[7]!.credentials('hostile')).rejects.toMatchObject({ code: 'SESSION_CLOSED' });
+  });
+
+  it('a refresh forced in one of them is what the others hand out next (the one record they read)', async () => {
+    const store = new CountingStore();
+    const auth = new AuthManager({ providers: [hostile({ origin: server.origin })], store });
+    await auth.storeCredentials('hostile', 'forced', new Credentials({ accessToken: 'before', refreshToken: 'rt', expiresAt: new Date(Date.now() + 3_600_000) }));
+    const [a, b] = [auth.session('forced'), auth.session('forced')];
+    expect(await Promise.all([a.accessToken('hostile'), b.accessToken('hostile')])).toEqual(['before', 'before']);
+    server.answer({ body: { access_token: 'after', token_type: 'Bearer', expires_in: 3600 } });
+    await a.refresh('hostile');
+    expect(await Promise.all([a.accessToken('hostile'), b.accessToken('hostile')])).toEqual(['after', 'after']);
+    // A session that read on its own keeps its own entry.
+    const c = auth.session('forced');
+    await expect(c.accessToken('hostile')).resolves.toBe('after');
+  });
+
+  it('nothing stored: every waiting session gets CREDENTIALS_NOT_FOUND naming the provider', async () => {
+    const auth = new AuthManager({ providers: [hostile({ origin: server.origin })], store: new CountingStore() });
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => auth.withSession('nobody', (s) => s.accessToken('hostile'))));
+    expect(results.map((r) => r.status === 'rejected' && (r.reason as { code?: string; provider?: string }).code)).toEqual(results.map(() => 'CREDENTIALS_NOT_FOUND'));
+    expect(results.every((r) => r.status === 'rejected' && (r.reason as { provider?: string }).provider === 'hostile')).toBe(true);
+  });
+});
+
 describe('session.refresh() of expired withCredentials credentials', () => {
   it('makes one token request, not a refresh on load and another for the refresh', async () => {
     const auth = new AuthManager({ providers: [hostile({ origin: server.origin })] });
