@@ -20,7 +20,7 @@ import { Telemetry } from './Telemetry.js';
 import { RefreshCoordinator, type CoordinatorEvent, type RefreshGrant, type UnpersistedCredential } from './RefreshCoordinator.js';
 import { ENV_SOURCE, HTTP_FETCH, PROVIDER_RUNTIME, RUNTIME_SETTINGS } from './ServiceIdentifiers.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './ProviderRuntime.js';
-import { Session, type SessionHost, type SessionOptions, type SessionProvider } from './Session.js';
+import { Session, disposeWithLoad, type SessionHost, type SessionOptions, type SessionProvider } from './Session.js';
 
 /** Options of {@link AuthManager}. */
 export interface AuthManagerOptions<P extends readonly ProviderRegistration[]> {
@@ -676,6 +676,8 @@ export class AuthManagerBase<P extends readonly ProviderRegistration[]> {
       session.dispose();
       return Promise.reject(err as Error);
     }
+    // `(s) => s.accessToken(id)` returned the load it shares with other sessions: that load disposes it.
+    if (session[disposeWithLoad](result)) return result;
     // One reaction instead of an async function's await + return: this is on every request's path
     // (and holds less: an async frame measured ~220 B more per caller in a storm of 10,000 sessions),
     // with two bound functions rather than two closures and their context (~50 B less per caller).

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AuthManager, Credentials, MemoryCredentialStore, type RecordKey, type StoredRecord } from '@authmanager/core';
+import { AuthManager, Credentials, MemoryCredentialStore, type RecordKey, type Session, type StoredRecord } from '@authmanager/core';
 import { hostile, startHostileProvider, type HostileProvider } from './hostileProvider.js';
 
 /** The memory store, counting reads (instrumentation: every call goes to the real store). */
@@ -98,6 +98,27 @@ describe('concurrent sessions share one store read for accessToken(), and each h
     // A session that read on its own keeps its own entry.
     const c = auth.session('forced');
     await expect(c.accessToken('hostile')).resolves.toBe('after');
+  });
+
+  it('withSession disposes every session once its function settles, however the function is written', async () => {
+    const store = new CountingStore();
+    const auth = new AuthManager({ providers: [hostile({ origin: server.origin })], store });
+    await auth.storeCredentials('hostile', 'scoped', new Credentials({ accessToken: 'scoped-token', expiresAt: new Date(Date.now() + 3_600_000) }));
+    const shapes: Array<(s: Session) => Promise<string>> = [
+      (s) => s.accessToken('hostile'),
+      async (s) => s.accessToken('hostile'),
+      (s) => s.accessToken('hostile').then((t) => t),
+    ];
+    const seen: Session[] = [];
+    const tokens = await Promise.all(Array.from({ length: 30 }, (_, i) => auth.withSession('scoped', (s) => { seen.push(s); return shapes[i % 3]!(s); })));
+    expect(new Set(tokens)).toEqual(new Set(['scoped-token']));
+    const after = await Promise.allSettled(seen.map((s) => s.accessToken('hostile')));
+    expect(after.map((r) => r.status === 'rejected' && (r.reason as { code?: string }).code)).toEqual(seen.map(() => 'SESSION_CLOSED'));
+    // A failed load disposes them too.
+    const failed: Session[] = [];
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => auth.withSession('nobody', (s) => { failed.push(s); return s.accessToken('hostile'); })));
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    await expect(failed[0]!.accessToken('hostile')).rejects.toMatchObject({ code: 'SESSION_CLOSED' });
   });
 
   it('nothing stored: every waiting session gets CREDENTIALS_NOT_FOUND naming the provider', async () => {
