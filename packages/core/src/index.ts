@@ -10,6 +10,7 @@ export type {
   CredentialStore, DeleteOptions, ListFilter, LockOptions, RecordKey, RecordKind, SetOptions, StoredRecord, StoreLock,
 } from './CredentialStore.js';
 export { MemoryCredentialStore, type MemoryCredentialStoreOptions } from './MemoryCredentialStore.js';
+export { retryLock } from './LockRetry.js';
 export { processEnv, envFrom, type EnvSource } from './EnvSource.js';
 export { appField, oauthClientFields } from './AppCredentials.js';
 export type {

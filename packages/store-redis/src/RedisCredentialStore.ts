@@ -1,11 +1,11 @@
 import {
-  AuthManagerError, ErrorCode,
+  AuthManagerError, ErrorCode, retryLock,
   type CredentialStore, type DeleteOptions, type ListFilter, type LockOptions, type RecordKey, type RecordKind, type SetOptions,
   type StoredRecord, type StoreLock,
 } from '@authmanager/core';
 import { Command, Redis, type Cluster } from 'ioredis';
 import { randomBytes, randomFillSync } from 'node:crypto';
-import { setImmediate as setImmediatePromise, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import {
   DELETE_IF_VERSION_SCRIPT, RELEASE_LOCK_SCRIPT, RENEW_LOCK_SCRIPT, SET_SCRIPT, TAKE_SCRIPT, type LuaScript,
 } from './luaScripts.js';
@@ -565,36 +565,19 @@ export class RedisCredentialStore implements CredentialStore {
    * @throws RangeError when `ttlMs` is not a positive finite number or `waitMs` is negative or not finite
    */
   async lock(key: RecordKey, options: LockOptions): Promise<Required<StoreLock>> {
-    const { ttlMs, waitMs } = options;
-    if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number of milliseconds');
-    if (!Number.isFinite(waitMs) || waitMs < 0) throw new RangeError('waitMs must be a non-negative number of milliseconds');
     const lockKey = this.#keys.lockKey(key);
     const token = randomBytes(16).toString('base64url');
-    const deadline = Date.now() + waitMs;
-    const maxDelayMs = Math.max(200, this.#lockRetryDelayMs);
-    let delayMs = this.#lockRetryDelayMs;
-    const ttlArg = String(Math.ceil(ttlMs));
-    for (;;) {
-      const reply = await this.#call('lock', key, this.#send().set(lockKey, token, 'PX', ttlArg, 'NX'));
-      if (reply === 'OK') {
-        return {
-          token,
-          release: async () => {
-            await this.#call('lock release', key, this.#eval(RELEASE_LOCK_SCRIPT, [lockKey], [token, this.#releaseChannel]));
-          },
-          renew: async () =>
-            (await this.#call('lock renew', key, this.#eval(RENEW_LOCK_SCRIPT, [lockKey], [token, ttlArg]))) === 1,
-        };
-      }
-      const remainingMs = deadline - Date.now();
-      if (remainingMs <= 0) {
-        throw new AuthManagerError(ErrorCode.LOCK_TIMEOUT,
-          `Lock on ${key.kind} record for provider "${key.provider}" still held by another owner after ${waitMs} ms`,
-          { provider: key.provider });
-      }
-      await sleep(Math.min(remainingMs, delayMs * (0.5 + Math.random() / 2)));
-      delayMs = Math.min(maxDelayMs, delayMs * 2);
-    }
+    const ttlArg = String(Math.ceil(options.ttlMs));
+    await retryLock(key, options, this.#lockRetryDelayMs,
+      async () => (await this.#call('lock', key, this.#send().set(lockKey, token, 'PX', ttlArg, 'NX'))) === 'OK');
+    return {
+      token,
+      release: async () => {
+        await this.#call('lock release', key, this.#eval(RELEASE_LOCK_SCRIPT, [lockKey], [token, this.#releaseChannel]));
+      },
+      renew: async () =>
+        (await this.#call('lock renew', key, this.#eval(RENEW_LOCK_SCRIPT, [lockKey], [token, ttlArg]))) === 1,
+    };
   }
 
   /**

@@ -1,5 +1,5 @@
 import {
-  AuthManagerError, ErrorCode,
+  AuthManagerError, ErrorCode, retryLock,
   type CredentialStore, type DeleteOptions, type ListFilter, type LockOptions, type RecordKey, type SetOptions,
   type StoredRecord, type StoreLock,
 } from '@authmanager/core';
@@ -12,7 +12,6 @@ import type { Pool as MysqlPool } from 'mysql2';
 import type { DatabaseSync } from 'node:sqlite';
 import type { Pool as PgPool } from 'pg';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { NodeSqliteDatabase } from './NodeSqliteDatabase.js';
 import { PreparedQuery } from './PreparedQuery.js';
 import {
@@ -403,41 +402,24 @@ export class SqlCredentialStore implements CredentialStore {
    * @throws RangeError when `ttlMs` is not a positive finite number or `waitMs` is negative or not finite
    */
   async lock(key: RecordKey, options: LockOptions): Promise<Required<StoreLock>> {
-    const { ttlMs, waitMs } = options;
-    if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number of milliseconds');
-    if (!Number.isFinite(waitMs) || waitMs < 0) throw new RangeError('waitMs must be a non-negative number of milliseconds');
     const k = storedKey(key);
     const token = randomBytes(16).toString('base64url');
-    const leaseMs = Math.ceil(ttlMs);
-    const deadline = Date.now() + waitMs;
-    const maxDelayMs = Math.max(200, this.#lockRetryDelayMs);
-    let delayMs = this.#lockRetryDelayMs;
-    for (;;) {
-      if (await this.#call('lock', key, () => this.#tryLock(k, token, leaseMs))) {
-        return {
-          token,
-          release: async () => {
-            await this.#call('lock release', key, () => this.#db.deleteFrom(this.tables.locks)
-              .where((eb) => this.#isKey(eb, k)).where('owner', '=', token).execute());
-          },
-          renew: async () => {
-            const result = await this.#call('lock renew', key, () => this.#db.updateTable(this.tables.locks)
-              .set({ expires_at: sql`${this.#now} + ${leaseMs}` })
-              .where((eb) => this.#isKey(eb, k)).where('owner', '=', token).where('expires_at', '>', this.#now)
-              .executeTakeFirst());
-            return Number(result.numUpdatedRows) > 0;
-          },
-        };
-      }
-      const remainingMs = deadline - Date.now();
-      if (remainingMs <= 0) {
-        throw new AuthManagerError(ErrorCode.LOCK_TIMEOUT,
-          `Lock on ${key.kind} record for provider "${key.provider}" still held by another owner after ${waitMs} ms`,
-          { provider: key.provider });
-      }
-      await sleep(Math.min(remainingMs, delayMs * (0.5 + Math.random() / 2)));
-      delayMs = Math.min(maxDelayMs, delayMs * 2);
-    }
+    const leaseMs = Math.ceil(options.ttlMs);
+    await retryLock(key, options, this.#lockRetryDelayMs, () => this.#call('lock', key, () => this.#tryLock(k, token, leaseMs)));
+    return {
+      token,
+      release: async () => {
+        await this.#call('lock release', key, () => this.#db.deleteFrom(this.tables.locks)
+          .where((eb) => this.#isKey(eb, k)).where('owner', '=', token).execute());
+      },
+      renew: async () => {
+        const result = await this.#call('lock renew', key, () => this.#db.updateTable(this.tables.locks)
+          .set({ expires_at: sql`${this.#now} + ${leaseMs}` })
+          .where((eb) => this.#isKey(eb, k)).where('owner', '=', token).where('expires_at', '>', this.#now)
+          .executeTakeFirst());
+        return Number(result.numUpdatedRows) > 0;
+      },
+    };
   }
 
   /**

@@ -658,6 +658,28 @@ export function describeCredentialStore(
           .toEqual({ code: 'LOCK_TIMEOUT', waitedLongEnough: true, gaveUpInTime: true });
       });
 
+      it('rejects a ttlMs that is not positive and a negative waitMs with RangeError, taking nothing', async () => {
+        if (!store.lock) return;
+        const key = newKey();
+        const refused = await Promise.all([{ ttlMs: 0, waitMs: 0 }, { ttlMs: Number.NaN, waitMs: 0 }, { ttlMs: 5000, waitMs: -1 }]
+          .map((o) => rejectionOf(store.lock!(key, o))));
+        expect(refused.map((err) => err instanceof RangeError)).toEqual([true, true, true]);
+        // Nothing was taken: the lock is free at once.
+        const held = await store.lock(key, { ttlMs: 5000, waitMs: 0 });
+        await held.release();
+      });
+
+      it('names the record\'s kind and provider in LOCK_TIMEOUT, and the error carries the provider', async () => {
+        if (!store.lock) return;
+        const key = newKey();
+        const held = await store.lock(key, { ttlMs: 5000, waitMs: 0 });
+        const err = await rejectionOf(store.lock(key, { ttlMs: 5000, waitMs: 30 }));
+        await held.release();
+        expect(err).toBeInstanceOf(AuthManagerError);
+        expect((err as AuthManagerError).message).toContain(`${key.kind} record for provider "${key.provider}"`);
+        expect((err as AuthManagerError).provider).toBe(key.provider);
+      });
+
       it('with waitMs 0 tries once and fails fast', async () => {
         if (!store.lock) return;
         const key = newKey();
