@@ -1,6 +1,7 @@
 import * as oauth from 'openid-client';
 import { requireAppField } from './AppCredentials.js';
 import { AuthManagerError } from './AuthManagerError.js';
+import { readBoundedBody } from './BoundedBody.js';
 import { ErrorCode } from './ErrorCode.js';
 import { matchesOriginPattern } from './OriginPattern.js';
 import { mapProviderError } from './mapProviderError.js';
@@ -112,20 +113,7 @@ export async function readCapped(response: Response, maxBytes: number, provider:
     await response.body.cancel().catch(() => undefined);
     throw tooLarge();
   }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const copy = new Response(Buffer.concat(chunks), { status: response.status, statusText: response.statusText, headers: response.headers });
+  const copy = new Response(await readBoundedBody(response.body, maxBytes, tooLarge), { status: response.status, statusText: response.statusText, headers: response.headers });
   // openid-client checks `response.url` in places (and hooks may read it): keep it.
   Object.defineProperty(copy, 'url', { value: response.url });
   return copy;

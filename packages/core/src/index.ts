@@ -11,6 +11,7 @@ export type {
 } from './CredentialStore.js';
 export { MemoryCredentialStore, type MemoryCredentialStoreOptions } from './MemoryCredentialStore.js';
 export { retryLock } from './LockRetry.js';
+export { readBoundedBody } from './BoundedBody.js';
 export { processEnv, envFrom, type EnvSource } from './EnvSource.js';
 export { appField, oauthClientFields } from './AppCredentials.js';
 export type {

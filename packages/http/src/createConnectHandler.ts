@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import {
-  AuthManagerError, ErrorCode, type AccountInfo, type AuthManagerBase, type ConnectionInfo, type OAuth2Flow, type ProviderHandle,
+  AuthManagerError, ErrorCode, readBoundedBody, type AccountInfo, type AuthManagerBase, type ConnectionInfo, type OAuth2Flow, type ProviderHandle,
   type ProviderRegistration,
 } from '@authmanager/core';
 import { templateOriginPattern } from '@authmanager/core/provider';
@@ -164,23 +164,11 @@ function redirect(location: string, cookies: readonly string[] = []): Response {
 
 /** Reads a body of at most `limit` bytes. @throws ConnectRouteError `BAD_REQUEST` when longer */
 async function readBody(request: Request, limit: number): Promise<string> {
+  const tooLarge = () => new ConnectRouteError(HttpErrorCode.BAD_REQUEST, 'The request body is too large');
   const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > limit) throw new ConnectRouteError(HttpErrorCode.BAD_REQUEST, 'The request body is too large');
+  if (declared > limit) throw tooLarge();
   if (request.body === null) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new ConnectRouteError(HttpErrorCode.BAD_REQUEST, 'The request body is too large');
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return (await readBoundedBody(request.body, limit, tooLarge)).toString('utf8');
 }
 
 /** The fields a POST may carry, each at most once and as text. */

@@ -311,6 +311,26 @@ describe('connect routes: disconnect needs the CSRF token of the subject', () =>
     expect(await world.auth.loadCredentials('sandbox', 'alice')).toBeDefined();
   });
 
+  it('refuses a streamed body without content-length once it passes maxBodyBytes, reading no further', async () => {
+    const token = handler.csrfToken('alice');
+    const client = new Client(ORIGIN, handler).signIn('alice');
+    let pulled = 0;
+    let cancelled = false;
+    const chunk = new TextEncoder().encode(`csrf=${token}&returnTo=/${'x'.repeat(4_000)}`);
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) { pulled += 1; controller.enqueue(pulled === 1 ? chunk : new Uint8Array(4_096).fill(0x78)); },
+      cancel() { cancelled = true; },
+    });
+    const answer = await client.request('/connect/sandbox/disconnect', {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, duplex: 'half',
+    } as RequestInit);
+
+    expect([answer.status, errorOf(answer).code]).toEqual([400, 'BAD_REQUEST']);
+    // 16,384 bytes by default: five chunks of ~4 KB pass it; an endless body was not read on.
+    expect({ cancelled, pulledFew: pulled <= 8 }).toEqual({ cancelled: true, pulledFew: true });
+    expect(await world.auth.loadCredentials('sandbox', 'alice')).toBeDefined();
+  });
+
   it('with the token: revokes at the sandbox (the old access token gets 401), deletes the credential, 303 to ?disconnected=', async () => {
     const credentials = await world.auth.loadCredentials('sandbox', 'alice');
     const answer = await disconnectWith({ csrf: handler.csrfToken('alice') }, { 'sec-fetch-site': 'same-origin', origin: ORIGIN });
