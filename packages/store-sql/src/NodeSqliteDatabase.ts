@@ -17,7 +17,7 @@ const STATEMENT_CACHE_SIZE = 200;
 export class NodeSqliteDatabase implements SqliteDatabase {
   readonly #db: DatabaseSync;
   readonly #closeOnDestroy: boolean;
-  readonly #statements = new Map<string, SqliteStatement>();
+  readonly #statements = new Map<string, { readonly adapted: SqliteStatement; readonly statement: StatementSync }>();
 
   /**
    * @param db - an open `node:sqlite` database
@@ -34,6 +34,18 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   }
 
   prepare(sql: string): SqliteStatement {
+    return this.#cached(sql).adapted;
+  }
+
+  /**
+   * The first row `sql` yields with `parameters`, or `undefined`: `StatementSync.get`, for the
+   * store's point reads (no array of rows, unlike Kysely's `all`).
+   */
+  getRow(sql: string, parameters: readonly unknown[]): unknown {
+    return this.#cached(sql).statement.get(...(parameters as never[]));
+  }
+
+  #cached(sql: string): { readonly adapted: SqliteStatement; readonly statement: StatementSync } {
     const cached = this.#statements.get(sql);
     if (cached !== undefined) return cached;
     const statement = this.#db.prepare(sql);
@@ -44,8 +56,9 @@ export class NodeSqliteDatabase implements SqliteDatabase {
       iterate: (parameters) => statement.iterate(...(parameters as never[])) as IterableIterator<unknown>,
     };
     if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.clear();
-    this.#statements.set(sql, adapted);
-    return adapted;
+    const entry = { adapted, statement };
+    this.#statements.set(sql, entry);
+    return entry;
   }
 }
 

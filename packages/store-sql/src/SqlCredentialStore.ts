@@ -250,7 +250,7 @@ export class SqlCredentialStore implements CredentialStore {
     if (sqlite !== undefined) {
       let row: RecordRow | undefined;
       try {
-        row = sqlite.prepare(query.sql).all(query.parameters(values))[0] as RecordRow | undefined;
+        row = sqlite.getRow(query.sql, query.parameters(values)) as RecordRow | undefined;
       } catch (err) {
         throw unavailable('get', key, err);
       }
