@@ -1,5 +1,5 @@
 import { AuthManagerError, Credentials, ErrorCode, SingleFlight, z, type ProviderContext } from '@authmanager/core/provider';
-import { importPKCS8, SignJWT, type CryptoKey } from 'jose';
+import type { CryptoKey } from 'jose';
 import { GOOGLE_TOKEN_URL } from './endpoints.js';
 
 /** RFC 7523 §2.1 grant type. */
@@ -152,6 +152,9 @@ export class GoogleServiceAccountFlow {
     const tokenUrl = app.tokenUrl ?? key.token_uri ?? GOOGLE_TOKEN_URL;
     let assertion: string;
     try {
+      // Loaded on the first service-account token: importing jose took ~20 ms of a process's cold
+      // start that only service accounts need.
+      const { importPKCS8, SignJWT } = await import('jose');
       this.#signingKey ??= importPKCS8(key.private_key, 'RS256');
       const nowSeconds = Math.floor(Date.now() / 1000);
       const jwt = new SignJWT({ scope: scopes.join(' ') })
