@@ -13,6 +13,7 @@ export {
 export { sandbox, type SandboxExtras } from './sandbox/provider.js';
 export { followAuthorization } from './followAuthorization.js';
 export { approveDeviceCode } from './approveDeviceCode.js';
+export { checkLazyImports, type LazyImportsOptions, type LazyImportsReport } from './lazyImports.js';
 export { StormWorkers, stormCallers, type StormWorker, type StormWorkerReport } from './storm/stormWorkers.js';
 export { startNotionEmulator, type NotionEmulator, type NotionEmulatorAppCredentials, type NotionEmulatorEndpoint, type NotionEmulatorOptions, type NotionEmulatorRequest, type NotionEmulatorWorkspace } from './emulators/notion.js';
 export { startGithubEmulator, type GithubEmulator, type GithubEmulatorAppCredentials, type GithubEmulatorEndpoint, type GithubEmulatorMode, type GithubEmulatorOptions, type GithubEmulatorRequest, type GithubEmulatorUser } from './emulators/github.js';
